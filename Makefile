@@ -1,0 +1,42 @@
+# Pindai: every target sets itself up (venv, Python packages, Debian packages)
+# when something is missing, so a fresh clone needs only `make demo` or `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+# Debian packages: zbar for pyzbar, Chromium for the kiosk screen and browser tests,
+# DejaVu fonts for label sheets and generated demo media.
+APT_PACKAGES := libzbar0 chromium fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export PINDAI_DEMO_DIR ?= instance/demo
+
+.PHONY: setup system-deps test demo bench clean
+
+setup: system-deps $(STAMP)
+
+system-deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+test: setup
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+demo: setup
+	$(PY) -m content_service.demo_runner
+
+bench: setup
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance build *.egg-info

@@ -1,0 +1,96 @@
+"""The JSON API kiosks and apps use (``/api/v1``). Views parse, call the
+domain, and shape the answer; the OpenAPI document lives in ``openapi``."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+
+from . import catalog, errors
+from .db import get_session
+from .openapi import document
+from .resolve import Resolution, load_book, resolve
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/resolve")
+def resolve_payload():
+    payload = request.args.get("payload")
+    config = current_app.config
+    found = resolve(get_session(), payload, config["PUBLIC_BASE_URL"], config["MAX_PAYLOAD_LENGTH"])
+    return jsonify(resolution_dict(found))
+
+
+def resolution_dict(found: Resolution) -> dict:
+    base_url = current_app.config["PUBLIC_BASE_URL"]
+    book = found.book
+    return {
+        "type": found.type,
+        "via": found.via,
+        "code": found.code,
+        "book": catalog.book_dict(book, base_url),
+        "item": catalog.item_dict(found.item) if found.item else None,
+        "availability": catalog.availability(book),
+        "assets": [catalog.asset_dict(a) for a in catalog.published_assets(book)],
+    }
+
+
+@bp.get("/books/<int:book_id>")
+def get_book(book_id: int):
+    book = load_book(get_session(), book_id)
+    if book is None:
+        raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
+    body = catalog.book_dict(book, current_app.config["PUBLIC_BASE_URL"])
+    body["availability"] = catalog.availability(book)
+    body["items"] = [catalog.item_dict(item) for item in book.items]
+    body["assets"] = [catalog.asset_dict(a) for a in catalog.published_assets(book)]
+    return jsonify(body)
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise errors.BadRequest(
+            f"'{name}' must be a whole number.", message_id=f"'{name}' harus berupa bilangan bulat."
+        ) from None
+    if not low <= value <= high:
+        raise errors.BadRequest(
+            f"'{name}' must be between {low} and {high}.",
+            message_id=f"'{name}' harus antara {low} dan {high}.",
+        )
+    return value
+
+
+@bp.get("/books")
+def list_books():
+    config = current_app.config
+    page = _int_arg("page", 1, 1, 10**6)
+    per_page = _int_arg("per_page", config["API_PAGE_SIZE"], 1, config["API_MAX_PAGE_SIZE"])
+    books, total = catalog.list_books(get_session(), page, per_page)
+    base_url = config["PUBLIC_BASE_URL"]
+    items = []
+    for book in books:
+        body = catalog.book_dict(book, base_url)
+        body["availability"] = catalog.availability(book)
+        items.append(body)
+    pages = max(1, -(-total // per_page))
+    links = {}
+    if page < pages:
+        links["next"] = url_for(".list_books", page=page + 1, per_page=per_page, _external=True)
+    if page > 1:
+        links["prev"] = url_for(".list_books", page=min(page - 1, pages), per_page=per_page, _external=True)
+    return jsonify(
+        {"items": items, "page": page, "per_page": per_page, "total": total, "pages": pages, "links": links}
+    )
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document(current_app))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

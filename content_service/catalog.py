@@ -1,0 +1,128 @@
+"""Catalogue reads shared by the API and the public pages: availability of
+a book's copies and the JSON shapes of books, items and assets."""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from flask import url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from .models import Asset, Book, Item
+
+# Copies that are no longer part of the collection do not count as copies.
+_GONE = ("withdrawn", "missing")
+
+
+def availability(book: Book) -> dict:
+    """How many copies there are, how many are on the shelf now, and where."""
+    copies = [item for item in book.items if item.status not in _GONE]
+    places: OrderedDict[str, dict] = OrderedDict()
+    for item in copies:
+        key = item.location or ""
+        place = places.setdefault(
+            key,
+            {
+                "location": item.location,
+                "call_number": item.call_number or book.call_number,
+                "total": 0,
+                "available": 0,
+            },
+        )
+        place["total"] += 1
+        place["available"] += item.status == "available"
+    available = sum(1 for item in copies if item.status == "available")
+    reference = sum(1 for item in copies if item.status == "reference")
+    if not copies:
+        status = "no_copies"
+    elif available:
+        status = "available"
+    elif reference:
+        status = "reference_only"
+    else:
+        status = "all_on_loan"
+    return {
+        "status": status,
+        "total": len(copies),
+        "available": available,
+        "reference": reference,
+        "locations": list(places.values()),
+    }
+
+
+def media_url(media_hash: str, media_type: str | None) -> str:
+    from .media import extension_for
+
+    return url_for("media.serve", name=media_hash + extension_for(media_type), _external=True)
+
+
+def cover_url(book: Book) -> str | None:
+    if book.cover_url and book.cover_url.startswith("media:"):
+        name = book.cover_url.removeprefix("media:")
+        return url_for("media.serve", name=name, _external=True)
+    return book.cover_url
+
+
+def book_dict(book: Book, base_url: str) -> dict:
+    from .codes import label_url
+
+    return {
+        "id": book.id,
+        "title": book.title,
+        "subtitle": book.subtitle,
+        "authors": list(book.authors or []),
+        "subjects": list(book.subjects or []),
+        "summary": book.summary,
+        "publisher": book.publisher,
+        "year": book.year,
+        "language": book.language,
+        "audience": book.audience,
+        "isbn13": book.isbn13,
+        "isbns": [row.isbn13 for row in book.isbns],
+        "call_number": book.call_number,
+        "cover_url": cover_url(book),
+        "page_url": url_for("public.book_page", book_id=book.id, _external=True),
+        "api_url": url_for("api.get_book", book_id=book.id, _external=True),
+    }
+
+
+def item_dict(item: Item) -> dict:
+    return {
+        "id": item.id,
+        "barcode": item.barcode,
+        "location": item.location,
+        "call_number": item.call_number,
+        "status": item.status,
+        "on_shelf": item.status == "available",
+    }
+
+
+def asset_dict(asset: Asset) -> dict:
+    url = media_url(asset.media_hash, asset.media_type) if asset.media_hash else asset.url
+    return {
+        "id": asset.id,
+        "kind": asset.kind,
+        "title": asset.title,
+        "caption": asset.caption,
+        "language": asset.language,
+        "audience": asset.audience,
+        "media_type": asset.media_type,
+        "url": url,
+    }
+
+
+def published_assets(book: Book) -> list[Asset]:
+    return [asset for asset in book.assets if asset.published]
+
+
+def list_books(session: Session, page: int, per_page: int) -> tuple[list[Book], int]:
+    """One page of books ordered by title, and the total count."""
+    total = session.scalar(select(func.count()).select_from(Book)) or 0
+    books = session.scalars(
+        select(Book)
+        .order_by(Book.title, Book.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .options(selectinload(Book.isbns), selectinload(Book.items))
+    ).all()
+    return list(books), total

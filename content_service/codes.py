@@ -1,0 +1,98 @@
+"""Short codes printed in QR labels: minting, normalising and label URLs.
+
+A code is 8 characters of Crockford base32 (no I, L, O, U), 40 random bits.
+What a person might misread is folded on input (O->0, I/L->1)."""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Code
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 8
+_FOLD = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_CODE_RE = re.compile(rf"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise(text: str) -> str | None:
+    """The canonical form of something typed or scanned as a code, or None
+    when it cannot be one (wrong length or characters)."""
+    s = text.strip().upper().replace("-", "").replace(" ", "").translate(_FOLD)
+    return s if _CODE_RE.match(s) else None
+
+
+def mint(session: Session, target_type: str, target_id: int) -> Code:
+    """Create a new code for a target. Codes are never reused: a collision
+    with any existing row, retired or not, draws again."""
+    for _ in range(20):
+        value = new_code()
+        if session.get(Code, value) is None:
+            code = Code(code=value, target_type=target_type, target_id=target_id)
+            session.add(code)
+            session.flush()
+            return code
+    raise RuntimeError("could not draw a free code after 20 tries")  # 2^40 space: never in practice
+
+
+def active_code_for(session: Session, target_type: str, target_id: int) -> Code | None:
+    return session.scalars(
+        select(Code)
+        .where(Code.target_type == target_type, Code.target_id == target_id, Code.retired_at.is_(None))
+        .order_by(Code.created_at.desc())
+    ).first()
+
+
+def ensure_code(session: Session, target_type: str, target_id: int) -> Code:
+    """The target's active code, minting one if it has none."""
+    return active_code_for(session, target_type, target_id) or mint(session, target_type, target_id)
+
+
+def retire(code: Code) -> None:
+    if code.retired_at is None:
+        code.retired_at = datetime.now(timezone.utc)
+
+
+def label_url(base_url: str, code: str) -> str:
+    """What a label's QR encodes: an ordinary URL any phone camera opens."""
+    return f"{base_url.rstrip('/')}/q/{code}"
+
+
+def code_from_url(text: str, base_url: str) -> str | None | bool:
+    """Read a code out of one of our label URLs.
+
+    Returns the code text when ``text`` is a URL on our host with a ``/q/``
+    path, ``False`` when it is a URL that is not ours, ``None`` when it is not
+    a URL at all. The scheme is not compared (labels printed for http keep
+    working after a move to https)."""
+    if "://" not in text:
+        return None
+    try:
+        url = urlsplit(text.strip())
+        ours = urlsplit(base_url)
+        host, our_host = (url.hostname or "").lower(), (ours.hostname or "").lower()
+        port, our_port = _port(url), _port(ours)
+    except ValueError:
+        return False
+    if not host or host != our_host or port != our_port:
+        return False
+    prefix = ours.path.rstrip("/") + "/q/"
+    if not url.path.startswith(prefix):
+        return False
+    return url.path[len(prefix):].strip("/")
+
+
+def _port(parts) -> int | None:
+    # Ports default by scheme, so http://host/ and http://host:80/ are the
+    # same place; https on 443 and http on 80 compare equal too.
+    port = parts.port
+    return None if port in (None, 80, 443) else port

@@ -1,0 +1,93 @@
+"""The media store: content-addressed files (named by their SHA-256), so a
+file uploaded twice is stored once and a name can never leave the store.
+Storage backends are picked by name from ``STORAGES``."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Flask, current_app, send_file
+
+from . import errors
+
+EXTENSIONS = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/webp": ".webp",
+    "audio/mpeg": ".mp3",
+    "audio/ogg": ".ogg",
+    "audio/mp4": ".m4a",
+    "audio/wav": ".wav",
+    "video/mp4": ".mp4",
+    "video/webm": ".webm",
+    "model/gltf-binary": ".glb",
+    "model/vnd.usdz+zip": ".usdz",
+}
+_TYPES = {ext: mime for mime, ext in EXTENSIONS.items()}
+_NAME = re.compile(r"^([0-9a-f]{64})(\.[a-z0-9]{2,5})?$")
+
+
+def extension_for(media_type: str | None) -> str:
+    return EXTENSIONS.get(media_type or "", "")
+
+
+class FilesystemStorage:
+    """Files under ``root/ab/abcdef...``; writes go through a temp file and a
+    rename so a reader never sees half a file."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    def path(self, digest: str) -> Path:
+        return self.root / digest[:2] / digest
+
+    def put(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path(digest)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        return digest
+
+    def exists(self, digest: str) -> bool:
+        return self.path(digest).is_file()
+
+
+STORAGES = {"filesystem": FilesystemStorage}
+
+bp = Blueprint("media", __name__)
+
+
+def storage():
+    return current_app.extensions["pindai.media"]
+
+
+@bp.get("/media/<name>")
+def serve(name: str):
+    match = _NAME.match(name)
+    if not match:
+        raise errors.NotFound()
+    digest, ext = match.group(1), match.group(2) or ""
+    store = storage()
+    if not store.exists(digest):
+        raise errors.NotFound()
+    # Content-addressed: the bytes behind a name never change.
+    return send_file(
+        store.path(digest),
+        mimetype=_TYPES.get(ext, "application/octet-stream"),
+        etag=digest,
+        conditional=True,
+        max_age=31536000,
+    )
+
+
+def init_app(app: Flask) -> None:
+    root = app.config.get("MEDIA_ROOT") or Path(app.root_path).parent / "media" / "store"
+    app.extensions["pindai.media"] = STORAGES[app.config.get("MEDIA_STORAGE", "filesystem")](root)
+    app.register_blueprint(bp)

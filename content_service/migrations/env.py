@@ -1,0 +1,30 @@
+"""Alembic environment: the engine comes from the caller (``init-db``, tests)
+or, for the plain ``alembic`` command, from ``PINDAI_DATABASE_URL``."""
+import os
+
+from alembic import context
+
+from content_service import models  # noqa: F401  (registers the tables)
+from content_service.db import Base, make_engine
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    engine = config.attributes.get("engine")
+    if engine is None:
+        engine = make_engine(os.environ.get("PINDAI_DATABASE_URL", "sqlite:///instance/pindai.db"))
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+run_migrations_online()

@@ -1,0 +1,166 @@
+"""The catalogue's tables: books (titles), items (physical copies), the QR
+codes printed on labels, and the media assets staff attach to books."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Book(Base):
+    """A title-level record: what the catalogue describes once for all copies."""
+
+    __tablename__ = "book"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The library system's record id (MARC 001, or a CSV's id column), prefixed
+    # by its source so records from two systems never collide.
+    control_number: Mapped[str | None] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    subtitle: Mapped[str | None] = mapped_column(String(500))
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    subjects: Mapped[list[str]] = mapped_column(JSON, default=list)
+    summary: Mapped[str | None] = mapped_column(Text)
+    publisher: Mapped[str | None] = mapped_column(String(300))
+    year: Mapped[int | None] = mapped_column(Integer)
+    language: Mapped[str | None] = mapped_column(String(8))
+    audience: Mapped[str] = mapped_column(String(20), default="all")
+    cover_url: Mapped[str | None] = mapped_column(String(1000))
+    call_number: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    isbns: Mapped[list[Isbn]] = relationship(
+        back_populates="book", cascade="all, delete-orphan", order_by="Isbn.position"
+    )
+    items: Mapped[list[Item]] = relationship(back_populates="book", order_by="Item.id")
+    assets: Mapped[list[Asset]] = relationship(back_populates="book", order_by="Asset.position")
+
+    __table_args__ = (
+        CheckConstraint("audience IN ('children', 'teens', 'adults', 'all')", name="book_audience"),
+    )
+
+    @property
+    def isbn13(self) -> str | None:
+        return self.isbns[0].isbn13 if self.isbns else None
+
+
+class Isbn(Base):
+    """One ISBN (normalised to ISBN-13) of a book; a book may have several
+    (hardback, paperback, the ISBN-10 era)."""
+
+    __tablename__ = "isbn"
+
+    isbn13: Mapped[str] = mapped_column(String(13), primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("book.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    book: Mapped[Book] = relationship(back_populates="isbns")
+
+
+ITEM_STATUSES = ("available", "on_loan", "reference", "in_transit", "missing", "withdrawn")
+
+
+class Item(Base):
+    """A physical copy on the shelf, with the barcode the library already prints."""
+
+    __tablename__ = "item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("book.id", ondelete="RESTRICT"), index=True)
+    barcode: Mapped[str] = mapped_column(String(64), unique=True)
+    location: Mapped[str | None] = mapped_column(String(200))
+    call_number: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="available")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    book: Mapped[Book] = relationship(back_populates="items")
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('available', 'on_loan', 'reference', 'in_transit', 'missing', 'withdrawn')",
+            name="item_status",
+        ),
+    )
+
+    @property
+    def on_shelf(self) -> bool:
+        return self.status in ("available", "reference")
+
+
+CODE_TARGETS = ("item", "book", "event", "collection")
+
+
+class Code(Base):
+    """A short id printed in a QR label. Rows are never deleted, so a code is
+    never reused: retiring one only stamps ``retired_at``."""
+
+    __tablename__ = "code"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    target_type: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(
+            "target_type IN ('item', 'book', 'event', 'collection')", name="code_target_type"
+        ),
+        Index("ix_code_target", "target_type", "target_id"),
+    )
+
+    @property
+    def active(self) -> bool:
+        return self.retired_at is None
+
+
+ASSET_KINDS = ("video", "audio", "image", "model3d", "ar_overlay", "link")
+
+
+class Asset(Base):
+    """Content staff attach to a book: a file in the media store or a link."""
+
+    __tablename__ = "asset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("book.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300))
+    caption: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="both")
+    audience: Mapped[str] = mapped_column(String(20), default="all")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # Content-addressed file in the media store (sha256 hex) or an external URL.
+    media_hash: Mapped[str | None] = mapped_column(String(64))
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    url: Mapped[str | None] = mapped_column(String(1000))
+    published: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    book: Mapped[Book] = relationship(back_populates="assets")
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('video', 'audio', 'image', 'model3d', 'ar_overlay', 'link')", name="asset_kind"
+        ),
+        CheckConstraint("media_hash IS NOT NULL OR url IS NOT NULL", name="asset_has_content"),
+        UniqueConstraint("book_id", "kind", "media_hash", name="uq_asset_book_kind_media"),
+    )

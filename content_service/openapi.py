@@ -1,0 +1,239 @@
+"""The OpenAPI 3.1 document of ``/api/v1``. Its component schemas are plain
+JSON Schema, and the tests validate real responses against them."""
+from __future__ import annotations
+
+from flask import Flask
+
+_NULLABLE_STR = {"type": ["string", "null"]}
+
+
+def _error_response(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _json(ref: str, description: str = "OK") -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+    }
+
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "message_id"],
+                "properties": {
+                    "code": {"type": "string", "description": "Stable machine code, e.g. not_ours."},
+                    "message": {"type": "string", "description": "For people, in English."},
+                    "message_id": {"type": "string", "description": "For people, in Bahasa Indonesia."},
+                    "details": {"type": "object"},
+                },
+            }
+        },
+    },
+    "Book": {
+        "type": "object",
+        "required": ["id", "title", "authors", "subjects", "isbns", "audience", "page_url"],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "subtitle": _NULLABLE_STR,
+            "authors": {"type": "array", "items": {"type": "string"}},
+            "subjects": {"type": "array", "items": {"type": "string"}},
+            "summary": _NULLABLE_STR,
+            "publisher": _NULLABLE_STR,
+            "year": {"type": ["integer", "null"]},
+            "language": {**_NULLABLE_STR, "description": "ISO 639-1 code where known."},
+            "audience": {"enum": ["children", "teens", "adults", "all"]},
+            "isbn13": _NULLABLE_STR,
+            "isbns": {"type": "array", "items": {"type": "string", "pattern": "^97[89][0-9]{10}$"}},
+            "call_number": _NULLABLE_STR,
+            "cover_url": _NULLABLE_STR,
+            "page_url": {"type": "string", "description": "The public page for people."},
+            "api_url": {"type": "string"},
+        },
+    },
+    "Item": {
+        "type": "object",
+        "required": ["id", "barcode", "status", "on_shelf"],
+        "properties": {
+            "id": {"type": "integer"},
+            "barcode": {"type": "string"},
+            "location": _NULLABLE_STR,
+            "call_number": _NULLABLE_STR,
+            "status": {"enum": ["available", "on_loan", "reference", "in_transit", "missing", "withdrawn"]},
+            "on_shelf": {"type": "boolean"},
+        },
+    },
+    "Availability": {
+        "type": "object",
+        "required": ["status", "total", "available", "locations"],
+        "properties": {
+            "status": {"enum": ["available", "all_on_loan", "reference_only", "no_copies"]},
+            "total": {"type": "integer", "description": "Copies in the collection."},
+            "available": {"type": "integer", "description": "Copies on the shelf that can be borrowed."},
+            "reference": {"type": "integer"},
+            "locations": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["location", "total", "available"],
+                    "properties": {
+                        "location": _NULLABLE_STR,
+                        "call_number": _NULLABLE_STR,
+                        "total": {"type": "integer"},
+                        "available": {"type": "integer"},
+                    },
+                },
+            },
+        },
+    },
+    "Asset": {
+        "type": "object",
+        "required": ["id", "kind", "title", "url"],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"enum": ["video", "audio", "image", "model3d", "ar_overlay", "link"]},
+            "title": {"type": "string"},
+            "caption": _NULLABLE_STR,
+            "language": {"enum": ["id", "en", "both"]},
+            "audience": {"enum": ["children", "all"]},
+            "media_type": _NULLABLE_STR,
+            "url": {"type": "string"},
+        },
+    },
+    "Resolution": {
+        "type": "object",
+        "required": ["type", "via", "book", "availability", "assets"],
+        "properties": {
+            "type": {"enum": ["item", "book"]},
+            "via": {"enum": ["label_url", "code", "item_barcode", "isbn"]},
+            "code": _NULLABLE_STR,
+            "book": {"$ref": "#/components/schemas/Book"},
+            "item": {"oneOf": [{"$ref": "#/components/schemas/Item"}, {"type": "null"}]},
+            "availability": {"$ref": "#/components/schemas/Availability"},
+            "assets": {"type": "array", "items": {"$ref": "#/components/schemas/Asset"}},
+        },
+    },
+    "BookDetail": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Book"},
+            {
+                "type": "object",
+                "required": ["availability", "items", "assets"],
+                "properties": {
+                    "availability": {"$ref": "#/components/schemas/Availability"},
+                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}},
+                    "assets": {"type": "array", "items": {"$ref": "#/components/schemas/Asset"}},
+                },
+            },
+        ]
+    },
+    "BookPage": {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total", "pages", "links"],
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Book"},
+                        {
+                            "type": "object",
+                            "required": ["availability"],
+                            "properties": {"availability": {"$ref": "#/components/schemas/Availability"}},
+                        },
+                    ]
+                },
+            },
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "total": {"type": "integer"},
+            "pages": {"type": "integer"},
+            "links": {
+                "type": "object",
+                "properties": {"next": {"type": "string"}, "prev": {"type": "string"}},
+            },
+        },
+    },
+}
+
+PATHS = {
+    "/api/v1/resolve": {
+        "get": {
+            "operationId": "resolve",
+            "summary": "Interpret a scanned payload",
+            "description": (
+                "Takes the raw text a camera read: one of our label URLs "
+                "({PUBLIC_BASE_URL}/q/{code}, any scheme), a bare code, an item "
+                "barcode, or an ISBN-13/ISBN-10/EAN-13 (check digit validated)."
+            ),
+            "parameters": [
+                {
+                    "name": "payload",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string", "maxLength": 2048},
+                }
+            ],
+            "responses": {
+                "200": _json("Resolution", "What the payload points at."),
+                "400": _error_response("missing_payload or payload_too_long."),
+                "404": _error_response("unknown_code, unknown_isbn or unsupported_target."),
+                "410": _error_response("retired_code: the label was retired."),
+                "422": _error_response("not_ours (not a library code) or invalid_isbn."),
+            },
+        }
+    },
+    "/api/v1/books": {
+        "get": {
+            "operationId": "listBooks",
+            "summary": "List books, by title, a page at a time",
+            "parameters": [
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                {
+                    "name": "per_page",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                },
+            ],
+            "responses": {"200": _json("BookPage"), "400": _error_response("Bad paging parameter.")},
+        }
+    },
+    "/api/v1/books/{book_id}": {
+        "get": {
+            "operationId": "getBook",
+            "summary": "One book with its copies and published assets",
+            "parameters": [{"name": "book_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": _json("BookDetail"), "404": _error_response("No such book.")},
+        }
+    },
+    "/api/v1/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {"application/json": {}}}},
+        }
+    },
+}
+
+
+def document(app: Flask) -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Pindai content service",
+            "version": "1",
+            "description": "Catalogue, QR code resolution and book extras for library kiosks and pages.",
+        },
+        "servers": [{"url": app.config["PUBLIC_BASE_URL"]}],
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS},
+    }

@@ -1,0 +1,81 @@
+"""Public pages for people: what a phone opens when it scans a label."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+
+from . import catalog, codes, errors
+from .db import get_session
+from .models import Code, Item
+from .resolve import load_book
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("content_service/home.html")
+
+
+@bp.get("/ping")
+def ping():
+    """Liveness without touching the database (also the benchmark baseline)."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.get("/q")
+def typed_code():
+    """The home page's form: a visitor types the code printed under a QR."""
+    typed = request.args.get("code", "")
+    code = codes.normalise(typed)
+    if code is None:
+        raise errors.UnknownCode()
+    return redirect(url_for(".label", code=code))
+
+
+@bp.get("/q/<code>")
+def label(code: str):
+    canonical = codes.normalise(code)
+    if canonical is None:
+        raise errors.UnknownCode()
+    if canonical != code:
+        return redirect(url_for(".label", code=canonical), 301)
+    session = get_session()
+    row = session.get(Code, canonical)
+    if row is None:
+        raise errors.UnknownCode()
+    if row.retired_at is not None:
+        raise errors.RetiredCode()
+    item = None
+    if row.target_type == "item":
+        item = session.get(Item, row.target_id)
+        if item is None or item.status == "withdrawn":
+            raise errors.RetiredCode()
+        book_id = item.book_id
+    elif row.target_type == "book":
+        book_id = row.target_id
+    else:
+        raise errors.UnsupportedTarget()
+    return _render_book(book_id, item)
+
+
+@bp.get("/books/<int:book_id>")
+def book_page(book_id: int):
+    return _render_book(book_id, None)
+
+
+def _render_book(book_id: int, item: Item | None):
+    book = load_book(get_session(), book_id)
+    if book is None:
+        abort(404)
+    return render_template(
+        "content_service/book.html",
+        book=book,
+        item=item,
+        availability=catalog.availability(book),
+        assets=[catalog.asset_dict(a) for a in catalog.published_assets(book)],
+        cover_url=catalog.cover_url(book),
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,103 @@
+"""Interpreting whatever a camera read: our label URL, a bare code, an item
+barcode or an ISBN. The service owns this so every kiosk and page agrees."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from . import codes, errors, isbn
+from .models import Book, Code, Isbn, Item
+
+_BOOK_LOADS = (selectinload(Book.isbns), selectinload(Book.items), selectinload(Book.assets))
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass
+class Resolution:
+    """What a payload points at. ``via`` says how it was recognised
+    (label_url, code, item_barcode, isbn)."""
+
+    type: str
+    via: str
+    book: Book | None = None
+    item: Item | None = None
+    code: str | None = None
+
+
+def load_book(session: Session, book_id: int) -> Book | None:
+    return session.scalars(select(Book).where(Book.id == book_id).options(*_BOOK_LOADS)).first()
+
+
+def resolve(session: Session, payload: str | None, base_url: str, max_length: int = 2048) -> Resolution:
+    """Resolve a raw scanned payload, or raise the ``errors.PindaiError``
+    that says why it cannot be."""
+    if payload is None or not payload.strip():
+        raise errors.MissingPayload()
+    if len(payload) > max_length:
+        raise errors.PayloadTooLong(max_length=max_length)
+    text = payload.strip()
+
+    from_url = codes.code_from_url(text, base_url)
+    if from_url is False:
+        raise errors.NotOurs()
+    if from_url is not None:
+        code = codes.normalise(from_url)
+        if code is None:
+            raise errors.UnknownCode()
+        return _resolve_code(session, code, via="label_url")
+
+    if _CONTROL_CHARS.search(text):
+        raise errors.NotOurs()
+
+    item = session.scalars(select(Item).where(Item.barcode == text)).first()
+    if item is not None:
+        return _item_resolution(session, item, via="item_barcode")
+
+    code = codes.normalise(text)
+    if code is not None:
+        row = session.get(Code, code)
+        if row is not None:
+            return _resolve_code(session, code, via="code", row=row)
+
+    compact = isbn.compact(text)
+    # EAN-13 scanners may append a 2- or 5-digit price add-on.
+    if re.fullmatch(r"97[89]\d{10}(\d{2}|\d{5})", compact):
+        compact = compact[:13]
+    if isbn.looks_like_isbn(compact):
+        isbn13 = isbn.to_isbn13(compact)
+        if isbn13 is None:
+            raise errors.InvalidIsbn(isbn=compact)
+        row = session.get(Isbn, isbn13)
+        if row is None:
+            raise errors.UnknownIsbn(isbn=isbn13)
+        return Resolution(type="book", via="isbn", book=load_book(session, row.book_id))
+
+    if code is not None:
+        raise errors.UnknownCode()
+    raise errors.NotOurs()
+
+
+def _resolve_code(session: Session, code: str, via: str, row: Code | None = None) -> Resolution:
+    row = row or session.get(Code, code)
+    if row is None:
+        raise errors.UnknownCode()
+    if row.retired_at is not None:
+        raise errors.RetiredCode()
+    if row.target_type == "item":
+        item = session.get(Item, row.target_id)
+        if item is None or item.status == "withdrawn":
+            raise errors.RetiredCode()
+        return _item_resolution(session, item, via=via, code=code)
+    if row.target_type == "book":
+        book = load_book(session, row.target_id)
+        if book is None:
+            raise errors.RetiredCode()
+        return Resolution(type="book", via=via, book=book, code=code)
+    raise errors.UnsupportedTarget(target_type=row.target_type)
+
+
+def _item_resolution(session: Session, item: Item, via: str, code: str | None = None) -> Resolution:
+    return Resolution(type="item", via=via, book=load_book(session, item.book_id), item=item, code=code)
