@@ -1,0 +1,99 @@
+"""Catalogue imports: ``flask import-marc FILE`` and ``flask import-csv FILE``.
+
+Both report every record (imported, updated, unchanged, skipped, failed with
+its position and reason) and are idempotent: a re-run updates, never
+duplicates. ``import_file`` is the same entry point for the staff portal."""
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from ..db import get_session
+from . import marc, tabular
+from .records import ImportReport, Outcome, run
+
+__all__ = ["import_file", "ImportReport", "Outcome"]
+
+
+def import_file(session: Session, path: Path, kind: str, *, mapping=None, source=None, progress=None) -> ImportReport:
+    """Import a MARC (binary, MARCXML, MARC-in-JSON, MARCMaker) or CSV file."""
+    path = Path(path)
+    report = ImportReport(source=path.name)
+    if kind == "marc":
+        records = marc.read(path)
+    elif kind == "csv":
+        records = tabular.read(path, mapping, source)
+    else:
+        raise ValueError(f"unknown import kind {kind!r}")
+    return run(session, report, records, progress=progress)
+
+
+def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for value in values:
+        column, sep, field = value.partition("=")
+        if not sep or not column or not field:
+            raise click.BadParameter(f"{value!r}: use COLUMN=FIELD", param_hint="--map")
+        mapping[column] = field
+    return mapping
+
+
+def _run_cli(path: Path, kind: str, report_path: Path | None, **options) -> None:
+    total = marc.estimate(path) if kind == "marc" else tabular.count_rows(path)
+    try:
+        with click.progressbar(length=total, label=f"Importing {path.name}", file=sys.stderr) as bar:
+            report = import_file(get_session(), path, kind, progress=bar.update, **options)
+    except (tabular.ImportProblem, UnicodeDecodeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(report.summary())
+    for outcome in report.outcomes:
+        if outcome.status in ("failed", "skipped"):
+            click.echo(f"  {outcome.status}: {outcome.position}: {outcome.reason}" + (f" [{outcome.label}]" if outcome.label else ""))
+    repaired = report.repaired
+    if repaired:
+        click.echo(f"  repairs and warnings on {len(repaired)} records" + ("" if report_path else " (--report FILE lists them all)"))
+        for outcome in repaired[:10]:
+            click.echo(f"  note: {outcome.position}: {'; '.join(outcome.notes)}")
+    if report_path:
+        write_report(report, report_path)
+        click.echo(f"Full report: {report_path}")
+
+
+def write_report(report: ImportReport, path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["position", "status", "title", "reason", "notes"])
+        for o in report.outcomes:
+            writer.writerow([o.position, o.status, o.label, o.reason, " | ".join(o.notes)])
+
+
+@click.command("import-marc")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Write every record's outcome to this CSV.")
+def import_marc_command(file: Path, report_path: Path | None) -> None:
+    """Import MARC 21 records (binary UTF-8/MARC-8, MARCXML, MARC-in-JSON, .mrk)."""
+    _run_cli(file, "marc", report_path)
+
+
+@click.command("import-csv")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
+              help=f"Read COLUMN as FIELD (or 'ignore'). Fields: {', '.join(tabular.FIELDS)}.")
+@click.option("--source", help="Name of the exporting system, for record ids (default: the file name).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Write every row's outcome to this CSV.")
+def import_csv_command(file: Path, maps: tuple[str, ...], source: str | None, report_path: Path | None) -> None:
+    """Import a CSV catalogue export (English or Indonesian column names)."""
+    _run_cli(file, "csv", report_path, mapping=_parse_map(maps), source=source)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(import_marc_command)
+    app.cli.add_command(import_csv_command)
