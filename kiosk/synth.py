@@ -167,7 +167,8 @@ def render_book_video(path, payload: str, *, title: str = "Cerita Rakyat Nusanta
     ground truth: {"path", "fps", "size", "frames", "payload", "passes":
     [{"enter", "first_visible", "last_visible", "leave", "blur_px"} per pass]
     (blur_px: motion blur length at first_visible),
-    "label_corners": per frame the label's 4 corners or None}. A label is
+    "label_corners": per frame the label's 4 corners, or None when it is
+    wholly out of the frame}. A label is
     "visible" when all four corners of its white sticker are in the frame.
     """
     path = Path(path)
@@ -205,10 +206,12 @@ def render_book_video(path, payload: str, *, title: str = "Cerita Rakyat Nusanta
                         (center[1] - previous_center[1]) * _EXPOSURE)
                     frame = place(frame, cover, quad, blur=blur)
                     label = map_quad(cover_rect, quad, label_in_cover)
-                    if _inside(quad, size) or _overlaps(quad, size):
+                    if not _overlaps(label, size):
+                        label = None
+                    if _overlaps(quad, size):
                         record["enter"] = index if record["enter"] is None else record["enter"]
                         record["leave"] = index + 1
-                    if _inside(label, size):
+                    if label and _inside(label, size):
                         if record["first_visible"] is None:
                             record["first_visible"] = index
                             record["blur_px"] = round(math.hypot(*blur), 1)

@@ -1,0 +1,94 @@
+"""`python -m kiosk`: the installer's tools.
+
+    python -m kiosk decode IMAGE...      one JSON line per image with its scans
+    python -m kiosk watch --source SRC   scan events live, one JSON line each
+                                         (state changes go to stderr)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+
+import cv2
+
+from kiosk.debounce import Debouncer
+from kiosk.decoding import decode
+from kiosk.scanner import Scanner
+from kiosk.sources import open_source
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m kiosk", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("decode", help="read codes in image files")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.set_defaults(func=cmd_decode)
+
+    p = commands.add_parser("watch", help="print scan events from a camera/file/stream/folder")
+    p.add_argument("--source", required=True,
+                   help="camera index (0), video file, stream URL or image folder")
+    p.add_argument("--loop", action="store_true", help="restart a video file or folder at its end")
+    p.add_argument("--no-realtime", dest="realtime", action="store_false",
+                   help="read a video file as fast as possible instead of at its frame rate")
+    p.add_argument("--gone-after", type=float, default=1.0, metavar="SECONDS",
+                   help="how long a code must be out of view to fire again (default 1.0)")
+    p.add_argument("--seconds", type=float, default=None,
+                   help="stop after this long (default: until Ctrl-C or the source ends)")
+    p.set_defaults(func=cmd_watch)
+    return parser
+
+
+def cmd_decode(args) -> int:
+    status = 0
+    for path in args.images:
+        image = cv2.imread(path, cv2.IMREAD_COLOR)
+        if image is None:
+            print(json.dumps({"image": path, "error": "cannot read image"}), flush=True)
+            status = 1
+            continue
+        started = time.perf_counter()
+        scans = decode(image)
+        record = {"image": path, "width": image.shape[1], "height": image.shape[0],
+                  "ms": round((time.perf_counter() - started) * 1000, 1),
+                  "scans": [s.to_dict() for s in scans]}
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    return status
+
+
+def cmd_watch(args) -> int:
+    source = open_source(args.source, loop=args.loop, realtime=args.realtime)
+
+    def on_event(event):
+        print(json.dumps(event.to_dict(), ensure_ascii=False), flush=True)
+
+    def on_state(state, status):
+        print(json.dumps({"state": state, **status}), file=sys.stderr, flush=True)
+
+    scanner = Scanner(source, on_event, on_state=on_state,
+                      debouncer=Debouncer(gone_after=args.gone_after))
+    thread = scanner.start()
+    signal.signal(signal.SIGTERM, lambda *_: scanner.stop(timeout=0))
+    deadline = None if args.seconds is None else time.monotonic() + args.seconds
+    try:
+        while thread.is_alive():
+            thread.join(0.2)
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+    except KeyboardInterrupt:
+        pass
+    scanner.stop()
+    if scanner.ended and scanner.frames == 0:
+        print(f"error: {scanner.last_error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv=None) -> int:
+    """Entry point of `python -m kiosk`."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)
