@@ -72,7 +72,8 @@ def _render_book(book_id: int, item: Item | None):
         book=book,
         item=item,
         availability=catalog.availability(book),
-        assets=[catalog.asset_dict(a) for a in catalog.published_assets(book)],
+        # AR overlays are drawn on the kiosk's camera preview, not shown on phones.
+        assets=[catalog.asset_dict(a) for a in catalog.published_assets(book) if a.kind != "ar_overlay"],
         cover_url=catalog.cover_url(book),
     )
 
