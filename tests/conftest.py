@@ -93,8 +93,9 @@ def runner(app):
 
 @pytest.fixture
 def session(app):
-    """A session on the app's database, inside an app context."""
-    with app.app_context():
-        from content_service.db import get_session
-
-        yield get_session()
+    """A session of the test's own on the app's database. No app context is
+    held open, so each client request gets its own context and session as
+    in production."""
+    session = app.extensions["pindai.sessionmaker"]()
+    yield session
+    session.close()

@@ -1,0 +1,99 @@
+"""The public page a phone opens from a label, and its friendly errors."""
+from __future__ import annotations
+
+from content_service import codes
+from content_service.models import Code
+from tests.factories import make_asset, make_book, make_code, make_item
+
+
+def test_label_page_shows_book_copies_and_extras(client, session):
+    book = make_book(session, title="Laskar Pelangi", authors=["Andrea Hirata"], isbn13="9789793062792",
+                     summary="Sebelas anak Belitong.", subjects=["Fiksi", "Pendidikan"], call_number="899.221 3 HIR l",
+                     publisher="Bentang Pustaka", year=2005, language="id")
+    shelf = make_item(session, book, location="Lantai 2 · Fiksi Indonesia · Rak F2")
+    make_item(session, book, status="on_loan", location="Lantai 2 · Fiksi Indonesia · Rak F2")
+    make_asset(session, book, kind="link", title="Wawancara penulis", url="https://example.org/w")
+    code = make_code(session, shelf)
+    session.commit()
+    res = client.get(f"/q/{code}", headers={"Accept-Language": "id"})
+    assert res.status_code == 200
+    html = res.get_data(as_text=True)
+    for text in ("Laskar Pelangi", "Andrea Hirata", "Sebelas anak Belitong.", "899.221 3 HIR l",
+                 "Lantai 2 · Fiksi Indonesia · Rak F2", "1 dari 2 eksemplar ada di rak", "Wawancara penulis",
+                 "Pendidikan", "Bentang Pustaka", "9789793062792", shelf.barcode, 'name="viewport"'):
+        assert text in html, text
+    english = client.get(f"/q/{code}?lang=en").get_data(as_text=True)
+    assert "1 of 2 copies on the shelf" in english and "Where is it?" in english
+    # The choice sticks for the next page.
+    assert "1 of 2 copies on the shelf" in client.get(f"/q/{code}").get_data(as_text=True)
+
+
+def test_book_without_copies(client, session):
+    book = make_book(session, title="Cantik Itu Luka", call_number="899.221 3 KUR c")
+    code = make_code(session, book)
+    session.commit()
+    html = client.get(f"/q/{code}", headers={"Accept-Language": "id"}).get_data(as_text=True)
+    assert "Belum ada eksemplar di perpustakaan" in html
+    assert "Belum ada konten tambahan" in html
+    assert "899.221 3 KUR c" in html
+
+
+def test_lowercase_code_redirects_to_canonical(client, session):
+    book = make_book(session)
+    code = make_code(session, book)
+    session.commit()
+    res = client.get(f"/q/{code.lower()}")
+    assert res.status_code == 301 and res.headers["Location"].endswith(f"/q/{code}")
+
+
+def test_unknown_and_retired_codes_get_friendly_pages(client, session):
+    res = client.get("/q/ZZZZ2345", headers={"Accept": "text/html", "Accept-Language": "id"})
+    assert res.status_code == 404 and res.mimetype == "text/html"
+    html = res.get_data(as_text=True)
+    assert "Kode ini tidak dikenal" in html and "This code is not known" in html
+    assert "Traceback" not in html
+    book = make_book(session)
+    code = make_code(session, book)
+    codes.retire(session.get(Code, code))
+    session.commit()
+    gone = client.get(f"/q/{code}", headers={"Accept-Language": "en"})
+    assert gone.status_code == 410 and "no longer in use" in gone.get_data(as_text=True)
+    garbage = client.get("/q/%3Cscript%3E")
+    assert garbage.status_code == 404 and "<script>" not in garbage.get_data(as_text=True)
+
+
+def test_home_page_code_form(client, session):
+    book = make_book(session)
+    code = make_code(session, book)
+    session.commit()
+    assert "ABCD2345" in client.get("/").get_data(as_text=True)  # placeholder of the form
+    res = client.get("/q", query_string={"code": f" {code[:4]}-{code[4:].lower()} "})
+    assert res.status_code == 302 and res.headers["Location"].endswith(f"/q/{code}")
+    assert client.get("/q", query_string={"code": "??"}).status_code == 404
+
+
+def test_unknown_url_and_method(client):
+    page = client.get("/no/such/page")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    api = client.get("/api/v1/nothing")
+    assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
+    wrong = client.post("/api/v1/resolve")
+    assert wrong.status_code == 405 and wrong.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_media_is_served_with_range_and_etag(app, client, session):
+    from content_service.catalog import media_url
+
+    with app.test_request_context():
+        from content_service.media import storage
+
+        digest = storage().put(b"0123456789" * 100)
+        url = media_url(digest, "image/png").replace("http://localhost", "")
+    res = client.get(url)
+    assert res.status_code == 200 and res.headers["ETag"].strip('"') == digest
+    assert "max-age=31536000" in res.headers["Cache-Control"]
+    part = client.get(url, headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206 and part.data == b"0123456789"
+    assert client.get(url, headers={"If-None-Match": f'"{digest}"'}).status_code == 304
+    assert client.get("/media/../../etc/passwd").status_code == 404
+    assert client.get("/media/" + "0" * 64 + ".png").status_code == 404

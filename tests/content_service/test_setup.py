@@ -1,0 +1,86 @@
+"""Configuration, migrations and the demo seed."""
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, inspect, select
+
+from content_service import config, create_app
+from content_service.db import Base, make_engine, upgrade
+from content_service.models import Asset, Book, Code, Item
+
+
+def test_migrations_build_the_schema_the_models_describe(db_url):
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        upgrade(engine)  # a second run is a no-op
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        assert diff == []
+        assert {"book", "isbn", "item", "code", "asset", "alembic_version"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_init_db_command(db_url, tmp_path):
+    app = create_app({"ENV": "test", "DATABASE_URL": db_url, "MEDIA_ROOT": str(tmp_path)})
+    try:
+        result = app.test_cli_runner().invoke(args=["init-db"])
+        assert result.exit_code == 0 and "latest schema" in result.output
+        assert "item" in inspect(app.extensions["pindai.engine"]).get_table_names()
+    finally:
+        app.extensions["pindai.engine"].dispose()
+
+
+def test_one_open_code_per_value_is_a_database_constraint(session):
+    from sqlalchemy.exc import IntegrityError
+
+    session.add(Code(code="ABCD2345", target_type="item", target_id=1))
+    session.commit()
+    session.add(Code(code="ABCD2345", target_type="book", target_id=2))
+    with pytest.raises(IntegrityError):
+        session.commit()
+    session.rollback()
+
+
+def test_secret_key_required_outside_dev_and_test(monkeypatch):
+    monkeypatch.delenv("PINDAI_SECRET_KEY", raising=False)
+    monkeypatch.delenv("PINDAI_ENV", raising=False)
+    with pytest.raises(config.ConfigError, match="PINDAI_SECRET_KEY"):
+        create_app({"DATABASE_URL": "sqlite://"})
+    assert create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "s3cret"}).config["SECRET_KEY"] == "s3cret"
+    assert create_app({"DATABASE_URL": "sqlite://", "ENV": "development"}).config["SECRET_KEY"]
+
+
+def test_environment_variables_are_read(monkeypatch, tmp_path):
+    monkeypatch.setenv("PINDAI_ENV", "test")
+    monkeypatch.setenv("PINDAI_PUBLIC_BASE_URL", "https://perpustakaan.batam.go.id/")
+    monkeypatch.setenv("PINDAI_API_PAGE_SIZE", "7")
+    monkeypatch.setenv("PINDAI_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    app = create_app()
+    assert app.config["PUBLIC_BASE_URL"] == "https://perpustakaan.batam.go.id"
+    assert app.config["API_PAGE_SIZE"] == 7
+    monkeypatch.setenv("PINDAI_API_PAGE_SIZE", "seven")
+    with pytest.raises(config.ConfigError, match="PINDAI_API_PAGE_SIZE"):
+        create_app()
+
+
+def test_seed_demo_is_idempotent_and_serves_pages(app, runner, client, session):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "46 new" in first.output
+    counts = [session.scalar(select(func.count()).select_from(t)) for t in (Book, Item, Code, Asset)]
+    second = runner.invoke(args=["seed-demo"])
+    assert "0 new" in second.output and "46 unchanged" in second.output
+    assert [session.scalar(select(func.count()).select_from(t)) for t in (Book, Item, Code, Asset)] == counts
+    languages = dict(session.execute(select(Book.language, func.count()).group_by(Book.language)).all())
+    assert languages["id"] >= 15 and languages["en"] >= 15
+    assert session.scalar(select(func.count()).where(Book.audience == "children")) >= 10
+    url = next(line.split()[0] for line in first.output.splitlines() if "/q/" in line)
+    page = client.get(url.replace("https://pindai.example.id", ""))
+    assert page.status_code == 200 and "Laskar Pelangi" in page.get_data(as_text=True)
+    body = client.get("/api/v1/resolve", query_string={"payload": url}).get_json()
+    cover = client.get(body["book"]["cover_url"].replace("http://localhost", ""))
+    assert cover.status_code == 200 and cover.mimetype == "image/png"
