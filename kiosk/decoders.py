@@ -135,9 +135,14 @@ _ZBAR_FOURCC_Y800 = 808466521
 
 
 def pyzbar_decode(gray: np.ndarray) -> list[Scan]:
-    """zbar (via pyzbar's bindings), QR payloads as raw bytes."""
-    from pyzbar import pyzbar as pz
-    from pyzbar import wrapper as zw
+    """zbar (via pyzbar's bindings), QR payloads as raw bytes. Returns []
+    when libzbar is not installed (it is an apt package, libzbar0)."""
+    try:
+        from pyzbar import pyzbar as pz
+        from pyzbar import wrapper as zw
+    except ImportError:
+        log.warning("pyzbar/libzbar unavailable; zbar fallback disabled", exc_info=True)
+        return []
 
     gray = np.ascontiguousarray(gray)
     height, width = gray.shape

@@ -127,11 +127,12 @@ def test_ean13_check_digit_is_the_isbn_one():
     assert ean13_check_digit("978030640615") == "7"  # ISBN 978-0-306-40615-7
 
 
+@pytest.mark.parametrize("decoder", ["pipeline", "pyzbar", "opencv"])
 @pytest.mark.parametrize("angle", [0, 30, 90, 180, 270])
-def test_qr_in_scene_with_corners_clockwise_from_symbol_top_left(angle):
+def test_qr_in_scene_with_corners_clockwise_from_symbol_top_left(angle, decoder):
     quad = _quad(600, 380, 220, 220, angle, keystone=0.12)
     image = _in_scene(render_qr(URL, module_px=4), quad, seed=angle)
-    (scan,) = decode(image)
+    (scan,) = decode(image, decoders=(decoder,))
     assert (scan.text, scan.symbology, scan.raw) == (URL, "qr", URL.encode())
     # render_qr includes a 4-module quiet zone: the symbol's own corners sit
     # 4/37 of the way in from the label's.
