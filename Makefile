@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed-stamp
 # Debian packages: zbar for pyzbar, Chromium for the kiosk screen and browser tests,
 # DejaVu fonts for label sheets and generated demo media.
 APT_PACKAGES := libzbar0 chromium fonts-dejavu-core
+# wrk: the loopback load generator of `make bench`.
+BENCH_APT_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PINDAI_DEMO_DIR ?= instance/demo
 
@@ -17,7 +19,7 @@ setup: system-deps $(STAMP)
 
 system-deps:
 	@missing=""; \
-	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(APT_PACKAGES) $(EXTRA_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
@@ -36,6 +38,7 @@ demo: setup
 	$(PY) -m content_service.demo_runner
 
 bench: setup
+	@$(MAKE) --no-print-directory system-deps EXTRA_APT_PACKAGES="$(BENCH_APT_PACKAGES)"
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:

@@ -2,9 +2,11 @@
 domain, and shape the answer; the OpenAPI document lives in ``openapi``."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+import json
 
-from . import catalog, errors
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
+
+from . import catalog, errors, versioning
 from .db import get_session
 from .openapi import document
 from .resolve import Resolution, load_book, resolve
@@ -16,8 +18,16 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def resolve_payload():
     payload = request.args.get("payload")
     config = current_app.config
-    found = resolve(get_session(), payload, config["PUBLIC_BASE_URL"], config["MAX_PAYLOAD_LENGTH"])
-    return jsonify(resolution_dict(found))
+    # Kiosks scan the same few books again and again: answers are cached per
+    # catalogue version, so a cached answer is never older than the data.
+    key = (payload, request.host_url, current_app.extensions["pindai.version"].current())
+    cache = current_app.extensions["pindai.answers"]
+    body = cache.get(key)
+    if body is None:
+        found = resolve(get_session(), payload, config["PUBLIC_BASE_URL"], config["MAX_PAYLOAD_LENGTH"])
+        body = json.dumps(resolution_dict(found), ensure_ascii=False, separators=(",", ":"))
+        cache.put(key, body)
+    return Response(body, mimetype="application/json")
 
 
 def resolution_dict(found: Resolution) -> dict:
@@ -93,4 +103,6 @@ def openapi():
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["pindai.answers"] = versioning.AnswerCache(app.config["ANSWER_CACHE_SIZE"])
+    app.extensions["pindai.version"] = versioning.VersionProbe(app.extensions["pindai.engine"])
     app.register_blueprint(bp)

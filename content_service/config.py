@@ -15,6 +15,7 @@ DEFAULTS = {
     "API_PAGE_SIZE": 20,
     "API_MAX_PAGE_SIZE": 100,
     "MAX_PAYLOAD_LENGTH": 2048,
+    "ANSWER_CACHE_SIZE": 4096,
 }
 
 # Settings read from the environment, with the type each one is coerced to.
@@ -27,6 +28,7 @@ ENV_SETTINGS = {
     "LABEL_LAYOUT": str,
     "API_PAGE_SIZE": int,
     "API_MAX_PAGE_SIZE": int,
+    "ANSWER_CACHE_SIZE": int,
 }
 
 DEV_ENVS = {"development", "dev", "test", "testing"}

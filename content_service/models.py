@@ -164,3 +164,14 @@ class Asset(Base):
         CheckConstraint("media_hash IS NOT NULL OR url IS NOT NULL", name="asset_has_content"),
         UniqueConstraint("book_id", "kind", "media_hash", name="uq_asset_book_kind_media"),
     )
+
+
+class CatalogueState(Base):
+    """One row whose ``version`` goes up with every change to what a resolve
+    answer shows (books, ISBNs, copies, codes, assets). Workers cache answers
+    per version, so a change is visible at once in every process."""
+
+    __tablename__ = "catalogue_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

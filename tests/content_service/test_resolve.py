@@ -168,3 +168,24 @@ def test_public_base_url_with_path_prefix(make_app):
     assert ok.status_code == 200
     wrong = resolve(client, f"https://perpustakaan.batam.go.id/q/{code}")
     assert wrong.get_json()["error"]["code"] == "not_ours"
+
+
+def test_cached_answers_follow_every_catalogue_change(app, client, session, shelf):
+    """Answers are cached per catalogue version: a loan, an edit or a retired
+    code shows in the very next answer."""
+    from content_service.models import Book, Code, Item
+
+    url = f"{PUBLIC_BASE_URL}/q/{shelf['item_code']}"
+    assert resolve(client, url).get_json()["availability"]["available"] == 1
+    assert resolve(client, url).get_json()["availability"]["available"] == 1  # served from the cache
+    session.get(Item, shelf["item"]).status = "on_loan"
+    session.commit()
+    assert resolve(client, url).get_json()["availability"]["status"] == "all_on_loan"
+    session.get(Book, shelf["book"]).title = "Laskar Pelangi (edisi baru)"
+    session.commit()
+    assert resolve(client, url).get_json()["book"]["title"] == "Laskar Pelangi (edisi baru)"
+    from sqlalchemy import update
+
+    session.execute(update(Code).where(Code.code == shelf["item_code"]).values(retired_at=Code.created_at))
+    session.commit()
+    assert resolve(client, url).status_code == 410
