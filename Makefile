@@ -35,7 +35,7 @@ test: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 demo: setup
-	$(PY) -m content_service.demo_runner
+	$(PY) -m content_service.demo.run
 
 bench: setup
 	@$(MAKE) --no-print-directory system-deps EXTRA_APT_PACKAGES="$(BENCH_APT_PACKAGES)"

@@ -1,0 +1,136 @@
+"""``make demo``: set up the demo library, start the content service under
+gunicorn and a kiosk scanner on a generated demo video (or the camera when
+there is one), and print what to open.
+
+``--check`` starts everything, fetches a demo page through the running
+server, and stops: the test suite runs it so ``make demo`` stays true."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def prepare(env: dict) -> tuple[list[tuple[str, str]], str]:
+    """Migrate and seed the database; returns sample (url, title) pairs and
+    the label URL the demo video shows."""
+    os.environ.update(env)
+    from content_service import codes, create_app
+    from content_service.db import get_engine, get_session, upgrade
+    from content_service.demo import sample_codes, seed
+
+    app = create_app()
+    with app.app_context():
+        upgrade(get_engine())
+        session = get_session()
+        seed(session)
+        base = app.config["PUBLIC_BASE_URL"]
+        samples = [(codes.label_url(base, code), title) for code, title in sample_codes(session)]
+        session.commit()
+    app.extensions["pindai.engine"].dispose()
+    return samples, samples[0][0]
+
+
+def demo_video(folder: Path, payload: str) -> Path:
+    """The generated video of a book whose label carries ``payload``
+    (re-rendered only when the payload changes)."""
+    from kiosk.synth import render_book_video
+
+    folder.mkdir(parents=True, exist_ok=True)
+    video, meta = folder / "demo-book.mp4", folder / "demo-book.json"
+    if not (video.exists() and meta.exists() and json.loads(meta.read_text()).get("payload") == payload):
+        print("Rendering the demo video (a book with its QR label in front of the camera)...", flush=True)
+        truth = render_book_video(video, payload, title="Laskar Pelangi", passes=3)
+        meta.write_text(json.dumps({"payload": payload, "frames": truth.get("frames")}))
+    return video
+
+
+def camera_present() -> bool:
+    return Path("/dev/video0").exists()
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PINDAI_DEMO_PORT", "5000")))
+    parser.add_argument("--check", action="store_true", help="start, fetch a demo page, stop")
+    args = parser.parse_args(argv)
+
+    instance = Path(os.environ.get("PINDAI_DEMO_DIR", REPO / "instance" / "demo")).resolve()
+    instance.mkdir(parents=True, exist_ok=True)
+    env = {
+        "PINDAI_ENV": os.environ.get("PINDAI_ENV", "development"),
+        "PINDAI_DATABASE_URL": os.environ.get("PINDAI_DATABASE_URL", f"sqlite:///{instance / 'pindai.db'}"),
+        "PINDAI_MEDIA_ROOT": os.environ.get("PINDAI_MEDIA_ROOT", str(instance / "media")),
+        "PINDAI_PUBLIC_BASE_URL": os.environ.get("PINDAI_PUBLIC_BASE_URL", f"http://localhost:{args.port}"),
+    }
+    samples, payload = prepare(env)
+    source = "0" if camera_present() and not args.check else str(demo_video(instance, payload))
+    children_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+    bin_dir = Path(sys.executable).parent
+    service = subprocess.Popen(
+        [str(bin_dir / "gunicorn"), "-w", "2", "-b", f"0.0.0.0:{args.port}", "content_service:create_app()"],
+        cwd=REPO, env=children_env,
+    )
+    kiosk = None
+    try:
+        wait_for(f"http://127.0.0.1:{args.port}/ping")
+        kiosk_cmd = [sys.executable, "-m", "kiosk", "watch", "--source", source]
+        if source != "0":
+            kiosk_cmd.append("--loop")
+        if args.check:
+            kiosk_cmd += ["--seconds", "3"]
+        kiosk = subprocess.Popen(kiosk_cmd, cwd=REPO, env=children_env)
+        local = samples[0][0].replace(env["PINDAI_PUBLIC_BASE_URL"], f"http://127.0.0.1:{args.port}")
+        page = urllib.request.urlopen(local, timeout=10).read().decode("utf-8")
+        if samples[0][1] not in page:
+            print(f"demo page {local} does not show {samples[0][1]!r}", file=sys.stderr)
+            return 1
+        print("\nPindai demo is running.")
+        print("  Public book pages (open one on a phone or in a browser):")
+        for url, title in samples:
+            print(f"    {url}   {title}")
+        print(f"  JSON API:      http://localhost:{args.port}/api/v1/books   (OpenAPI: /api/v1/openapi.json)")
+        print(f"  Kiosk scanner: watching {'the camera' if source == '0' else source}; scan events print below.")
+        print("  Phones need the server's network address: set PINDAI_PUBLIC_BASE_URL=http://<this-machine>:"
+              f"{args.port} before `make demo` so printed labels point there.")
+        if args.check:
+            kiosk.wait(timeout=60)
+            print("demo check: ok")
+            return 0
+        print("Press Ctrl-C to stop.\n", flush=True)
+        service.wait()
+        return service.returncode or 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for child in (kiosk, service):
+            if child is not None and child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

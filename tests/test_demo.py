@@ -1,0 +1,28 @@
+"""`make demo` stays true: the demo runner seeds, serves a demo page through
+gunicorn and runs the kiosk scanner on the generated video."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_demo_runner_check(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINDAI_")}
+    env["PINDAI_DEMO_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "content_service.demo.run", "--check", "--port", str(port)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=240,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "demo check: ok" in result.stdout
+    assert f"http://localhost:{port}/q/" in result.stdout
+    # The kiosk scanner read the demo video's label: a scan event line with our URL.
+    assert f'"text": "http://localhost:{port}/q/' in result.stdout
