@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pypdfium2
 import pytest
-import zxingcpp
+
+from kiosk.decoding import decode
 
 from content_service import labels
 from content_service.models import Code
@@ -13,12 +14,13 @@ from tests.factories import make_book, make_item
 
 
 def decode_pdf(data: bytes, dpi: int = 200) -> list[list[str]]:
-    """Every QR text on every page, by rasterising the PDF as a printer would."""
+    """Every QR text on every page, by rasterising the PDF as a printer would
+    and reading it with the kiosk's own decoder."""
     pages = []
     document = pypdfium2.PdfDocument(data)
     for page in document:
         image = np.asarray(page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
-        pages.append(sorted(r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)))
+        pages.append(sorted(scan.text for scan in decode(image) if scan.symbology == "qr"))
     return pages
 
 
