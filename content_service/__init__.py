@@ -21,7 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from . import api, db, demo, errors, i18n, imports, labels, media, public
+    from . import api, db, demo, errors, i18n, imports, kiosks, labels, media, public
 
     db.init_app(app)
     errors.init_app(app)
@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     public.init_app(app)
     api.init_app(app)
     labels.init_app(app)
+    kiosks.init_app(app)
     imports.init_app(app)
     demo.init_app(app)
     return app

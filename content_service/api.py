@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 
-from . import catalog, errors, versioning
+from . import catalog, errors, kiosks, versioning
 from .db import get_session
 from .openapi import document
 from .resolve import Resolution, load_book, resolve
@@ -18,16 +18,34 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def resolve_payload():
     payload = request.args.get("payload")
     config = current_app.config
+    kiosk = kiosks.request_kiosk()  # None for anonymous readers; a wrong key is refused
     # Kiosks scan the same few books again and again: answers are cached per
     # catalogue version, so a cached answer is never older than the data.
     key = (payload, request.host_url, current_app.extensions["pindai.version"].current())
     cache = current_app.extensions["pindai.answers"]
-    body = cache.get(key)
-    if body is None:
-        found = resolve(get_session(), payload, config["PUBLIC_BASE_URL"], config["MAX_PAYLOAD_LENGTH"])
-        body = json.dumps(resolution_dict(found), ensure_ascii=False, separators=(",", ":"))
-        cache.put(key, body)
+    cached = cache.get(key)
+    try:
+        if cached is None:
+            found = resolve(get_session(), payload, config["PUBLIC_BASE_URL"], config["MAX_PAYLOAD_LENGTH"])
+            body = json.dumps(resolution_dict(found), ensure_ascii=False, separators=(",", ":"))
+            scan = {"via": found.via, "code": found.code, "book_id": found.book.id,
+                    "item_id": found.item.id if found.item else None}
+            cached = (body, scan)
+            cache.put(key, cached)
+    except errors.PindaiError as exc:
+        if kiosk is not None:
+            _log(kiosk, exc.code)
+        raise
+    body, scan = cached
+    if kiosk is not None:
+        _log(kiosk, "ok", **scan)
     return Response(body, mimetype="application/json")
+
+
+def _log(kiosk, outcome: str, **scan) -> None:
+    session = get_session()
+    kiosks.log_scan(session, "kiosk", outcome, kiosk=kiosk, **scan)
+    session.commit()
 
 
 def resolution_dict(found: Resolution) -> dict:

@@ -175,6 +175,7 @@ PATHS = {
                 "({PUBLIC_BASE_URL}/q/{code}, any scheme), a bare code, an item "
                 "barcode, or an ISBN-13/ISBN-10/EAN-13 (check digit validated)."
             ),
+            "security": [{}, {"kioskKey": []}],
             "parameters": [
                 {
                     "name": "payload",
@@ -187,6 +188,7 @@ PATHS = {
                 "200": _json("Resolution", "What the payload points at."),
                 "400": _error_response("missing_payload or payload_too_long."),
                 "404": _error_response("unknown_code, unknown_isbn or unsupported_target."),
+                "401": _error_response("bad_kiosk_key: a kiosk key was sent and is not valid."),
                 "410": _error_response("retired_code: the label was retired."),
                 "422": _error_response("not_ours (not a library code) or invalid_isbn."),
             },
@@ -225,6 +227,22 @@ PATHS = {
 }
 
 
+SECURITY_SCHEMES = {
+    "kioskKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A kiosk's key from `flask create-kiosk`. Optional where anonymous access is allowed.",
+    }
+}
+
+
+def register(paths: dict | None = None, schemas: dict | None = None) -> None:
+    """Add a module's endpoints and schemas to the document (each module
+    describes its own routes; the tests check that every route is here)."""
+    PATHS.update(paths or {})
+    SCHEMAS.update(schemas or {})
+
+
 def document(app: Flask) -> dict:
     return {
         "openapi": "3.1.0",
@@ -235,5 +253,5 @@ def document(app: Flask) -> dict:
         },
         "servers": [{"url": app.config["PUBLIC_BASE_URL"]}],
         "paths": PATHS,
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES},
     }

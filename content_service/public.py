@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
 
-from . import catalog, codes, errors
+from . import catalog, codes, errors, kiosks
 from .db import get_session
 from .models import Code, Item
 from .resolve import load_book
@@ -55,7 +55,11 @@ def label(code: str):
         book_id = row.target_id
     else:
         raise errors.UnsupportedTarget()
-    return _render_book(book_id, item)
+    page = _render_book(book_id, item)
+    kiosks.log_scan(session, "phone", "ok", via="label_url", code=canonical, book_id=book_id,
+                    item_id=item.id if item else None)
+    session.commit()
+    return page
 
 
 @bp.get("/books/<int:book_id>")

@@ -1,0 +1,102 @@
+"""Kiosk registration and authentication, and the scan log.
+
+A kiosk sends its key as ``Authorization: Bearer <key>``. The resolve API
+stays public for reading; a request that carries a key must carry a valid
+one (a wrong key is refused, never ignored), and its scans are logged per
+kiosk for analytics."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timezone
+
+import click
+from flask import Flask, g, request
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import errors
+from .db import get_session
+from .models import Kiosk, ScanLog
+
+
+class BadKioskKey(errors.PindaiError):
+    status = 401
+    code = "bad_kiosk_key"
+    message_id = "Kunci kios tidak dikenal atau sudah dicabut."
+    message_en = "This kiosk key is unknown or has been revoked."
+
+
+def hash_key(key: str) -> str:
+    # Keys are 256 random bits: a plain SHA-256 is enough (no dictionary to guess from).
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def create_kiosk(session: Session, name: str, location: str | None = None) -> tuple[Kiosk, str]:
+    """Register a kiosk; returns it and its key (shown once, never stored)."""
+    key = secrets.token_urlsafe(32)
+    kiosk = Kiosk(name=name, location=location, key_hash=hash_key(key))
+    session.add(kiosk)
+    session.flush()
+    return kiosk, key
+
+
+def kiosk_for_key(session: Session, key: str) -> Kiosk | None:
+    digest = hash_key(key)
+    kiosk = session.scalars(select(Kiosk).where(Kiosk.key_hash == digest, Kiosk.retired_at.is_(None))).first()
+    if kiosk is None or not hmac.compare_digest(kiosk.key_hash, digest):
+        return None
+    return kiosk
+
+
+def request_kiosk() -> Kiosk | None:
+    """The kiosk making this request, None when it sends no key; raises
+    ``BadKioskKey`` for a key that is not valid."""
+    if "kiosk" in g:
+        return g.kiosk
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    if not header:
+        g.kiosk = None
+        return None
+    if scheme.lower() != "bearer" or not key.strip():
+        raise BadKioskKey("Send the kiosk key as 'Authorization: Bearer <key>'.")
+    kiosk = kiosk_for_key(get_session(), key.strip())
+    if kiosk is None:
+        raise BadKioskKey()
+    g.kiosk = kiosk
+    return kiosk
+
+
+def log_scan(session: Session, channel: str, outcome: str, *, kiosk: Kiosk | None = None, via: str | None = None,
+             code: str | None = None, book_id: int | None = None, item_id: int | None = None) -> None:
+    """Record a scan (committed with the request's session)."""
+    session.add(ScanLog(channel=channel, kiosk_id=kiosk.id if kiosk else None, via=via, code=code,
+                        book_id=book_id, item_id=item_id, outcome=outcome))
+    if kiosk is not None:
+        kiosk.last_seen_at = datetime.now(timezone.utc)
+
+
+@click.command("create-kiosk")
+@click.argument("name")
+@click.option("--location", help="Where the kiosk stands, e.g. 'Lantai 1 · Ruang Anak'.")
+@with_appcontext
+def create_kiosk_command(name: str, location: str | None) -> None:
+    """Register a kiosk and print its key (shown only this once)."""
+    session = get_session()
+    try:
+        kiosk, key = create_kiosk(session, name, location)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise click.ClickException(f"a kiosk named {name!r} already exists") from None
+    click.echo(f"Kiosk {kiosk.name!r} (id {kiosk.id}) registered. Its key, shown only now:")
+    click.echo(key)
+    click.echo(f"Start it with: python -m kiosk --service URL --key {key}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_kiosk_command)
