@@ -87,8 +87,9 @@ def alembic_config(engine: Engine):
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply the Alembic migrations up to ``revision``."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Apply the Alembic migrations up to ``revision`` (every branch head by
+    default: features may add their tables on branches of their own)."""
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
