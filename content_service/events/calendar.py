@@ -1,0 +1,184 @@
+"""Events as staff make them and as visitors see them: creating and editing,
+the upcoming dates with seats left, related events of a book, and the JSON
+shape every client shares."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import url_for
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from .. import errors
+from ..models import Book
+from . import schedule
+from .models import AUDIENCES, CATEGORIES, EVENT_STATUSES, Event, EventBook, EventOccurrence, Registration
+
+HORIZON_DAYS = 120  # how far ahead "upcoming" looks
+EDITABLE = (
+    "title", "title_en", "summary", "summary_en", "description", "description_en", "category", "audience",
+    "age_min", "age_max", "location", "starts_at", "ends_at", "rrule", "capacity", "registration_required",
+    "cover_url", "related_subjects", "status",
+)
+
+
+def _bad(en: str, id_: str) -> errors.BadRequest:
+    return errors.BadRequest(en, message_id=id_)
+
+
+def save_event(session: Session, event: Event | None = None, *, book_ids: list[int] | None = None, **fields) -> Event:
+    """Create an event (``event`` None) or change one, checking every field;
+    raises ``errors.BadRequest`` with what is wrong."""
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise _bad(f"Unknown event fields: {', '.join(sorted(unknown))}.", "Ada isian acara yang tidak dikenal.")
+    event = event or Event(cancelled_dates=[], related_subjects=[])
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip() or None
+        setattr(event, name, value)
+    if not event.title:
+        raise _bad("An event needs a title.", "Acara harus punya judul.")
+    event.category = event.category or "other"
+    event.audience = event.audience or "all"
+    event.status = event.status or "published"
+    if event.category not in CATEGORIES:
+        raise _bad(f"Category must be one of {', '.join(CATEGORIES)}.", "Kategori acara tidak dikenal.")
+    if event.audience not in AUDIENCES:
+        raise _bad(f"Audience must be one of {', '.join(AUDIENCES)}.", "Sasaran peserta tidak dikenal.")
+    if event.status not in EVENT_STATUSES:
+        raise _bad(f"Status must be one of {', '.join(EVENT_STATUSES)}.", "Status acara tidak dikenal.")
+    if event.starts_at is None or event.ends_at is None:
+        raise _bad("An event needs a start and an end.", "Acara harus punya waktu mulai dan selesai.")
+    event.starts_at, event.ends_at = schedule.as_utc(event.starts_at), schedule.as_utc(event.ends_at)
+    if event.ends_at <= event.starts_at:
+        raise _bad("An event must end after it starts.", "Acara harus selesai setelah dimulai.")
+    if event.capacity is not None and event.capacity < 1:
+        raise _bad("Capacity must be at least 1 (or empty for no limit).", "Kapasitas minimal 1 (atau kosong).")
+    if event.age_min is not None and event.age_max is not None and event.age_min > event.age_max:
+        raise _bad("The youngest age must not exceed the oldest.", "Batas umur bawah melebihi batas atas.")
+    event.rrule = schedule.normalise_rrule(event.rrule, event.starts_at)
+    event.related_subjects = [s.strip() for s in (event.related_subjects or []) if s and s.strip()]
+    session.add(event)
+    session.flush()
+    if book_ids is not None:
+        known = set(session.scalars(select(Book.id).where(Book.id.in_(book_ids))))
+        missing = sorted(set(book_ids) - known)
+        if missing:
+            raise _bad(f"No books with ids {missing}.", f"Buku dengan id {missing} tidak ada.")
+        session.execute(delete(EventBook).where(EventBook.event_id == event.id))
+        session.add_all(EventBook(event_id=event.id, book_id=book_id) for book_id in dict.fromkeys(book_ids))
+        session.flush()
+        session.expire(event, ["books"])
+    return event
+
+
+def get_event(session: Session, event_id: int, *, public: bool = True) -> Event:
+    """The event, or ``errors.NotFound`` (drafts are not public)."""
+    event = session.get(Event, event_id)
+    if event is None or (public and event.status == "draft"):
+        raise errors.NotFound(f"No event with id {event_id}.", message_id=f"Acara dengan id {event_id} tidak ada.")
+    return event
+
+
+def upcoming(session: Session, *, after: datetime | None = None, days: int = HORIZON_DAYS,
+             audience: str | None = None, category: str | None = None) -> list[schedule.Occurrence]:
+    """Published dates that have not ended, by start, within ``days``."""
+    # Bound values must be UTC: SQLite compares the stored text, not instants.
+    after = schedule.as_utc(after or schedule.now())
+    before = after + timedelta(days=days)
+    query = select(Event).where(
+        Event.status == "published",
+        Event.starts_at <= before,
+        or_(Event.rrule.is_not(None), Event.ends_at > after),
+    )
+    if category:
+        query = query.where(Event.category == category)
+    if audience:
+        query = query.where(Event.audience.in_((audience, "all")))
+    found = []
+    for event in session.scalars(query.options(selectinload(Event.books))):
+        found.extend(schedule.occurrences(event, after, before))
+    found.sort(key=lambda occ: (occ.start, occ.event.id))
+    return found
+
+
+def related_to_book(session: Session, book: Book, *, limit: int = 1, after: datetime | None = None) -> list[schedule.Occurrence]:
+    """The next dates of events that list this book or one of its subjects."""
+    subjects = {s.casefold() for s in (book.subjects or [])}
+    found = []
+    # A library runs tens of programmes, not thousands: matching subjects
+    # (JSON lists) in Python is simpler than per-dialect JSON queries.
+    for occ in upcoming(session, after=after):
+        event = occ.event
+        if any(b.id == book.id for b in event.books) or subjects & {s.casefold() for s in event.related_subjects}:
+            found.append(occ)
+    return found[:limit]
+
+
+def children_first(found: list[schedule.Occurrence]) -> list[schedule.Occurrence]:
+    """Children's events first (child mode), each group still by start."""
+    return sorted(found, key=lambda occ: occ.event.audience != "children")
+
+
+def seats_left(session: Session, found: list[schedule.Occurrence]) -> dict[tuple[int, str], int | None]:
+    """Seats left per (event id, date key); None where there is no limit or
+    no registration."""
+    event_ids = {occ.event.id for occ in found}
+    taken: dict[tuple[int, str], int] = {}
+    if event_ids:
+        rows = session.execute(
+            select(EventOccurrence.event_id, EventOccurrence.starts_at, func.count(Registration.id))
+            .join(Registration, Registration.occurrence_id == EventOccurrence.id)
+            .where(EventOccurrence.event_id.in_(event_ids), Registration.status == "confirmed")
+            .group_by(EventOccurrence.event_id, EventOccurrence.starts_at)
+        )
+        taken = {(event_id, schedule.occurrence_key(start)): count for event_id, start, count in rows}
+    result = {}
+    for occ in found:
+        event = occ.event
+        if not event.registration_required or event.capacity is None:
+            result[(event.id, occ.key)] = None
+        else:
+            result[(event.id, occ.key)] = max(0, event.capacity - taken.get((event.id, occ.key), 0))
+    return result
+
+
+def cover_url(event: Event) -> str | None:
+    if event.cover_url and event.cover_url.startswith("media:"):
+        return url_for("media.serve", name=event.cover_url.removeprefix("media:"), _external=True)
+    return event.cover_url
+
+
+def event_dict(occ: schedule.Occurrence, seats: int | None, today: datetime | None = None) -> dict:
+    """The shape of one event date in every API answer (contract 2)."""
+    event = occ.event
+    today_local = schedule.local(today or schedule.now()).date()
+    return {
+        "id": event.id,
+        "title": event.title,
+        "title_en": event.title_en,
+        "summary": event.summary,
+        "summary_en": event.summary_en,
+        "category": event.category,
+        "audience": event.audience,
+        "age_min": event.age_min,
+        "age_max": event.age_max,
+        "location": event.location,
+        "start": occ.start.isoformat().replace("+00:00", "Z"),
+        "end": occ.end.isoformat().replace("+00:00", "Z"),
+        "start_local": schedule.local(occ.start).isoformat(),
+        "end_local": schedule.local(occ.end).isoformat(),
+        "today": schedule.local(occ.start).date() == today_local,
+        "recurring": bool(event.rrule),
+        "registration_required": event.registration_required,
+        "capacity": event.capacity,
+        "seats_left": seats,
+        "url": url_for("events_public.event_date", event_id=event.id, key=occ.key, _external=True),
+        "cover_url": cover_url(event),
+    }
+
+
+def event_dicts(session: Session, found: list[schedule.Occurrence]) -> list[dict]:
+    seats = seats_left(session, found)
+    return [event_dict(occ, seats[(occ.event.id, occ.key)]) for occ in found]
