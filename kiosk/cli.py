@@ -3,14 +3,18 @@
     python -m kiosk decode IMAGE...      one JSON line per image with its scans
     python -m kiosk watch --source SRC   scan events live, one JSON line each
                                          (state changes go to stderr)
+    python -m kiosk run --service URL --key KEY --source SRC [--port 8080]
+                                         the kiosk: scanner + full-screen page
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
+import threading
 import time
 
 import cv2
@@ -40,6 +44,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=None,
                    help="stop after this long (default: until Ctrl-C or the source ends)")
     p.set_defaults(func=cmd_watch)
+
+    p = commands.add_parser("run", help="run the kiosk: scanner, resolver and the full-screen page")
+    p.add_argument("--service", default=os.environ.get("PINDAI_SERVICE_URL"),
+                   help="content service URL (default: $PINDAI_SERVICE_URL or http://127.0.0.1:5000)")
+    p.add_argument("--key", default=os.environ.get("PINDAI_KIOSK_KEY"),
+                   help="this kiosk's key from `flask create-kiosk` (default: $PINDAI_KIOSK_KEY)")
+    p.add_argument("--source", default="0",
+                   help="camera index (default 0), video file, stream URL or image folder")
+    p.add_argument("--host", default="127.0.0.1", help="address to serve the page on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port of the kiosk page (default 8080)")
+    p.add_argument("--loop", action="store_true", help="restart a video file or folder at its end")
+    p.add_argument("--idle", type=float, default=None, metavar="SECONDS",
+                   help="back to the attract screen after this long untouched (default 90)")
+    p.add_argument("--gone-after", type=float, default=1.0, metavar="SECONDS",
+                   help="how long a code must be out of view to fire again (default 1.0)")
+    p.set_defaults(func=cmd_run)
     return parser
 
 
@@ -85,6 +105,31 @@ def cmd_watch(args) -> int:
     if scanner.ended and scanner.frames == 0:
         print(f"error: {scanner.last_error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_run(args) -> int:
+    from kiosk.app import KioskServer, create_app
+
+    config = {"SOURCE": args.source, "LOOP": args.loop, "GONE_AFTER": args.gone_after}
+    if args.service:
+        config["SERVICE_URL"] = args.service
+    if args.key:
+        config["KIOSK_KEY"] = args.key
+    if args.idle is not None:
+        config["IDLE_SECONDS"] = args.idle
+    if not config.get("KIOSK_KEY") and not os.environ.get("PINDAI_KIOSK_KEY"):
+        print("warning: no kiosk key (--key or PINDAI_KIOSK_KEY): scans are not logged for this kiosk",
+              file=sys.stderr)
+    server = KioskServer(create_app(config), args.host, args.port).start()
+    print(f"Kiosk page: {server.url}/  (open it full screen: chromium --kiosk {server.url}/)", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    server.stop()
     return 0
 
 

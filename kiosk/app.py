@@ -1,0 +1,239 @@
+"""The kiosk web app: the full-screen page Chromium shows, fed by the kiosk
+process (`python -m kiosk run`).
+
+Routes:
+- `/`                  the kiosk page (every screen, one at a time)
+- `/events`            Server-Sent Events: scan results, service and camera state
+                       (see `kiosk.runtime` for the messages)
+- `/preview.mjpg`      the live camera preview with AR overlays (MJPEG)
+- `/status`            JSON snapshot (scanner, service, camera)
+- `/k/books/<id>`      a book for the book screen (offline cache when the service is down)
+- `/k/scan`            POST {"payload"}: resolve as if scanned (desk scanners, tests)
+- `/service/api/v1/<path>`  the content service API, relayed with the kiosk key
+                       (GET and POST). Screens call the service only through this,
+                       so the key never reaches the page. 503 `service_down` when
+                       the service is unreachable.
+- `/vendor/<name>`     front-end files installed from npm (`node_modules/`), never a CDN
+
+## Adding a screen
+
+A screen is three files named after it, plus one line in `SCREENS` below:
+
+- `templates/kiosk/screens/<name>.html`: its markup, a
+  `<section class="screen" id="screen-<name>" hidden>...</section>`
+  (text through `data-t="key"` attributes, see below);
+- `kiosk/static/screens/<name>.js`: registers it with the page core
+  (`kiosk/static/kiosk.js`, global `Kiosk`):
+
+      Kiosk.strings({ "events.title": ["Acara", "Events"] });   // [Indonesian, English]
+      Kiosk.screen("events", { show(data) {...}, hide() {...}, reset() {...} });
+      Kiosk.onResolution("event", (resolution) => Kiosk.show("events", resolution));
+      Kiosk.on("service", (msg) => ...);           // any SSE message type
+      const data = await Kiosk.api("/api/v1/events/upcoming?limit=6");  // null on 404
+
+- optionally `kiosk/static/screens/<name>.css` (picked up when it exists).
+
+`Kiosk.show(name, data)` switches screens; `Kiosk.reset()` (idle timeout)
+calls every screen's `reset()` and returns to "attract". A resolve answer of
+a type no screen claims shows a gentle notice, never an error screen.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+from flask import Flask, Response, abort, jsonify, render_template, request, send_file, stream_with_context
+from werkzeug.exceptions import HTTPException
+from werkzeug.serving import WSGIRequestHandler
+from werkzeug.serving import make_server as _werkzeug_server
+
+from kiosk.hub import sse
+from kiosk.preview import BOUNDARY
+from kiosk.runtime import KioskRuntime
+from kiosk.service import ServiceClient, ServiceDown
+from kiosk.sources import open_source
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATES = REPO / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+NODE_MODULES = REPO / "node_modules"
+
+# The screens of the kiosk page, in the order their files are loaded.
+SCREENS = [
+    "attract",
+    "book",
+    "search",
+]
+
+# Files served from node_modules under /vendor/<name> (installed by `make setup`: npm ci).
+VENDOR = {
+    "model-viewer.min.js": "@google/model-viewer/dist/model-viewer.min.js",
+    "axe.min.js": "axe-core/axe.min.js",
+}
+
+DEFAULTS = {
+    "SERVICE_URL": "http://127.0.0.1:5000",
+    "KIOSK_KEY": None,
+    "SOURCE": None,  # camera index, video file, stream URL or image folder; None: no scanner
+    "LOOP": False,  # restart a video file at its end (demos)
+    "REALTIME": True,  # read a video file at its frame rate, as a camera gives frames
+    "GONE_AFTER": 1.0,
+    "IDLE_SECONDS": 90,
+    "IDLE_WARNING_SECONDS": 15,
+    "HEALTH_INTERVAL": 5.0,
+    "SERVICE_TIMEOUT": 2.0,
+    "EVENTS_ROTATE_SECONDS": 8,
+}
+# Environment variables read by `create_app` (PINDAI_<name>).
+ENV_SETTINGS = {"SERVICE_URL": str, "KIOSK_KEY": str, "IDLE_SECONDS": float, "IDLE_WARNING_SECONDS": float}
+
+
+def load_config(overrides: dict | None = None, environ=os.environ) -> dict:
+    """Defaults, then PINDAI_* variables, then `overrides`."""
+    config = dict(DEFAULTS)
+    for name, kind in ENV_SETTINGS.items():
+        value = environ.get(f"PINDAI_{name}")
+        if value not in (None, ""):
+            config[name] = kind(value)
+    config.update(overrides or {})
+    return config
+
+
+def create_app(config: dict | None = None, runtime: KioskRuntime | None = None) -> Flask:
+    """Build the kiosk app. Its runtime (scanner, resolver) is created from
+    the config unless given, and started on the first request's server by
+    `serve()` / `python -m kiosk run` (or by the caller: `app.extensions["kiosk"].start()`)."""
+    settings = load_config(config)
+    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC), static_url_path="/static")
+    app.config.update(settings)
+    app.json.ensure_ascii = False
+    if runtime is None:
+        client = ServiceClient(settings["SERVICE_URL"], settings["KIOSK_KEY"], timeout=settings["SERVICE_TIMEOUT"])
+        source = None
+        if settings["SOURCE"] not in (None, ""):
+            source = open_source(str(settings["SOURCE"]), loop=settings["LOOP"], realtime=settings["REALTIME"])
+        runtime = KioskRuntime(client, source, gone_after=settings["GONE_AFTER"],
+                               health_interval=settings["HEALTH_INTERVAL"])
+    app.extensions["kiosk"] = runtime
+    _routes(app, runtime)
+    return app
+
+
+def page_config(app: Flask) -> dict:
+    """What the page's script needs to know (injected as JSON)."""
+    c = app.config
+    return {"idleSeconds": c["IDLE_SECONDS"], "idleWarningSeconds": c["IDLE_WARNING_SECONDS"],
+            "eventsRotateSeconds": c["EVENTS_ROTATE_SECONDS"], "screens": SCREENS}
+
+
+def _routes(app: Flask, runtime: KioskRuntime) -> None:
+    @app.get("/")
+    def index():
+        styles = [s for s in SCREENS if (STATIC / "screens" / f"{s}.css").exists()]
+        return render_template("kiosk/index.html", screens=SCREENS, styles=styles,
+                               config_json=json.dumps(page_config(app)))
+
+    @app.get("/events")
+    def events():
+        listener = runtime.hub.subscribe()
+
+        def stream():
+            try:
+                yield sse(json.dumps(runtime.status()))
+                while True:
+                    try:
+                        yield sse(listener.get(timeout=15))
+                    except Exception:  # queue.Empty: a comment keeps proxies from closing the stream
+                        yield ": keep-alive\n\n"
+            finally:
+                runtime.hub.unsubscribe(listener)
+
+        return Response(stream_with_context(stream()), mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    @app.get("/preview.mjpg")
+    def preview():
+        return Response(runtime.preview.stream(), mimetype=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
+                        headers={"Cache-Control": "no-store"})
+
+    @app.get("/status")
+    def status():
+        return jsonify(runtime.status())
+
+    @app.get("/k/books/<int:book_id>")
+    def book(book_id: int):
+        code, body = runtime.book(book_id)
+        return jsonify(body), code
+
+    @app.post("/k/scan")
+    def scan():
+        body = request.get_json(silent=True) or {}
+        payload = body.get("payload")
+        if not isinstance(payload, str) or not payload.strip():
+            return _error(400, "missing_payload", "Send {\"payload\": \"...\"}.", "Kirim {\"payload\": \"...\"}.")
+        return jsonify(runtime.submit(payload.strip()))
+
+    @app.route("/service/api/v1/<path:path>", methods=["GET", "POST"])
+    def relay(path: str):
+        headers = {"Content-Type": request.content_type} if request.content_type else None
+        try:
+            response = runtime.client.request(request.method, f"/api/v1/{path}", params=request.args,
+                                              data=request.get_data() if request.method == "POST" else None,
+                                              headers=headers)
+        except ServiceDown:
+            runtime._service(False)
+            return _error(503, "service_down", "The library service is not reachable.",
+                          "Layanan perpustakaan tidak dapat dihubungi.")
+        return Response(response.content, status=response.status_code,
+                        content_type=response.headers.get("Content-Type", "application/json"))
+
+    @app.get("/vendor/<name>")
+    def vendor(name: str):
+        if name not in VENDOR:
+            abort(404)
+        path = NODE_MODULES / VENDOR[name]
+        if not path.is_file():
+            return _error(404, "not_installed", f"{name} is not installed: run `make setup` (npm ci).",
+                          f"{name} belum terpasang: jalankan `make setup` (npm ci).")
+        return send_file(path, mimetype="text/javascript", max_age=3600)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return _error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name,
+                      "Permintaan tidak dapat diproses.")
+
+
+def _error(status: int, code: str, message: str, message_id: str):
+    return jsonify({"error": {"code": code, "message": message, "message_id": message_id}}), status
+
+
+class _QuietHandler(WSGIRequestHandler):
+    # The page polls nothing, but every cover and preview would be a log line.
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+class KioskServer:
+    """The kiosk app served in a background thread (threaded: SSE and the
+    preview hold their connections), with its runtime started."""
+
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0):
+        self.app = app
+        self.runtime: KioskRuntime = app.extensions["kiosk"]
+        self.server = _werkzeug_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+        self.port = self.server.server_port
+        self.url = f"http://{host}:{self.port}"
+        self._thread = threading.Thread(target=self.server.serve_forever, name="kiosk-http", daemon=True)
+
+    def start(self) -> "KioskServer":
+        self.runtime.start()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.runtime.stop()
+        self.server.shutdown()
+        self.server.server_close()
