@@ -3,7 +3,6 @@ the CSV catalogues, through the CLI commands librarians run."""
 from __future__ import annotations
 
 import csv
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -171,12 +170,10 @@ def test_unimarc_records_are_read(session):
     assert session.scalar(select(Book).where(Book.title == "傲慢與偏見")) is not None
 
 
-def test_goodbooks_csv_in_under_a_minute_with_repairs(session):
+def test_goodbooks_csv_with_repairs(session):
+    # Its speed (10,000 rows in under a minute) is measured in benchmarks/bench_import.py.
     path = shared_path("catalog", "goodbooks-10k", "books.csv")
-    started = time.perf_counter()
     report = import_file(session, path, "csv")
-    elapsed = time.perf_counter() - started
-    assert elapsed < 60, f"10,000 rows took {elapsed:.1f} s"
     assert report.count("imported") == 10000 and report.count("failed") == 0
     # The Hunger Games: ISBN-10 "439023483" lost its leading zero, ISBN-13 is a float.
     book = session.scalars(select(Book).join(Isbn).where(Isbn.isbn13 == "9780439023481")).one()
