@@ -27,6 +27,11 @@ def resolve_payload():
     try:
         if cached is None:
             found = resolve(get_session(), payload, config["PUBLIC_BASE_URL"], config["MAX_PAYLOAD_LENGTH"])
+            if found.type == "patron_card":  # personal: never cached, logged without the number
+                if kiosk is not None:
+                    _log(kiosk, "ok", via=found.via)
+                return jsonify({"type": "patron_card", "via": found.via, "card": found.card, "code": None,
+                                "book": None, "item": None, "availability": None, "assets": []})
             body = json.dumps(resolution_dict(found), ensure_ascii=False, separators=(",", ":"))
             scan = {"via": found.via, "code": found.code, "book_id": found.book.id,
                     "item_id": found.item.id if found.item else None}

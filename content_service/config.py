@@ -16,6 +16,10 @@ DEFAULTS = {
     "API_MAX_PAGE_SIZE": 100,
     "MAX_PAYLOAD_LENGTH": 2048,
     "ANSWER_CACHE_SIZE": 4096,
+    "CIRCULATION": "local",  # circulation backend (circulation.backends.BACKENDS)
+    "CIRCULATION_MAX_FINES": 50000,  # rupiah owed above which borrowing is blocked
+    "CIRCULATION_SESSION_MINUTES": 5,  # a kiosk member session ends after this long idle
+    "CIRCULATION_RECEIPT_MINUTES": 30,  # how long a receipt link works
 }
 
 # Settings read from the environment, with the type each one is coerced to.
@@ -29,6 +33,10 @@ ENV_SETTINGS = {
     "API_PAGE_SIZE": int,
     "API_MAX_PAGE_SIZE": int,
     "ANSWER_CACHE_SIZE": int,
+    "CIRCULATION": str,
+    "CIRCULATION_MAX_FINES": int,
+    "CIRCULATION_SESSION_MINUTES": int,
+    "CIRCULATION_RECEIPT_MINUTES": int,
 }
 
 DEV_ENVS = {"development", "dev", "test", "testing"}

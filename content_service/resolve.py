@@ -25,6 +25,12 @@ class Resolution:
     book: Book | None = None
     item: Item | None = None
     code: str | None = None
+    card: str | None = None  # type "patron_card": the normalised card number, nothing personal
+
+
+# Recognisers other concerns add for payloads of their own: called with
+# (session, text), they answer a Resolution or None (circulation: library cards).
+RECOGNISERS: list = []
 
 
 def load_book(session: Session, book_id: int) -> Book | None:
@@ -61,6 +67,11 @@ def resolve(session: Session, payload: str | None, base_url: str, max_length: in
         row = session.get(Code, code)
         if row is not None:
             return _resolve_code(session, code, via="code", row=row)
+
+    for recognise in RECOGNISERS:
+        found = recognise(session, text)
+        if found is not None:
+            return found
 
     compact = isbn.compact(text)
     # EAN-13 scanners may append a 2- or 5-digit price add-on.

@@ -1,0 +1,58 @@
+"""Self-checkout: patrons, loans, holds and rules (``local`` backend, behind
+an interface a SIP2 backend can implement), the kiosk JSON API, receipt
+pages and the operator commands. Library cards scanned at a kiosk resolve
+to ``{"type": "patron_card"}``."""
+from __future__ import annotations
+
+from flask import Flask, has_app_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from .. import i18n, openapi, resolve, versioning
+from ..config import ConfigError
+from . import apidoc, models  # noqa: F401  (models registers the tables)
+from .backends import BACKENDS, get_backend
+from .patrons import normalise_card
+
+i18n.TEXT.update({
+    "circ.receipt": ("Struk peminjaman", "Loan receipt"),
+    "circ.title": ("Judul", "Title"),
+    "circ.due": ("Kembali paling lambat", "Due back by"),
+    "circ.renewed": ("diperpanjang", "renewed"),
+    "circ.nothing": ("Tidak ada buku yang dipinjam pada sesi ini.", "No books were borrowed in this session."),
+    "circ.link_expires": ("Tautan ini berlaku sampai pukul {time} WIB.", "This link works until {time} WIB."),
+})
+
+
+def recognise_card(session: Session, text: str):
+    """A scanned library card: ``patron_card`` with the normalised number only."""
+    card = normalise_card(text)
+    if card is None or not has_app_context() or not get_backend().find_card(session, card):
+        return None
+    return resolve.Resolution(type="patron_card", via="card_number", card=card)
+
+
+# A new card number changes what a payload resolves to: bump the catalogue
+# version so no worker serves a cached answer from before it.
+@event.listens_for(Session, "before_flush")
+def _bump_on_card_change(session: Session, _context, _instances) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, models.Patron) and (obj in session.new or obj in session.deleted
+                                               or inspect(obj).attrs.card_number.history.has_changes()):
+            versioning.bump(session)
+            return
+
+
+def init_app(app: Flask) -> None:
+    from . import api, cli, pages
+
+    name = app.config.get("CIRCULATION", "local")
+    if name not in BACKENDS:
+        raise ConfigError(f"PINDAI_CIRCULATION={name!r}: choose one of {', '.join(BACKENDS)}")
+    if recognise_card not in resolve.RECOGNISERS:
+        resolve.RECOGNISERS.append(recognise_card)
+    openapi.register(paths=apidoc.PATHS, schemas=apidoc.SCHEMAS)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    for command in (cli.import_patrons_command, cli.closed_days_command, cli.loan_rules_command):
+        app.cli.add_command(command)

@@ -1,0 +1,217 @@
+"""Self-checkout for kiosks: ``/api/v1/circulation/...`` (kiosk key required).
+
+A member logs in with card + PIN and gets a session token, sent back as
+``X-Patron-Session``; returning a book needs no login. Views parse, call the
+configured backend, and commit once; every refusal is a 4xx with a code."""
+from __future__ import annotations
+
+import random
+import time
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, current_app, jsonify, request, url_for
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from .. import errors, kiosks
+from ..db import get_session
+from ..resolve import resolve
+from . import refusals, sessions
+from .backends import get_backend
+from .patrons import normalise_card
+
+bp = Blueprint("circulation_api", __name__, url_prefix="/api/v1/circulation")
+SESSION_HEADER = "X-Patron-Session"
+RETRIES = 8
+
+
+def _kiosk():
+    kiosk = kiosks.request_kiosk()
+    if kiosk is None:
+        raise refusals.KioskKeyRequired()
+    return kiosk
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise errors.BadRequest("Send a JSON object.", message_id="Kirim objek JSON.")
+    return body
+
+
+def _is_transient(exc: OperationalError) -> bool:
+    # SQLite: another kiosk's write won the lock or moved the snapshot on;
+    # PostgreSQL: deadlock or serialisation failure. Both succeed on a retry.
+    return "locked" in str(exc.orig) or "busy" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) in ("40001", "40P01")
+
+
+def _begin_write(session) -> None:
+    """On SQLite, take the write lock before reading: a transaction that
+    read first and writes later fails at once (no waiting) when another
+    kiosk committed in between. Writers then queue on the busy timeout."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.commit()  # end the read transaction the kiosk key check opened
+        session.execute(text("DELETE FROM receipt WHERE 0 = 1"))  # a write that changes nothing
+
+
+def write(operation):
+    """Run ``operation(session)`` and commit once. A refusal is committed
+    too (a wrong PIN must count) and then raised; the open-loan index's
+    IntegrityError becomes ``already_on_loan``; lock conflicts are retried."""
+    session = get_session()
+    for attempt in range(RETRIES):
+        refusal = None
+        try:
+            _begin_write(session)
+            try:
+                result = operation(session)
+            except refusals.Refusal as exc:
+                refusal = exc
+            session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            if "uq_loan_open_item" in str(exc.orig) or "loan.item_id" in str(exc.orig):
+                raise refusals.AlreadyOnLoan() from None
+            raise
+        except OperationalError as exc:
+            session.rollback()
+            if not _is_transient(exc) or attempt == RETRIES - 1:
+                raise
+            time.sleep(random.uniform(0.002, 0.01) * (attempt + 1))  # spread the retries of racing kiosks
+            continue
+        if refusal is not None:
+            raise refusal
+        return result
+    raise AssertionError("unreachable")
+
+
+def _minutes(name: str) -> int:
+    return int(current_app.config[name])
+
+
+def _patron_session(session, kiosk):
+    return sessions.current_session(session, request.headers.get(SESSION_HEADER), kiosk.id,
+                                    _minutes("CIRCULATION_SESSION_MINUTES"))
+
+
+def _item_barcode(session, payload) -> str:
+    """The barcode of the copy a scanned payload (label URL, code, barcode) names."""
+    config = current_app.config
+    found = resolve(session, payload, config["PUBLIC_BASE_URL"], config["MAX_PAYLOAD_LENGTH"])
+    if found.type != "item":
+        raise refusals.NotAnItem(scanned=found.type)
+    return found.item.barcode
+
+
+@bp.post("/sessions")
+def login():
+    kiosk = _kiosk()
+    body = _body()
+    card = normalise_card(str(body.get("card") or ""))
+    if card is None:
+        raise refusals.UnknownCard()
+    pin = str(body.get("pin") or "")
+    backend = get_backend()
+
+    def operation(session):
+        patron = backend.authenticate(session, card, pin)
+        row, token = sessions.open_session(session, card, patron["first_name"], kiosk.id,
+                                           _minutes("CIRCULATION_SESSION_MINUTES"))
+        return token, row.expires_at, backend.status(session, card)
+
+    token, expires_at, status = write(operation)
+    return jsonify({"session": token, "expires_at": expires_at.isoformat(), **status}), 201
+
+
+@bp.get("/session")
+def status():
+    kiosk = _kiosk()
+    backend = get_backend()
+    return jsonify(write(lambda session: backend.status(session, _patron_session(session, kiosk).card_number)))
+
+
+@bp.delete("/session")
+def logout():
+    kiosk = _kiosk()
+
+    def operation(session):
+        sessions.end_session(_patron_session(session, kiosk))
+
+    write(operation)
+    return "", 204
+
+
+@bp.post("/checkouts")
+def checkout():
+    kiosk = _kiosk()
+    payload = _body().get("payload")
+    backend = get_backend()
+
+    def operation(session):
+        row = _patron_session(session, kiosk)
+        loan = backend.checkout(session, row.card_number, _item_barcode(session, payload), kiosk.id)
+        sessions.add_receipt_line(row, "checkout", loan)
+        return loan
+
+    return jsonify({"loan": write(operation)}), 201
+
+
+@bp.post("/renewals")
+def renew():
+    """Renew one loan (``{"barcode": ...}``) or all (``{"all": true}``);
+    answers each loan's outcome, renewed or refused with its reason."""
+    kiosk = _kiosk()
+    body = _body()
+    backend = get_backend()
+    if not body.get("all") and not isinstance(body.get("barcode"), str):
+        raise errors.BadRequest("Send {\"barcode\": ...} or {\"all\": true}.",
+                                message_id="Kirim {\"barcode\": ...} atau {\"all\": true}.")
+
+    def operation(session):
+        row = _patron_session(session, kiosk)
+        barcodes = ([loan["barcode"] for loan in backend.status(session, row.card_number)["loans"]]
+                    if body.get("all") else [body["barcode"]])
+        results = []
+        for barcode in barcodes:
+            try:
+                with session.begin_nested():
+                    loan = backend.renew(session, row.card_number, barcode)
+            except refusals.Refusal as refusal:
+                if not body.get("all"):
+                    raise
+                results.append({"barcode": barcode, "renewed": False, "error": refusal.to_dict()})
+                continue
+            sessions.add_receipt_line(row, "renewal", loan)
+            results.append({"barcode": barcode, "renewed": True, "loan": loan})
+        return results
+
+    results = write(operation)
+    return jsonify({"results": results, "renewed": sum(r["renewed"] for r in results)})
+
+
+@bp.post("/checkins")
+def checkin():
+    _kiosk()
+    payload = _body().get("payload")
+    backend = get_backend()
+    return jsonify(write(lambda session: backend.checkin(session, _item_barcode(session, payload))))
+
+
+@bp.post("/receipts")
+def receipt():
+    """A receipt of this session's checkouts and renewals: a short-lived
+    link (and its QR, as SVG) a phone can open."""
+    kiosk = _kiosk()
+
+    def operation(session):
+        row = _patron_session(session, kiosk)
+        made, token = sessions.create_receipt(session, row.receipt_lines, _minutes("CIRCULATION_RECEIPT_MINUTES"))
+        return made, token
+
+    made, token = write(operation)
+    # The public address, not the kiosk's: the member opens it on a phone.
+    url = current_app.config["PUBLIC_BASE_URL"] + url_for("circulation_pages.receipt", token=token)
+    svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2).to_string()
+    return jsonify({"url": url, "expires_at": made.expires_at.isoformat(), "lines": made.lines,
+                    "qr_svg": svg.decode()}), 201

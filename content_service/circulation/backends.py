@@ -1,0 +1,131 @@
+"""The circulation interface the kiosk API talks to, and its registry.
+
+A backend speaks in card numbers and item barcodes and answers plain dicts,
+so a backend for the library's existing system (SIP2) can be added to
+``BACKENDS`` and chosen with ``PINDAI_CIRCULATION`` without touching the
+kiosk or the API."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from .. import catalog
+from ..models import Item
+from . import calendar, local, refusals
+from .models import Loan, Patron
+from .patrons import find_patron
+
+
+class CirculationBackend(Protocol):
+    """What self-checkout needs from a library system."""
+
+    def find_card(self, session: Session, card: str) -> bool: ...
+    def authenticate(self, session: Session, card: str, pin: str) -> dict: ...
+    def status(self, session: Session, card: str) -> dict: ...
+    def checkout(self, session: Session, card: str, barcode: str, kiosk_id: int | None) -> dict: ...
+    def renew(self, session: Session, card: str, barcode: str) -> dict: ...
+    def checkin(self, session: Session, barcode: str) -> dict: ...
+
+
+def loan_dict(loan: Loan, renewals_left: int | None = None, now=None) -> dict:
+    """A loan as kiosks show it: title, due date (UTC and WIB), renewals."""
+    due = calendar.as_utc(loan.due_at)
+    book = loan.item.book
+    return {
+        "barcode": loan.item.barcode,
+        "title": book.title,
+        "book_id": book.id,
+        "cover_url": catalog.cover_url(book),
+        "checked_out_at": calendar.as_utc(loan.checked_out_at).isoformat(),
+        "due": due.isoformat(),
+        "due_local": calendar.local(due).isoformat(),
+        "due_date": calendar.due_date(due).isoformat(),
+        "overdue": due < (now or calendar.utcnow()),
+        "renewals": loan.renewals,
+        "renewals_left": renewals_left,
+    }
+
+
+def refusal_dict(refusal: refusals.Refusal) -> dict:
+    return refusal.to_dict()
+
+
+class LocalBackend:
+    """Circulation on this database (``local.py`` holds the rules)."""
+
+    def __init__(self, config: dict):
+        self.max_fines = int(config.get("CIRCULATION_MAX_FINES", 0))
+
+    def _patron(self, session: Session, card: str) -> Patron:
+        patron = find_patron(session, card)
+        if patron is None:
+            raise refusals.UnknownCard()
+        return patron
+
+    def _item(self, session: Session, barcode: str) -> Item:
+        item = session.scalars(select(Item).where(Item.barcode == barcode).options(joinedload(Item.book))).first()
+        if item is None:
+            raise refusals.NotAnItem()
+        return item
+
+    def find_card(self, session: Session, card: str) -> bool:
+        return find_patron(session, card) is not None
+
+    def authenticate(self, session: Session, card: str, pin: str) -> dict:
+        patron = local.authenticate(session, card, pin)
+        return {"card": patron.card_number, "first_name": patron.first_name, "category": patron.category}
+
+    def status(self, session: Session, card: str) -> dict:
+        patron = self._patron(session, card)
+        now = calendar.utcnow()
+        found = local.blocks(session, patron, self.max_fines, now)
+        loans = [loan_dict(l, local.renewals_left(session, patron, l), now) for l in local.open_loans(session, patron)]
+        return {
+            "patron": {
+                "first_name": patron.first_name,
+                "category": patron.category,
+                "card_hint": "•••" + patron.card_number[-3:],
+                "expires_on": patron.expires_on.isoformat() if patron.expires_on else None,
+            },
+            "loans": loans,
+            "blocks": [refusal_dict(b) for b in found],
+            "fines": patron.fines,
+            "can_borrow": not found,
+        }
+
+    def checkout(self, session: Session, card: str, barcode: str, kiosk_id: int | None) -> dict:
+        patron = self._patron(session, card)
+        loan = local.checkout(session, patron, self._item(session, barcode), max_fines=self.max_fines,
+                              kiosk_id=kiosk_id)
+        return loan_dict(loan, local.renewals_left(session, patron, loan))
+
+    def renew(self, session: Session, card: str, barcode: str) -> dict:
+        patron = self._patron(session, card)
+        item = self._item(session, barcode)
+        loan = local.open_loan_of(session, item)
+        if loan is None:
+            raise refusals.UnknownLoan()
+        local.renew(session, patron, loan, max_fines=self.max_fines)
+        return loan_dict(loan, local.renewals_left(session, patron, loan))
+
+    def checkin(self, session: Session, barcode: str) -> dict:
+        loan, hold = local.checkin(session, self._item(session, barcode))
+        return {"returned": loan_dict(loan), "to_hold_shelf": hold is not None,
+                "overdue": calendar.as_utc(loan.due_at) < calendar.as_utc(loan.returned_at)}
+
+
+BACKENDS: dict[str, type] = {"local": LocalBackend}
+
+
+def get_backend() -> CirculationBackend:
+    """The backend chosen by ``PINDAI_CIRCULATION`` (one per app)."""
+    backend = current_app.extensions.get("pindai.circulation")
+    if backend is None:
+        name = current_app.config.get("CIRCULATION", "local")
+        if name not in BACKENDS:
+            raise RuntimeError(f"PINDAI_CIRCULATION={name!r}: choose one of {', '.join(BACKENDS)}")
+        backend = current_app.extensions["pindai.circulation"] = BACKENDS[name](current_app.config)
+    return backend

@@ -1,0 +1,93 @@
+"""Operator commands of circulation: the patron import, the closed-days
+list and the loan rules."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ..db import get_session
+from . import calendar
+from .local import DEFAULT_RULES
+from .models import PATRON_CATEGORIES, ClosedDay, LoanRule
+from .patrons import import_patrons
+
+
+@click.command("import-patrons")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_patrons_command(path: str) -> None:
+    """Create or update patrons from a CSV (card number, name, category,
+    expiry, PIN, email, phone, fines; English or Indonesian column names)."""
+    session = get_session()
+    report = import_patrons(session, path)
+    session.commit()
+    for line, reason in report.failed:
+        click.echo(f"line {line}: {reason}", err=True)
+    click.echo(f"{report.imported} new, {report.updated} updated, {report.unchanged} unchanged, "
+               f"{len(report.failed)} failed")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _days(spec: str) -> list[date]:
+    """'2026-12-25' or a range '2026-12-24..2026-12-26'."""
+    first, _, last = spec.partition("..")
+    start, end = _day(first), _day(last or first)
+    if end < start:
+        raise click.BadParameter(f"{spec!r}: the range ends before it starts")
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+@click.command("closed-days")
+@click.option("--add", "add", multiple=True, metavar="DAY[..DAY]", help="Mark a day (or a range) closed.")
+@click.option("--remove", "remove", multiple=True, metavar="DAY[..DAY]", help="Open a day again.")
+@click.option("--reason", help="Why the library is closed, e.g. 'Idul Fitri'.")
+@with_appcontext
+def closed_days_command(add: tuple[str, ...], remove: tuple[str, ...], reason: str | None) -> None:
+    """List the days the library is closed (no loan falls due on them), or edit the list."""
+    session = get_session()
+    added = calendar.add_closed_days(session, [d for spec in add for d in _days(spec)], reason) if add else 0
+    removed = calendar.remove_closed_days(session, [d for spec in remove for d in _days(spec)]) if remove else 0
+    session.commit()
+    if add or remove:
+        click.echo(f"{added} added, {removed} removed")
+    for row in session.scalars(select(ClosedDay).where(ClosedDay.day >= calendar.local_today()).order_by(ClosedDay.day)):
+        click.echo(f"{row.day.isoformat()}  {row.reason or ''}".rstrip())
+
+
+@click.command("loan-rules")
+@click.option("--set", "target", nargs=2, metavar="CATEGORY ITEM_TYPE",
+              help="Set the rule for a patron category (or *) and item type (or *).")
+@click.option("--days", type=click.IntRange(1, 365))
+@click.option("--max-loans", type=click.IntRange(0, 1000))
+@click.option("--renewals", type=click.IntRange(0, 100))
+@with_appcontext
+def loan_rules_command(target, days, max_loans, renewals) -> None:
+    """Show the loan rules (period, open-loan limit, renewals), or set one."""
+    session = get_session()
+    if target:
+        category, item_type = target
+        if category not in (*PATRON_CATEGORIES, "*"):
+            raise click.BadParameter(f"category must be one of {', '.join(PATRON_CATEGORIES)} or *")
+        if None in (days, max_loans, renewals):
+            raise click.UsageError("--set needs --days, --max-loans and --renewals")
+        rule = session.scalars(select(LoanRule).where(LoanRule.patron_category == category,
+                                                      LoanRule.item_type == item_type)).first()
+        if rule is None:
+            rule = LoanRule(patron_category=category, item_type=item_type)
+            session.add(rule)
+        rule.loan_days, rule.max_loans, rule.max_renewals = days, max_loans, renewals
+        session.commit()
+    click.echo("category  item type  days  max loans  renewals")
+    for r in session.scalars(select(LoanRule).order_by(LoanRule.patron_category, LoanRule.item_type)):
+        click.echo(f"{r.patron_category:<9} {r.item_type:<10} {r.loan_days:>4}  {r.max_loans:>9}  {r.max_renewals:>8}")
+    for category, r in DEFAULT_RULES.items():
+        click.echo(f"{category:<9} {'* (default)':<10} {r.loan_days:>4}  {r.max_loans:>9}  {r.max_renewals:>8}")

@@ -1,0 +1,211 @@
+"""The ``local`` circulation backend: rules and operations on this
+database, as plain functions taking a session (they flush, never commit)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from ..models import Item
+from . import calendar, refusals
+from .models import Hold, ItemLoanType, Loan, LoanRule, Patron
+from .patrons import check_pin, find_patron
+
+MAX_PIN_FAILURES = 5
+LOCK_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class Rule:
+    loan_days: int
+    max_loans: int
+    max_renewals: int
+    item_type: str = "*"  # the rule's own item type: what its loan limit counts
+
+
+# Where the library has set no rule of its own.
+DEFAULT_RULES = {
+    "child": Rule(loan_days=7, max_loans=3, max_renewals=1),
+    "adult": Rule(loan_days=14, max_loans=5, max_renewals=2),
+    "student": Rule(loan_days=14, max_loans=5, max_renewals=2),
+    "staff": Rule(loan_days=28, max_loans=10, max_renewals=3),
+}
+
+
+def item_type_of(session: Session, item: Item) -> str:
+    return session.scalar(select(ItemLoanType.item_type).where(ItemLoanType.item_id == item.id)) or "book"
+
+
+def rule_for(session: Session, category: str, item_type: str) -> Rule:
+    """The most specific rule: category+type, category+*, *+type, *+*, then the built-in default."""
+    rows = session.scalars(
+        select(LoanRule).where(LoanRule.patron_category.in_((category, "*")), LoanRule.item_type.in_((item_type, "*")))
+    ).all()
+    ranked = sorted(rows, key=lambda r: (r.patron_category == "*", r.item_type == "*"))
+    if ranked:
+        r = ranked[0]
+        return Rule(r.loan_days, r.max_loans, r.max_renewals, r.item_type)
+    return DEFAULT_RULES[category]
+
+
+def open_loans(session: Session, patron: Patron) -> list[Loan]:
+    return list(session.scalars(
+        select(Loan).where(Loan.patron_id == patron.id, Loan.returned_at.is_(None))
+        .options(joinedload(Loan.item).joinedload(Item.book)).order_by(Loan.due_at, Loan.id)
+    ))
+
+
+def blocks(session: Session, patron: Patron, max_fines: int, now: datetime | None = None) -> list[refusals.Refusal]:
+    """Everything that stops this patron borrowing now (the loan limit is
+    checked per copy, by its item type, at checkout)."""
+    found: list[refusals.Refusal] = []
+    today = calendar.local_today(now)
+    if patron.card_lost:
+        found.append(refusals.CardLost())
+    if patron.expires_on is not None and patron.expires_on < today:
+        found.append(refusals.CardExpired(expired_on=patron.expires_on.isoformat()))
+    if patron.fines > max_fines:
+        found.append(refusals.FinesTooHigh(fines=patron.fines, limit=max_fines))
+    if patron.staff_block:
+        found.append(refusals.StaffBlock(reason=patron.staff_block))
+    return found
+
+
+def authenticate(session: Session, card: str, pin: str, now: datetime | None = None) -> Patron:
+    """The patron with this card and PIN. Five wrong PINs in a row lock the
+    card for 15 minutes; a wrong PIN is recorded in the session (the caller
+    commits it even though this raises)."""
+    now = now or calendar.utcnow()
+    patron = find_patron(session, card)
+    if patron is None:
+        raise refusals.UnknownCard()
+    if patron.card_lost:
+        raise refusals.CardLost()
+    if patron.locked_until is not None:
+        until = calendar.as_utc(patron.locked_until)
+        if until > now:
+            raise _locked(until)
+        patron.locked_until, patron.failed_pins = None, 0
+    if not patron.pin_hash:
+        raise refusals.NoPin()
+    if not check_pin(pin or "", patron.pin_hash):
+        patron.failed_pins += 1
+        session.flush()
+        if patron.failed_pins >= MAX_PIN_FAILURES:
+            patron.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            patron.failed_pins = 0
+            session.flush()
+            raise _locked(patron.locked_until)
+        left = MAX_PIN_FAILURES - patron.failed_pins
+        raise refusals.WrongPin(
+            f"Wrong PIN. {left} tries left before the card is locked for {LOCK_MINUTES} minutes.",
+            message_id=f"PIN salah. Sisa {left} kali percobaan sebelum kartu dikunci {LOCK_MINUTES} menit.",
+            attempts_left=left,
+        )
+    if patron.failed_pins:
+        patron.failed_pins = 0
+    return patron
+
+
+def _locked(until: datetime) -> refusals.Refusal:
+    shown = calendar.local(until).strftime("%H:%M")
+    return refusals.CardLocked(
+        f"This card is locked after 5 wrong PINs, until {shown} WIB. Please wait or ask a librarian.",
+        message_id=f"Kartu dikunci karena PIN salah 5 kali, sampai pukul {shown} WIB. "
+                   "Silakan tunggu atau hubungi petugas.",
+        locked_until=calendar.as_utc(until).isoformat(), locked_until_local=calendar.local(until).isoformat(),
+    )
+
+
+def active_hold(session: Session, item: Item) -> Hold | None:
+    return session.scalars(select(Hold).where(Hold.item_id == item.id, Hold.ended_at.is_(None))
+                           .order_by(Hold.placed_at, Hold.id)).first()
+
+
+def place_hold(session: Session, patron: Patron, item: Item) -> Hold:
+    """Set a copy aside for a patron (staff do this at the desk)."""
+    hold = Hold(item_id=item.id, patron_id=patron.id)
+    session.add(hold)
+    session.flush()
+    return hold
+
+
+def open_loan_of(session: Session, item: Item) -> Loan | None:
+    return session.scalars(select(Loan).where(Loan.item_id == item.id, Loan.returned_at.is_(None))).first()
+
+
+def checkout(session: Session, patron: Patron, item: Item, *, max_fines: int, kiosk_id: int | None = None,
+             now: datetime | None = None) -> Loan:
+    """Lend ``item`` to ``patron`` or raise the refusal that says why not.
+    The open-loan unique index settles races between kiosks: the loser's
+    flush raises ``IntegrityError``, which the caller turns into a refusal."""
+    now = now or calendar.utcnow()
+    found = blocks(session, patron, max_fines, now)
+    if found:
+        raise found[0]
+    if item.status == "reference":
+        raise refusals.ReferenceCopy()
+    current = open_loan_of(session, item)
+    if current is not None:
+        raise refusals.AlreadyYours() if current.patron_id == patron.id else refusals.AlreadyOnLoan()
+    if item.status != "available":
+        raise refusals.NotLoanable(status=item.status)
+    hold = active_hold(session, item)
+    if hold is not None and hold.patron_id != patron.id:
+        raise refusals.OnHoldForAnother()
+    rule = rule_for(session, patron.category, item_type_of(session, item))
+    count = select(func.count()).select_from(Loan).where(Loan.patron_id == patron.id, Loan.returned_at.is_(None))
+    if rule.item_type != "*":
+        count = count.join(ItemLoanType, ItemLoanType.item_id == Loan.item_id, isouter=True).where(
+            func.coalesce(ItemLoanType.item_type, "book") == rule.item_type)
+    if (session.scalar(count) or 0) >= rule.max_loans:
+        raise refusals.TooManyLoans(max_loans=rule.max_loans)
+    if hold is not None:
+        hold.ended_at = now
+    loan = Loan(item_id=item.id, patron_id=patron.id, kiosk_id=kiosk_id, checked_out_at=now,
+                due_at=calendar.due_at(session, calendar.local_today(now), rule.loan_days))
+    item.status = "on_loan"
+    session.add(loan)
+    session.flush()
+    return loan
+
+
+def renew(session: Session, patron: Patron, loan: Loan, *, max_fines: int, now: datetime | None = None) -> Loan:
+    """Extend a loan by its rule's loan period, counted from today, or raise why not."""
+    now = now or calendar.utcnow()
+    if loan.patron_id != patron.id or loan.returned_at is not None:
+        raise refusals.UnknownLoan()
+    found = blocks(session, patron, max_fines, now)
+    if found:
+        raise found[0]
+    rule = rule_for(session, patron.category, item_type_of(session, loan.item))
+    if loan.renewals >= rule.max_renewals:
+        raise refusals.RenewLimit(max_renewals=rule.max_renewals)
+    hold = active_hold(session, loan.item)
+    if hold is not None and hold.patron_id != patron.id:
+        raise refusals.RenewOnHold()
+    new_due = calendar.due_at(session, calendar.local_today(now), rule.loan_days)
+    loan.due_at = max(new_due, calendar.as_utc(loan.due_at))
+    loan.renewals += 1
+    session.flush()
+    return loan
+
+
+def renewals_left(session: Session, patron: Patron, loan: Loan) -> int:
+    rule = rule_for(session, patron.category, item_type_of(session, loan.item))
+    return max(0, rule.max_renewals - loan.renewals)
+
+
+def checkin(session: Session, item: Item, now: datetime | None = None) -> tuple[Loan, Hold | None]:
+    """Return a copy (no login needed). Answers the closed loan and the hold
+    waiting for the copy, if any (it then goes to the hold shelf)."""
+    now = now or calendar.utcnow()
+    loan = open_loan_of(session, item)
+    if loan is None:
+        raise refusals.NotOnLoan()
+    loan.returned_at = now
+    item.status = "available"
+    session.flush()
+    return loan, active_hold(session, item)
