@@ -1,0 +1,270 @@
+"""Who may do what in the staff portal: accounts, roles, login with
+throttling, CSRF on every form, and the audit log.
+
+Every view of the ``staff`` blueprint declares the permission it needs with
+``@requires(...)`` (or ``@public`` for the login page). One guard checks it
+before any view runs, and an endpoint that declares nothing is refused, so a
+forgotten decorator locks a page instead of opening it."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import click
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask.cli import with_appcontext
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import errors
+from ..db import get_session
+from .models import ROLES, AuditEntry, LoginFailure, StaffUser
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+# Which roles hold each permission. Admins run the place; librarians keep the
+# catalogue; editors look after the extras (content) only.
+PERMISSIONS = {
+    "content": {"admin", "librarian", "editor"},
+    "analytics": {"admin", "librarian", "editor"},
+    "catalogue": {"admin", "librarian"},
+    "admin": {"admin"},
+}
+ENDPOINTS: dict[str, str | None] = {}  # endpoint -> permission (None: open to anyone)
+MIN_PASSWORD = 10
+# Checked against when the account does not exist, so a wrong username costs
+# as long as a wrong password (no account discovery by timing).
+_DUMMY_HASH = generate_password_hash("pindai-dummy-password")
+
+
+class Forbidden(errors.PindaiError):
+    status = 403
+    code = "forbidden"
+    message_id = "Peran Anda tidak mengizinkan halaman ini."
+    message_en = "Your role does not allow this page."
+
+
+class BadLogin(errors.PindaiError):
+    status = 401
+    code = "bad_login"
+    message_id = "Nama pengguna atau kata sandi salah."
+    message_en = "Wrong username or password."
+
+
+class LoginLocked(errors.PindaiError):
+    status = 429
+    code = "login_locked"
+    message_id = "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit."
+    message_en = "Too many failed logins. Try again in {minutes} minutes."
+
+
+class WeakPassword(errors.PindaiError):
+    code = "weak_password"
+    message_id = f"Kata sandi minimal {MIN_PASSWORD} karakter."
+    message_en = f"A password needs at least {MIN_PASSWORD} characters."
+
+
+def requires(permission: str):
+    """Declare the permission a staff view needs."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def decorate(view):
+        ENDPOINTS[f"{bp.name}.{view.__name__}"] = permission
+        return view
+
+    return decorate
+
+
+def public(view):
+    ENDPOINTS[f"{bp.name}.{view.__name__}"] = None
+    return view
+
+
+def allowed(permission: str) -> bool:
+    """Whether the logged-in user holds ``permission`` (for menus)."""
+    return current_user.is_authenticated and current_user.role in PERMISSIONS[permission]
+
+
+@bp.before_request
+def _guard():
+    permission = ENDPOINTS.get(request.endpoint, "undeclared")
+    if permission is not None:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if permission == "undeclared" or current_user.role not in PERMISSIONS[permission]:
+            raise Forbidden()
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+
+
+@bp.after_request
+def _no_store(response):
+    # Staff pages hold names and unpublished content: never in a shared cache.
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+# --- passwords, throttling, login --------------------------------------------
+
+def hash_password(password: str) -> str:
+    if len(password or "") < MIN_PASSWORD:
+        raise WeakPassword()
+    return generate_password_hash(password)
+
+
+def create_staff(session: Session, username: str, password: str, role: str, display_name: str | None = None) -> StaffUser:
+    """Create an account (the username is kept in lower case)."""
+    if role not in ROLES:
+        raise errors.BadRequest(f"Role must be one of {', '.join(ROLES)}.", message_id=f"Peran harus salah satu dari {', '.join(ROLES)}.")
+    username = (username or "").strip().lower()
+    if not username or len(username) > 80:
+        raise errors.BadRequest("A username is needed (at most 80 characters).",
+                                message_id="Nama pengguna wajib diisi (paling banyak 80 karakter).")
+    user = StaffUser(username=username, password_hash=hash_password(password), role=role, display_name=display_name)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _since(minutes: int) -> datetime:
+    return datetime.now(timezone.utc) - timedelta(minutes=minutes)
+
+
+def lock_state(session: Session, username: str, address: str) -> bool:
+    """True while the account or the address has too many recent failures."""
+    config = current_app.config
+    since = _since(config["LOGIN_LOCK_MINUTES"])
+    for column, value in ((LoginFailure.username, username), (LoginFailure.address, address)):
+        count = session.scalar(select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.at >= since))
+        if count >= config["LOGIN_MAX_FAILURES"]:
+            return True
+    return False
+
+
+def authenticate(session: Session, username: str, password: str, address: str) -> StaffUser:
+    """The account for these credentials; raises ``LoginLocked`` or ``BadLogin``.
+    Failures are recorded (and committed by the caller even when refused)."""
+    username = (username or "").strip().lower()[:80]
+    minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+    if lock_state(session, username, address):
+        raise LoginLocked(LoginLocked.message_en.format(minutes=minutes),
+                          message_id=LoginLocked.message_id.format(minutes=minutes))
+    user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
+    good = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    if not (user and good and user.active):
+        session.add(LoginFailure(username=username, address=address))
+        session.execute(delete(LoginFailure).where(LoginFailure.at < _since(24 * 60)))
+        raise BadLogin()
+    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    user.last_login_at = datetime.now(timezone.utc)
+    return user
+
+
+def audit(session: Session, action: str, target_type: str | None = None, target_id: int | None = None, **detail) -> None:
+    """Record that the current staff user did ``action`` (committed with the change)."""
+    session.add(AuditEntry(staff_user_id=current_user.id, username=current_user.username, action=action,
+                           target_type=target_type, target_id=target_id, detail=detail))
+
+
+def _safe_next(target: str | None) -> str:
+    # Only our own staff pages: never an open redirect to another site.
+    if target and target.startswith("/staff") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("staff.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(url_for("staff.home"))
+        return render_template("staff/login.html", next=request.args.get("next", ""))
+    session = get_session()
+    try:
+        user = authenticate(session, request.form.get("username", ""), request.form.get("password", ""),
+                            request.remote_addr or "unknown")
+    except (BadLogin, LoginLocked) as exc:
+        session.commit()  # keep the failure on record
+        return render_template("staff/login.html", error=exc, next=request.form.get("next", "")), exc.status
+    session.commit()
+    login_user(user)
+    from flask import session as cookie_session
+
+    cookie_session.permanent = True
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+@public
+def logout():
+    logout_user()
+    return redirect(url_for("staff.login"))
+
+
+@click.command("create-staff")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="admin", show_default=True)
+@click.option("--name", "display_name", help="The person's name as shown in the portal.")
+@click.password_option(help=f"At least {MIN_PASSWORD} characters (asked for when not given).")
+@with_appcontext
+def create_staff_command(username: str, role: str, display_name: str | None, password: str) -> None:
+    """Create a staff account (the first admin, or any other)."""
+    session = get_session()
+    try:
+        user = create_staff(session, username, password, role, display_name)
+        session.commit()
+    except errors.PindaiError as exc:
+        raise click.ClickException(exc.message_en) from None
+    except IntegrityError:
+        session.rollback()
+        raise click.ClickException(f"a staff account named {username.strip().lower()!r} already exists") from None
+    click.echo(f"Staff account {user.username!r} ({user.role}) created. Log in at /staff/login.")
+
+
+def init_app(app) -> None:
+    config = app.config
+    config.setdefault("LOGIN_MAX_FAILURES", 5)
+    config.setdefault("LOGIN_LOCK_MINUTES", 15)
+    # CSRF is checked by the staff guard only: the JSON API (kiosk keys) and
+    # other blueprints' forms are not ours to change.
+    config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+    # Flask ships these keys with lax defaults, so they are set unless the
+    # caller chose a value: cookies only over HTTPS outside a trial, never to
+    # scripts, never on cross-site posts; a staff session lasts a working day.
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    if not config.get("SESSION_COOKIE_SAMESITE"):
+        config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if not config.get("SESSION_COOKIE_SECURE"):
+        config["SESSION_COOKIE_SECURE"] = str(config.get("ENV", "")).lower() not in ("development", "dev", "test", "testing")
+    if config.get("PERMANENT_SESSION_LIFETIME") == timedelta(days=31):
+        config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=10)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "staff.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+    app.cli.add_command(create_staff_command)
+
+    @login_manager.user_loader
+    def _load(user_id: str):
+        user = get_session().get(StaffUser, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    @app.errorhandler(CSRFError)
+    def _csrf_failed(exc: CSRFError):
+        return errors.respond(400, {
+            "code": "csrf_failed",
+            "message": "The form expired or did not come from this site. Go back, reload the page and try again.",
+            "message_id": "Formulir kedaluwarsa atau bukan dari situs ini. Kembali, muat ulang halaman, lalu coba lagi.",
+        })
+
+    app.jinja_env.globals.update(staff_allowed=allowed)

@@ -1,0 +1,117 @@
+"""Admin pages: staff accounts, kiosks (keys shown once) and the audit log."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import errors, kiosks
+from ..db import get_session
+from ..models import Kiosk
+from .access import audit, bp, create_staff, hash_password, requires
+from .models import ROLES, AuditEntry, StaffUser
+
+
+def _users_page(error=None, status=200, new_key=None):
+    session = get_session()
+    users = session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
+    kiosk_rows = session.scalars(select(Kiosk).order_by(Kiosk.name)).all()
+    return render_template("staff/admin.html", users=users, kiosks=kiosk_rows, roles=ROLES, error=error,
+                           new_key=new_key), status
+
+
+@bp.get("/admin")
+@requires("admin")
+def admin():
+    return _users_page()
+
+
+@bp.post("/admin/users")
+@requires("admin")
+def add_user():
+    session = get_session()
+    form = request.form
+    try:
+        user = create_staff(session, form.get("username", ""), form.get("password", ""), form.get("role", ""),
+                            (form.get("display_name") or "").strip() or None)
+    except IntegrityError:
+        session.rollback()
+        return _users_page(errors.BadRequest("That username is taken.", message_id="Nama pengguna itu sudah dipakai."), 409)
+    except errors.PindaiError as exc:
+        session.rollback()
+        return _users_page(exc, exc.status)
+    audit(session, "staff.create", "staff_user", user.id, username=user.username, role=user.role)
+    session.commit()
+    return redirect(url_for("staff.admin"), 303)
+
+
+@bp.post("/admin/users/<int:user_id>")
+@requires("admin")
+def update_user(user_id: int):
+    session = get_session()
+    user = session.get(StaffUser, user_id)
+    if user is None:
+        raise errors.NotFound()
+    form = request.form
+    role, active = form.get("role", user.role), form.get("active", "1") == "1"
+    if role not in ROLES:
+        return _users_page(errors.BadRequest("Unknown role.", message_id="Peran tidak dikenal."), 400)
+    others = session.scalar(select(func.count()).select_from(StaffUser).where(
+        StaffUser.role == "admin", StaffUser.active.is_(True), StaffUser.id != user.id))
+    if user.role == "admin" and (role != "admin" or not active) and not others:
+        # Somebody must always be able to manage accounts.
+        return _users_page(errors.BadRequest("The last active admin cannot be demoted or deactivated.",
+                                             message_id="Admin aktif terakhir tidak dapat diturunkan atau dinonaktifkan."), 409)
+    changes = {"role": role, "active": active}
+    if form.get("password"):
+        try:
+            user.password_hash = hash_password(form["password"])
+        except errors.PindaiError as exc:
+            return _users_page(exc, exc.status)
+        changes["password"] = "reset"
+    user.role, user.active = role, active
+    audit(session, "staff.update", "staff_user", user.id, username=user.username, **changes)
+    session.commit()
+    return redirect(url_for("staff.admin"), 303)
+
+
+@bp.post("/admin/kiosks")
+@requires("admin")
+def add_kiosk():
+    session = get_session()
+    name = (request.form.get("name") or "").strip()
+    if not name or len(name) > 100:
+        return _users_page(errors.BadRequest("A kiosk needs a name.", message_id="Kios wajib diberi nama."), 400)
+    try:
+        kiosk, key = kiosks.create_kiosk(session, name, (request.form.get("location") or "").strip() or None)
+    except IntegrityError:
+        session.rollback()
+        return _users_page(errors.BadRequest("A kiosk with that name exists.", message_id="Kios dengan nama itu sudah ada."), 409)
+    audit(session, "kiosk.create", "kiosk", kiosk.id, name=kiosk.name)
+    session.commit()
+    # The key is shown on this one page only; the database keeps its hash.
+    return _users_page(new_key=(kiosk.name, key))
+
+
+@bp.post("/admin/kiosks/<int:kiosk_id>/retire")
+@requires("admin")
+def retire_kiosk(kiosk_id: int):
+    session = get_session()
+    kiosk = session.get(Kiosk, kiosk_id)
+    if kiosk is None:
+        raise errors.NotFound()
+    if kiosk.retired_at is None:
+        kiosk.retired_at = datetime.now(timezone.utc)
+        audit(session, "kiosk.retire", "kiosk", kiosk.id, name=kiosk.name)
+        session.commit()
+    return redirect(url_for("staff.admin"), 303)
+
+
+@bp.get("/audit")
+@requires("admin")
+def audit_log():
+    entries = get_session().scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(500)).all()
+    return render_template("staff/audit.html", entries=entries, me=current_user)

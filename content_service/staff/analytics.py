@@ -1,0 +1,181 @@
+"""What visitors use: scans per day, top scanned books, plays of extras,
+scans per kiosk and per hour of the day; each table also as CSV.
+
+Days and hours are the library's (Batam keeps WIB, UTC+7, all year).
+Grouping happens in the database, with one expression per dialect."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from flask import Response, current_app, render_template, request
+from markupsafe import Markup, escape
+from sqlalchemy import Integer, case, cast, func, literal_column, select
+from sqlalchemy.orm import Session
+
+from .. import errors
+from ..db import get_session
+from ..models import Asset, Book, Kiosk, ScanLog
+from .access import bp, requires
+from .models import AssetPlay
+
+TABLES = ("days", "books", "plays", "kiosks", "hours")
+
+
+@dataclass
+class Report:
+    start: date
+    end: date
+    days: list[tuple[str, int, int, int]]  # local day, kiosk scans, phone scans, failed
+    books: list[tuple[int, str, int]]
+    plays: list[tuple[int, str, str, str, int, int]]  # asset id, kind, title, book, kiosk, phone
+    kiosks: list[tuple[str, int]]
+    hours: list[int]  # 24 counts
+
+    @property
+    def total(self) -> int:
+        return sum(k + p for _, k, p, _f in self.days)
+
+
+def _local(column, session: Session, offset: int):
+    """(local day 'YYYY-MM-DD', local hour) expressions for a UTC timestamp column."""
+    if session.get_bind().dialect.name == "postgresql":
+        shifted = func.timezone("UTC", column) + literal_column(f"interval '{int(offset)} hours'")
+        return func.to_char(shifted, "YYYY-MM-DD"), cast(func.extract("hour", shifted), Integer)
+    modifier = f"{int(offset):+d} hours"
+    return func.strftime("%Y-%m-%d", column, modifier), cast(func.strftime("%H", column, modifier), Integer)
+
+
+def build_report(session: Session, start: date, end: date, offset: int = 7) -> Report:
+    """Every dashboard table for the local days ``start``..``end`` (inclusive)."""
+    tz = timezone(timedelta(hours=offset))
+    since = datetime.combine(start, datetime.min.time(), tz).astimezone(timezone.utc)
+    until = datetime.combine(end + timedelta(days=1), datetime.min.time(), tz).astimezone(timezone.utc)
+    in_range = (ScanLog.at >= since) & (ScanLog.at < until)
+    ok = ScanLog.outcome == "ok"
+    day, hour = _local(ScanLog.at, session, offset)
+
+    per_day = {row[0]: row[1:] for row in session.execute(
+        select(day, func.sum(case(((ScanLog.channel == "kiosk") & ok, 1), else_=0)),
+               func.sum(case(((ScanLog.channel == "phone") & ok, 1), else_=0)),
+               func.sum(case((ok, 0), else_=1)))
+        .where(in_range).group_by(day))}
+    days = []
+    for n in range((end - start).days + 1):
+        key = (start + timedelta(days=n)).isoformat()
+        kiosk, phone, failed = per_day.get(key, (0, 0, 0))
+        days.append((key, int(kiosk or 0), int(phone or 0), int(failed or 0)))
+
+    count = func.count(ScanLog.id).label("n")
+    books = [(r[0], r[1], r[2]) for r in session.execute(
+        select(Book.id, Book.title, count).join(ScanLog, ScanLog.book_id == Book.id)
+        .where(in_range, ok).group_by(Book.id, Book.title).order_by(count.desc(), Book.title).limit(10))]
+
+    kiosks = [(r[0] or "", r[1]) for r in session.execute(
+        select(Kiosk.name, count).select_from(ScanLog).outerjoin(Kiosk, ScanLog.kiosk_id == Kiosk.id)
+        .where(in_range, ok).group_by(Kiosk.name).order_by(count.desc()))]
+
+    hours = [0] * 24
+    for h, n in session.execute(select(hour, count).where(in_range, ok).group_by(hour)):
+        hours[int(h)] = int(n)
+
+    play_range = (AssetPlay.at >= since) & (AssetPlay.at < until)
+    plays_n = func.count(AssetPlay.id)
+    plays = [(r[0], r[1], r[2], r[3], int(r[4] or 0), int(r[5] or 0)) for r in session.execute(
+        select(Asset.id, Asset.kind, Asset.title, Book.title,
+               func.sum(case((AssetPlay.channel == "kiosk", 1), else_=0)),
+               func.sum(case((AssetPlay.channel == "phone", 1), else_=0)))
+        .join(AssetPlay, AssetPlay.asset_id == Asset.id).join(Book, Asset.book_id == Book.id)
+        .where(play_range).group_by(Asset.id, Asset.kind, Asset.title, Book.title)
+        .order_by(plays_n.desc(), Asset.title).limit(20))]
+    return Report(start, end, days, books, plays, kiosks, hours)
+
+
+def bar_chart(labels: list[str], values: list[int], *, title: str, width: int = 720, height: int = 200,
+              label_every: int = 1) -> Markup:
+    """A small accessible SVG bar chart (rendered here: no script, no CDN)."""
+    top = max(values) if values and max(values) > 0 else 1
+    n = max(len(values), 1)
+    pad_left, pad_bottom, pad_top = 34, 22, 10
+    plot_w, plot_h = width - pad_left - 4, height - pad_bottom - pad_top
+    step = plot_w / n
+    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" aria-label="{escape(title)}">',
+             f"<title>{escape(title)}</title>",
+             f'<line x1="{pad_left}" y1="{pad_top + plot_h}" x2="{width - 4}" y2="{pad_top + plot_h}" stroke="#9ca3af"/>',
+             f'<text x="{pad_left - 4}" y="{pad_top + 8}" text-anchor="end" font-size="10">{top}</text>',
+             f'<text x="{pad_left - 4}" y="{pad_top + plot_h}" text-anchor="end" font-size="10">0</text>']
+    for i, (label, value) in enumerate(zip(labels, values)):
+        h = plot_h * value / top
+        x = pad_left + i * step + step * 0.12
+        parts.append(f'<rect class="bar" data-label="{escape(label)}" data-value="{value}" x="{x:.1f}" '
+                     f'y="{pad_top + plot_h - h:.1f}" width="{step * 0.76:.1f}" height="{h:.1f}" fill="#0b6e4f">'
+                     f"<title>{escape(label)}: {value}</title></rect>")
+        if i % label_every == 0:
+            parts.append(f'<text x="{x + step * 0.38:.1f}" y="{height - 6}" text-anchor="middle" font-size="10">'
+                         f"{escape(label)}</text>")
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _period() -> tuple[date, date]:
+    offset = current_app.config.get("LIBRARY_UTC_OFFSET_HOURS", 7)
+    today = datetime.now(timezone(timedelta(hours=offset))).date()
+    try:
+        end = date.fromisoformat(request.args["end"]) if request.args.get("end") else today
+        days = int(request.args.get("days") or 30)
+    except ValueError:
+        raise errors.BadRequest("Use end=YYYY-MM-DD and a whole number of days.",
+                                message_id="Gunakan end=TTTT-BB-HH dan jumlah hari berupa bilangan bulat.") from None
+    if not 1 <= days <= 366:
+        raise errors.BadRequest("days must be between 1 and 366.", message_id="days harus antara 1 dan 366.")
+    return end - timedelta(days=days - 1), end
+
+
+@bp.get("/analytics")
+@requires("analytics")
+def analytics():
+    start, end = _period()
+    report = build_report(get_session(), start, end, current_app.config.get("LIBRARY_UTC_OFFSET_HOURS", 7))
+    day_chart = bar_chart([d[0][5:] for d in report.days], [d[1] + d[2] for d in report.days],
+                          title="Pindaian per hari / Scans per day", label_every=max(1, len(report.days) // 10))
+    hour_chart = bar_chart([f"{h:02d}" for h in range(24)], report.hours, title="Pindaian per jam / Scans per hour",
+                           height=160, label_every=2)
+    return render_template("staff/analytics.html", report=report, day_chart=day_chart, hour_chart=hour_chart,
+                           days=(end - start).days + 1, tables=TABLES)
+
+
+def _cell(value):
+    # A title such as "=HYPERLINK(...)" must stay text when a spreadsheet opens the file.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@bp.get("/analytics.csv")
+@requires("analytics")
+def analytics_csv():
+    table = request.args.get("table", "days")
+    if table not in TABLES:
+        raise errors.BadRequest(f"table must be one of {', '.join(TABLES)}.",
+                                message_id=f"table harus salah satu dari {', '.join(TABLES)}.")
+    start, end = _period()
+    report = build_report(get_session(), start, end, current_app.config.get("LIBRARY_UTC_OFFSET_HOURS", 7))
+    heads = {
+        "days": ("day", "kiosk_scans", "phone_scans", "failed_scans"),
+        "books": ("book_id", "title", "scans"),
+        "plays": ("asset_id", "kind", "title", "book", "kiosk_plays", "phone_plays"),
+        "kiosks": ("kiosk", "scans"),
+        "hours": ("hour", "scans"),
+    }
+    rows = list(enumerate(report.hours)) if table == "hours" else getattr(report, table)
+    if table == "kiosks":
+        rows = [(name or "phone", n) for name, n in rows]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(heads[table])
+    writer.writerows([[_cell(v) for v in row] for row in rows])
+    name = f"pindai-{table}-{start.isoformat()}-{end.isoformat()}.csv"
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",  # BOM: Excel opens UTF-8 titles correctly
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,229 @@
+"""The heart of the portal: a book's extras (assets). Upload, describe,
+reorder, preview, publish and unpublish.
+
+New uploads start unpublished, so staff see them in the preview before any
+visitor does."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePath
+
+from flask import current_app, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.utils import secure_filename
+
+from .. import catalog, errors, media
+from ..db import get_session
+from ..models import Asset, Book
+from ..resolve import load_book
+from . import uploads
+from .access import audit, bp, requires
+from .models import AssetFile
+
+LANGUAGES = ("id", "en", "both")
+AUDIENCES = ("all", "children")
+KINDS = ("video", "audio", "image", "model3d", "ar_overlay", "link")
+
+
+class DuplicateAsset(errors.PindaiError):
+    status = 409
+    code = "duplicate_asset"
+    message_id = "Berkas yang sama sudah terpasang pada buku ini."
+    message_en = "The same file is already attached to this book."
+
+
+def parse_meta(form, fallback_title: str = "") -> dict:
+    """Title, caption, language and audience from a form, checked."""
+    title = (form.get("title") or "").strip() or fallback_title
+    if not title or len(title) > 300:
+        raise errors.BadRequest("Give the extra a title (at most 300 characters).",
+                                message_id="Beri judul untuk konten ini (paling banyak 300 karakter).")
+    language = form.get("language") or "both"
+    audience = form.get("audience") or "all"
+    if language not in LANGUAGES or audience not in AUDIENCES:
+        raise errors.BadRequest("Unknown language or audience.", message_id="Bahasa atau sasaran pembaca tidak dikenal.")
+    caption = (form.get("caption") or "").strip()[:2000] or None
+    return {"title": title, "caption": caption, "language": language, "audience": audience}
+
+
+def _next_position(session: Session, book_id: int) -> int:
+    return (session.scalar(select(func.max(Asset.position)).where(Asset.book_id == book_id)) or 0) + 1
+
+
+def add_file_asset(session: Session, book: Book, kind: str, checked: uploads.Checked, meta: dict,
+                   original_name: str | None = None, usdz: uploads.Checked | None = None) -> Asset:
+    """Store a checked file (and its thumbnail, poster, iPhone model) and
+    attach it to ``book``, unpublished."""
+    digest = hashlib.sha256(checked.data).hexdigest()
+    taken = session.scalars(select(Asset).where(Asset.book_id == book.id, Asset.kind == kind,
+                                                Asset.media_hash == digest)).first()
+    if taken is not None:
+        raise DuplicateAsset(f"The same file is already attached to this book as “{taken.title}”.",
+                             message_id=f"Berkas yang sama sudah terpasang pada buku ini sebagai “{taken.title}”.")
+    store = media.storage()
+    stored = store.put(checked.data)
+    asset = Asset(book_id=book.id, kind=kind, media_hash=stored, media_type=checked.media_type,
+                  position=_next_position(session, book.id), published=False, **meta)
+    session.add(asset)
+    session.flush()
+    session.add(AssetFile(
+        asset_id=asset.id, original_name=original_name, size_bytes=len(checked.data), width=checked.width,
+        height=checked.height, duration_seconds=checked.duration,
+        thumbnail_hash=store.put(checked.thumbnail) if checked.thumbnail else None,
+        poster_hash=store.put(checked.poster) if checked.poster else None,
+        usdz_hash=store.put(usdz.data) if usdz else None,
+    ))
+    return asset
+
+
+def add_link_asset(session: Session, book: Book, url: str, meta: dict) -> Asset:
+    asset = Asset(book_id=book.id, kind="link", url=uploads.check_link(url), position=_next_position(session, book.id),
+                  published=False, **meta)
+    session.add(asset)
+    session.flush()
+    return asset
+
+
+def reorder(session: Session, book: Book, asset_ids: list[int]) -> None:
+    """Put the book's assets in the given order (every asset exactly once)."""
+    current = {asset.id: asset for asset in book.assets}
+    if sorted(asset_ids) != sorted(current):
+        raise errors.BadRequest("The new order must list each of the book's extras once.",
+                                message_id="Urutan baru harus memuat setiap konten buku ini tepat satu kali.")
+    for position, asset_id in enumerate(asset_ids, start=1):
+        current[asset_id].position = position
+
+
+def file_info(session: Session, assets: list[Asset]) -> dict[int, AssetFile]:
+    ids = [a.id for a in assets]
+    return {row.asset_id: row for row in session.scalars(select(AssetFile).where(AssetFile.asset_id.in_(ids)))} if ids else {}
+
+
+def _book(book_id: int) -> Book:
+    book = load_book(get_session(), book_id)
+    if book is None:
+        raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
+    return book
+
+
+def _asset(asset_id: int) -> Asset:
+    asset = get_session().get(Asset, asset_id)
+    if asset is None:
+        raise errors.NotFound(f"No extra with id {asset_id}.", message_id=f"Konten dengan id {asset_id} tidak ada.")
+    return asset
+
+
+def _page(book: Book, error: errors.PindaiError | None = None, status: int = 200):
+    session = get_session()
+    assets = sorted(book.assets, key=lambda a: (a.position, a.id))
+    return render_template("staff/content.html", book=book, assets=assets, files=file_info(session, assets),
+                           asset_dict=catalog.asset_dict, error=error, kinds=KINDS,
+                           limits={**uploads.LIMITS, **current_app.config.get("UPLOAD_LIMITS", {})}), status
+
+
+@bp.get("/books/<int:book_id>/content")
+@requires("content")
+def book_content(book_id: int):
+    return _page(_book(book_id))
+
+
+@bp.post("/books/<int:book_id>/assets")
+@requires("content")
+def upload_asset(book_id: int):
+    session = get_session()
+    book = _book(book_id)
+    kind = request.form.get("kind", "")
+    try:
+        if kind == "link":
+            asset = add_link_asset(session, book, request.form.get("url", ""), parse_meta(request.form))
+        elif kind in uploads.FILE_KINDS:
+            upload = request.files.get("file")
+            if upload is None or not upload.filename:
+                raise uploads.UploadRefused("Choose a file to upload.", message_id="Pilih berkas untuk diunggah.")
+            # The name is only shown to staff: made safe, and never used to store the file.
+            name = secure_filename(upload.filename)[:255] or None
+            limits = current_app.config.get("UPLOAD_LIMITS")
+            checked = uploads.check(kind, upload.read(), limits)
+            usdz = None
+            extra = request.files.get("usdz")
+            if kind == "model3d" and extra is not None and extra.filename:
+                usdz = uploads.check("usdz", extra.read(), limits)
+            meta = parse_meta(request.form, PurePath(name).stem.replace("_", " ") if name else "")
+            asset = add_file_asset(session, book, kind, checked, meta, name, usdz)
+        else:
+            raise errors.BadRequest("Choose what kind of extra this is.", message_id="Pilih jenis konten.")
+    except errors.PindaiError as exc:
+        session.rollback()
+        return _page(_book(book_id), exc, exc.status)
+    audit(session, "asset.upload", "asset", asset.id, book_id=book.id, kind=kind, title=asset.title)
+    session.commit()
+    return redirect(url_for("staff.book_content", book_id=book.id, _anchor=f"asset-{asset.id}"), 303)
+
+
+@bp.post("/assets/<int:asset_id>")
+@requires("content")
+def update_asset(asset_id: int):
+    session = get_session()
+    asset = _asset(asset_id)
+    for name, value in parse_meta(request.form, asset.title).items():
+        setattr(asset, name, value)
+    audit(session, "asset.update", "asset", asset.id, title=asset.title)
+    session.commit()
+    return redirect(url_for("staff.book_content", book_id=asset.book_id, _anchor=f"asset-{asset.id}"), 303)
+
+
+@bp.post("/assets/<int:asset_id>/publish")
+@requires("content")
+def publish_asset(asset_id: int):
+    session = get_session()
+    asset = _asset(asset_id)
+    asset.published = request.form.get("published", "1") == "1"
+    audit(session, "asset.publish" if asset.published else "asset.unpublish", "asset", asset.id, title=asset.title)
+    session.commit()
+    return redirect(url_for("staff.book_content", book_id=asset.book_id, _anchor=f"asset-{asset.id}"), 303)
+
+
+@bp.post("/assets/<int:asset_id>/delete")
+@requires("content")
+def delete_asset(asset_id: int):
+    session = get_session()
+    asset = _asset(asset_id)
+    book_id = asset.book_id
+    # The stored file stays: content-addressed files may be shared with other assets.
+    audit(session, "asset.delete", "asset", asset.id, book_id=book_id, title=asset.title)
+    session.delete(asset)
+    session.commit()
+    return redirect(url_for("staff.book_content", book_id=book_id), 303)
+
+
+@bp.post("/books/<int:book_id>/assets/order")
+@requires("content")
+def order_assets(book_id: int):
+    session = get_session()
+    book = _book(book_id)
+    body = request.get_json(silent=True) if request.is_json else None
+    raw = body.get("order") if isinstance(body, dict) else request.form.get("order", "").split(",")
+    try:
+        ids = [int(x) for x in raw or []]
+    except (TypeError, ValueError):
+        raise errors.BadRequest("The order must be a list of extra ids.", message_id="Urutan harus berupa daftar id konten.") from None
+    reorder(session, book, ids)
+    audit(session, "asset.reorder", "book", book.id, order=ids)
+    session.commit()
+    if request.is_json:
+        return jsonify({"order": ids})
+    return redirect(url_for("staff.book_content", book_id=book.id), 303)
+
+
+@bp.get("/books/<int:book_id>/preview")
+@requires("content")
+def preview_book(book_id: int):
+    """The public page as visitors will see it, with unpublished extras too."""
+    book = _book(book_id)
+    assets = sorted(book.assets, key=lambda a: (a.position, a.id))
+    return render_template(
+        "content_service/book.html", book=book, item=None, availability=catalog.availability(book),
+        assets=[catalog.asset_dict(a) for a in assets if a.kind != "ar_overlay"], cover_url=catalog.cover_url(book),
+        preview=True,
+    )

@@ -1,0 +1,90 @@
+// Staff portal helpers: confirm before destructive buttons, drag to reorder
+// extras (saved at once), and upload progress for large files.
+(function () {
+  "use strict";
+  const token = () => document.querySelector('meta[name="csrf-token"]').content;
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+
+  function setupReorder(list) {
+    let dragged = null;
+    list.addEventListener("dragstart", (e) => {
+      dragged = e.target.closest("li[data-asset-id]");
+      if (!dragged) return;
+      dragged.classList.add("dragging");
+      e.dataTransfer.effectAllowed = "move";
+      e.dataTransfer.setData("text/plain", dragged.dataset.assetId);
+    });
+    list.addEventListener("dragover", (e) => {
+      if (!dragged) return;
+      e.preventDefault();
+      const over = e.target.closest("li[data-asset-id]");
+      if (!over || over === dragged) return;
+      const box = over.getBoundingClientRect();
+      const after = e.clientY > box.top + box.height / 2;
+      list.insertBefore(dragged, after ? over.nextSibling : over);
+    });
+    list.addEventListener("drop", (e) => e.preventDefault());
+    list.addEventListener("dragend", async () => {
+      if (!dragged) return;
+      dragged.classList.remove("dragging");
+      dragged = null;
+      const order = [...list.querySelectorAll("li[data-asset-id]")].map((li) => Number(li.dataset.assetId));
+      list.dataset.saving = "1";
+      const res = await fetch(list.dataset.url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token() },
+        body: JSON.stringify({ order }),
+        credentials: "same-origin",
+      });
+      list.dataset.saving = "";
+      list.dataset.saved = res.ok ? order.join(",") : "error";
+      if (!res.ok) window.location.reload();
+    });
+  }
+
+  function setupUpload(form) {
+    // Large videos take a while: show how far the upload is, then let the
+    // server's answer (the page with the new extra or the refusal) replace this one.
+    const bar = form.querySelector("progress");
+    form.addEventListener("submit", (e) => {
+      if (e.defaultPrevented || !window.FormData || !bar) return;
+      e.preventDefault();
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      bar.hidden = false;
+      xhr.upload.addEventListener("progress", (p) => { if (p.lengthComputable) bar.value = (100 * p.loaded) / p.total; });
+      xhr.addEventListener("load", () => {
+        window.history.replaceState(null, "", xhr.responseURL || form.action);
+        document.open(); document.write(xhr.responseText); document.close();
+      });
+      xhr.send(new FormData(form));
+    });
+  }
+
+  function kindFields(form) {
+    const kind = form.querySelector("#kind");
+    if (!kind) return;
+    const show = () => {
+      form.querySelector(".for-file").hidden = kind.value === "link";
+      form.querySelector(".for-link").hidden = kind.value !== "link";
+      form.querySelector(".for-model3d").hidden = kind.value !== "model3d";
+    };
+    kind.addEventListener("change", show);
+    show();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const list = document.getElementById("asset-order");
+    if (list) setupReorder(list);
+    for (const id of ["upload-form", "import-form"]) {
+      const form = document.getElementById(id);
+      if (form) setupUpload(form);
+    }
+    const upload = document.getElementById("upload-form");
+    if (upload) kindFields(upload);
+  });
+})();

@@ -1,0 +1,130 @@
+"""Real media files for upload tests, made on the spot: images with Pillow,
+videos with OpenCV, audio with PyAV (FFmpeg), GLB and USDZ by their specs."""
+from __future__ import annotations
+
+import io
+import json
+import struct
+import tempfile
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+SCRIPT = b"<script>alert(document.cookie)</script>"
+
+
+def jpeg(size=(640, 480), *, gps=True) -> bytes:
+    """A JPEG photo with EXIF (camera and GPS position) like phones write."""
+    image = Image.new("RGB", size, (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0110] = "SecretPhone 9"  # Model
+    if gps:
+        exif[0x8825] = {1: "N", 2: (1.0, 7.0, 30.0), 3: "E", 4: (104.0, 2.0, 0.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif, comment=b"secret comment")
+    return out.getvalue()
+
+
+def png(size=(300, 200), mode="RGB") -> bytes:
+    color = (10, 120, 200, 128) if mode == "RGBA" else (10, 120, 200)
+    out = io.BytesIO()
+    Image.new(mode, size, color).save(out, "PNG")
+    return out.getvalue()
+
+
+def webp(size=(300, 200)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (90, 160, 60)).save(out, "WEBP")
+    return out.getvalue()
+
+
+def gif() -> bytes:
+    out = io.BytesIO()
+    Image.new("P", (20, 20)).save(out, "GIF")
+    return out.getvalue()
+
+
+def png_bomb(width=100_000, height=100_000) -> bytes:
+    """A tiny PNG whose header claims a huge picture (a decompression bomb)."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * (width + 1) * 8, 9)  # a few rows: the rest would inflate to 10 GB
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def video(suffix=".mp4", frames=30, fps=10, size=(160, 120)) -> bytes:
+    import cv2
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"clip{suffix}"
+        fourcc = cv2.VideoWriter_fourcc(*("VP80" if suffix == ".webm" else "mp4v"))
+        writer = cv2.VideoWriter(str(path), fourcc, fps, size)
+        assert writer.isOpened(), f"OpenCV cannot write {suffix}"
+        for i in range(frames):
+            frame = np.full((size[1], size[0], 3), (i * 8) % 255, np.uint8)
+            cv2.putText(frame, str(i), (10, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (255, 255, 255), 2)
+            writer.write(frame)
+        writer.release()
+        return path.read_bytes()
+
+
+def audio(fmt: str, seconds=0.5) -> bytes:
+    """mp3, ogg (Opus) or m4a (AAC), a tone encoded by FFmpeg through PyAV."""
+    import av
+
+    container, codec, rate = {"mp3": ("mp3", "libmp3lame", 44100), "ogg": ("ogg", "libopus", 48000),
+                              "m4a": ("ipod", "aac", 44100)}[fmt]
+    buffer = io.BytesIO()
+    out = av.open(buffer, "w", format=container)
+    stream = out.add_stream(codec, rate=rate)
+    t = np.arange(int(rate * seconds)) / rate
+    samples = (np.sin(2 * np.pi * 440 * t) * 0.3).astype(np.float32).reshape(1, -1)
+    frame = av.AudioFrame.from_ndarray(samples, format="flt", layout="mono")
+    frame.sample_rate = rate
+    for packet in stream.encode(frame):
+        out.mux(packet)
+    for packet in stream.encode(None):
+        out.mux(packet)
+    out.close()
+    return buffer.getvalue()
+
+
+def glb(*, gltf: dict | None = None, version=2, fix_length=True) -> bytes:
+    """A binary glTF 2.0 with one triangle."""
+    positions = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 0)
+    doc = gltf or {
+        "asset": {"version": "2.0", "generator": "pindai-tests"},
+        "scene": 0, "scenes": [{"nodes": [0]}], "nodes": [{"mesh": 0}],
+        "meshes": [{"primitives": [{"attributes": {"POSITION": 0}}]}],
+        "buffers": [{"byteLength": len(positions)}],
+        "bufferViews": [{"buffer": 0, "byteLength": len(positions)}],
+        "accessors": [{"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3",
+                       "min": [0, 0, 0], "max": [1, 1, 0]}],
+    }
+    body = json.dumps(doc).encode()
+    body += b" " * (-len(body) % 4)
+    binary = positions + b"\x00" * (-len(positions) % 4)
+    chunks = struct.pack("<II", len(body), 0x4E4F534A) + body + struct.pack("<II", len(binary), 0x004E4942) + binary
+    length = 12 + len(chunks)
+    return struct.pack("<4sII", b"glTF", version, length if fix_length else length + 100) + chunks
+
+
+def usdz() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("model.usda", '#usda 1.0\ndef Xform "Root" {}\n')
+    return out.getvalue()
+
+
+def svg() -> bytes:
+    return b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+
+
+def html() -> bytes:
+    return b"<!doctype html><html><body>" + SCRIPT + b"</body></html>"

@@ -1,0 +1,170 @@
+"""Staff access: every staff URL refuses anonymous users and wrong roles,
+CSRF on every form, login throttling, hashed passwords, cookie flags, audit."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from content_service.staff.access import ENDPOINTS, PERMISSIONS
+from content_service.staff.models import AuditEntry, LoginFailure, StaffUser
+from tests.content_service.staff.conftest import PASSWORD, csrf_token, login
+from tests.factories import make_book
+
+ROLES = ("admin", "librarian", "editor")
+
+
+def _staff_rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("staff."):
+            values = {arg: ("ABCD2345" if arg == "code" else 1) for arg in rule.arguments}
+            path = app.url_map.bind("localhost").build(rule.endpoint, values)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule.endpoint, method, path
+
+
+def test_every_staff_url_declares_a_permission(app):
+    rules = list(_staff_rules(app))
+    assert len(rules) > 20
+    for endpoint, _method, _path in rules:
+        assert endpoint in ENDPOINTS, f"{endpoint} has no @requires/@public: it would be refused to everyone"
+
+
+def test_every_staff_url_denies_anonymous_users(app, client):
+    for endpoint, method, path in _staff_rules(app):
+        if ENDPOINTS[endpoint] is None:
+            continue
+        res = client.open(path, method=method)
+        assert res.status_code == 302, (method, path, res.status_code)
+        assert res.headers["Location"].startswith("/staff/login?next="), (method, path)
+
+
+def test_every_staff_url_denies_roles_without_the_permission(app, make_staff, session):
+    make_book(session)  # id 1 exists, so allowed roles reach the view itself
+    session.commit()
+    for role in ROLES:
+        make_staff(role)
+        client = app.test_client()
+        assert login(client, f"{role}-user").status_code == 302
+        token = csrf_token(client, "/staff/analytics")
+        for endpoint, method, path in _staff_rules(app):
+            permission = ENDPOINTS[endpoint]
+            if permission is None:
+                continue
+            res = client.open(path, method=method, data={"csrf_token": token})
+            if role in PERMISSIONS[permission]:
+                assert res.status_code not in (302, 401, 403) or res.headers.get("Location", "").startswith("/staff/") \
+                    and "login" not in res.headers.get("Location", ""), (role, method, path, res.status_code)
+            else:
+                assert res.status_code == 403, (role, method, path, res.status_code)
+                assert b"forbidden" in res.data
+
+
+def test_roles_see_only_their_menus(staff_client):
+    editor, _ = staff_client("editor")
+    page = editor.get("/staff/books").get_data(as_text=True)
+    assert "/staff/books" in page and "/staff/admin" not in page and "/staff/imports" not in page
+
+
+def test_forms_need_the_csrf_token(client, make_staff):
+    make_staff("admin")
+    res = client.post("/staff/login", data={"username": "admin-user", "password": PASSWORD})
+    assert res.status_code == 400 and b"csrf_failed" in res.data
+    assert login(client, "admin-user").status_code == 302
+    res = client.post("/staff/admin/kiosks", data={"name": "Kios Anak"})
+    assert res.status_code == 400 and b"csrf_failed" in res.data
+    res = client.post("/staff/admin/kiosks", data={"name": "Kios Anak", "csrf_token": "forged"})
+    assert res.status_code == 400
+    res = client.post("/staff/admin/kiosks", data={"name": "Kios Anak", "csrf_token": csrf_token(client, "/staff/admin")})
+    assert res.status_code == 200 and b"Kios Anak" in res.data
+
+
+def test_passwords_are_hashed_and_wrong_ones_refused(client, make_staff, session):
+    user = make_staff("editor")
+    assert PASSWORD not in user.password_hash and user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+    res = login(client, "editor-user", "wrong password!")
+    assert res.status_code == 401 and "Nama pengguna atau kata sandi salah" in res.get_data(as_text=True)
+    assert login(client, "EDITOR-user").status_code == 302  # usernames are not case-sensitive
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(client, make_staff, session):
+    make_staff("librarian")
+    for _ in range(5):
+        assert login(client, "librarian-user", "wrong password!", address="10.0.0.1").status_code == 401
+    # Now even the right password from another address is refused, with a clear reason.
+    res = login(client, "librarian-user", address="10.0.0.2")
+    assert res.status_code == 429 and "15 menit" in res.get_data(as_text=True)
+    # Fifteen minutes later the account opens again.
+    session.execute(update(LoginFailure).values(at=LoginFailure.at - timedelta(minutes=16)))
+    session.commit()
+    assert login(client, "librarian-user", address="10.0.0.2").status_code == 302
+    assert session.scalars(select(LoginFailure).where(LoginFailure.username == "librarian-user")).all() == []
+
+
+def test_five_failures_lock_the_address(client, make_staff):
+    make_staff("editor")
+    for n in range(5):
+        login(client, f"guess{n}", "wrong password!", address="10.9.9.9")
+    assert login(client, "editor-user", address="10.9.9.9").status_code == 429
+    assert login(client, "editor-user", address="10.9.9.10").status_code == 302
+
+
+def test_inactive_accounts_cannot_log_in(client, make_staff, session):
+    user = make_staff("editor")
+    user.active = False
+    session.commit()
+    assert login(client, "editor-user").status_code == 401
+
+
+def test_login_never_redirects_off_site(client, make_staff):
+    make_staff("admin")
+    token = csrf_token(client)
+    for target, expected in (("//evil.example/x", "/staff/"), ("https://evil.example/", "/staff/"),
+                             ("/staff/analytics", "/staff/analytics")):
+        res = client.post("/staff/login", data={"username": "admin-user", "password": PASSWORD, "csrf_token": token,
+                                                "next": target})
+        assert res.headers["Location"] == expected
+
+
+def test_session_cookie_flags(make_app, make_staff):
+    app = make_app(ENV="production", SECRET_KEY="x" * 32)
+    make_staff("admin")
+    client = app.test_client()
+    page = client.get("/staff/login")
+    assert page.headers["Cache-Control"] == "no-store"
+    cookie = page.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_create_staff_command(runner, app, client):
+    res = runner.invoke(args=["create-staff", "Ina", "--role", "admin", "--name", "Ina Pustaka"],
+                        input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert res.exit_code == 0, res.output
+    assert login(client, "ina").status_code == 302
+    again = runner.invoke(args=["create-staff", "ina"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert again.exit_code != 0 and "already exists" in again.output
+    short = runner.invoke(args=["create-staff", "budi", "--password", "short"])
+    assert short.exit_code != 0 and "at least 10" in short.output
+
+
+def test_admin_changes_are_audited_and_the_last_admin_stays(staff_client, session):
+    client, token = staff_client("admin")
+    res = client.post("/staff/admin/users", data={"username": "Sari", "password": PASSWORD, "role": "editor",
+                                                  "csrf_token": token})
+    assert res.status_code == 303
+    me = session.scalars(select(StaffUser).where(StaffUser.username == "admin-user")).one()
+    res = client.post(f"/staff/admin/users/{me.id}", data={"role": "editor", "active": "1", "csrf_token": token})
+    assert res.status_code == 409
+    entries = session.scalars(select(AuditEntry)).all()
+    assert [(e.username, e.action, e.detail["username"]) for e in entries] == [("admin-user", "staff.create", "sari")]
+    log = client.get("/staff/audit").get_data(as_text=True)
+    assert "staff.create" in log
+
+
+@pytest.mark.parametrize("role", ["editor"])
+def test_a_logged_out_user_is_anonymous_again(staff_client, role):
+    client, token = staff_client(role)
+    assert client.get("/staff/books").status_code == 200
+    assert client.post("/staff/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/staff/books").status_code == 302
