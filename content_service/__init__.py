@@ -39,4 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import circulation
 
     circulation.init_app(app)
+    from . import search
+
+    search.init_app(app)
     return app

@@ -16,6 +16,8 @@ DEFAULTS = {
     "API_MAX_PAGE_SIZE": 100,
     "MAX_PAYLOAD_LENGTH": 2048,
     "ANSWER_CACHE_SIZE": 4096,
+    "SEARCH_BACKEND": "whoosh",  # search backend (search.BACKENDS)
+    "SEARCH_INDEX": None,  # None: instance/search-index ("memory" for test apps)
     "CIRCULATION": "local",  # circulation backend (circulation.backends.BACKENDS)
     "CIRCULATION_MAX_FINES": 50000,  # rupiah owed above which borrowing is blocked
     "CIRCULATION_SESSION_MINUTES": 5,  # a kiosk member session ends after this long idle
@@ -33,6 +35,8 @@ ENV_SETTINGS = {
     "API_PAGE_SIZE": int,
     "API_MAX_PAGE_SIZE": int,
     "ANSWER_CACHE_SIZE": int,
+    "SEARCH_BACKEND": str,
+    "SEARCH_INDEX": str,
     "CIRCULATION": str,
     "CIRCULATION_MAX_FINES": int,
     "CIRCULATION_SESSION_MINUTES": int,

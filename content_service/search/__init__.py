@@ -1,0 +1,226 @@
+"""Catalogue search: a backend registry (whoosh by default), the index kept
+in sync with every catalogue commit, the ``reindex`` command, and the domain
+functions behind ``/api/v1/search`` and the public search page.
+
+The index can always be rebuilt from the database: a missing index is built
+at its first use, and ``flask reindex`` rebuilds it on demand. Writes that
+bypass the ORM unit of work (bulk ``update()``) must call ``mark_changed``."""
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import numpy as np
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ..models import Book, Isbn, Item
+from .analysis import stem, words
+from .documents import count_books, iter_documents
+from .lexicon import Filters, Lexicon
+from .query import ParsedQuery, parse
+from .whoosh_backend import WhooshBackend
+
+__all__ = ["Filters", "ParsedQuery", "parse", "search", "autocomplete", "related", "mark_changed", "get_backend"]
+
+log = logging.getLogger(__name__)
+
+BACKENDS = {"whoosh": WhooshBackend}
+_PENDING = "pindai.search.pending"
+
+
+@dataclass
+class SearchResult:
+    book_ids: list[int]
+    total: int
+    facets: dict
+    suggestion: str | None
+
+
+def index_location(app: Flask) -> str:
+    """``SEARCH_INDEX``; by default a folder in the instance folder, or an
+    in-memory index for test apps (each test has its own database)."""
+    configured = app.config.get("SEARCH_INDEX")
+    if configured:
+        return str(configured)
+    if app.testing:
+        return "memory"
+    return str(Path(app.instance_path) / "search-index")
+
+
+def get_backend(app: Flask | None = None):
+    return (app or current_app).extensions["pindai.search"]
+
+
+def ensure_index(app: Flask | None = None):
+    """The backend, with its index built from the database if it has none."""
+    app = app or current_app
+    backend = get_backend(app)
+    if not backend.exists():
+        with app.extensions["pindai.search.build_lock"]:
+            if not backend.exists():
+                rebuild(app)
+    return backend
+
+
+def rebuild(app: Flask, progress=None) -> int:
+    """Rebuild the whole index from the database; returns the books indexed."""
+    backend = get_backend(app)
+    with app.extensions["pindai.sessionmaker"]() as session:
+        return backend.rebuild(iter_documents(session), progress=progress)
+
+
+# -- keeping the index in sync --------------------------------------------
+
+def mark_changed(session: Session, book_ids) -> None:
+    """Reindex these books after the session's next commit."""
+    session.info.setdefault(_PENDING, set()).update(book_ids)
+
+
+def _collect(session: Session, _flush_context) -> None:
+    changed = set()
+    for group in (session.new, session.dirty, session.deleted):
+        for obj in group:
+            if isinstance(obj, Book):
+                changed.add(obj.id)
+            elif isinstance(obj, (Item, Isbn)):
+                changed.add(obj.book_id)
+    changed.discard(None)
+    if changed:
+        mark_changed(session, changed)
+
+
+def _sync_after_commit(app: Flask, session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    backend = get_backend(app)
+    try:
+        # A missing index is built whole at first use, from committed data.
+        if not backend.exists():
+            return
+        with app.extensions["pindai.sessionmaker"]() as reader:
+            docs = list(iter_documents(reader, pending))
+        backend.update(docs, pending - {doc["id"] for doc in docs})
+    except Exception:
+        # The catalogue change is committed; a stale index must not turn it
+        # into an error. `flask reindex` repairs whatever was missed.
+        log.exception("search index update failed for %d books; run `flask reindex`", len(pending))
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _install_sync(app: Flask) -> None:
+    maker = app.extensions["pindai.sessionmaker"]
+    event.listen(maker, "after_flush", _collect)
+    event.listen(maker, "after_commit", lambda session: _sync_after_commit(app, session))
+    event.listen(maker, "after_rollback", _forget)
+
+
+# -- queries --------------------------------------------------------------
+
+def search(parsed: ParsedQuery, filters: Filters, page: int, per_page: int, backend=None) -> SearchResult:
+    """One page of books matching ``parsed`` under ``filters``, with facet
+    counts and a "did you mean" suggestion for misspelt words."""
+    backend = backend or ensure_index()
+    searcher = backend.searcher()
+    lexicon = backend.lexicon(searcher)
+    size = len(lexicon.entries)
+    corrections = _corrections(backend, searcher, lexicon, parsed)
+    query = backend.compile(parsed, corrections)
+    if query is None:
+        matched = lexicon.live.copy()
+    else:
+        matched = backend.matches(searcher, query, size)
+        if not matched.any():
+            # Any typed word may match, as typed: a correction alone
+            # matching would show books about something else.
+            loose = backend.loosen(backend.compile(parsed, {}))
+            corrections = {}
+            if loose is not None:
+                query = loose
+                matched = backend.matches(searcher, query, size)
+    masks = lexicon.masks(filters)
+    allowed = matched
+    for mask in masks.values():
+        allowed = allowed & mask
+    total = int(np.count_nonzero(allowed))
+    facets = lexicon.facets(matched, masks)
+    start = (page - 1) * per_page
+    if start >= total:
+        slots = []
+    elif query is None:
+        order = lexicon.title_order()
+        slots = order[allowed[order]][start:start + per_page].tolist()
+    else:
+        ranked = backend.ranked(searcher, query, start + per_page, allowed if masks else None)
+        slots = ranked[start:start + per_page]
+    suggestion = None
+    if corrections:
+        suggestion = " ".join(corrections.get(w, w) for w in words(parsed.text))
+    return SearchResult([int(lexicon.book_ids[s]) for s in slots], total, facets, suggestion)
+
+
+def _corrections(backend, searcher, lexicon: Lexicon, parsed: ParsedQuery) -> dict[str, str]:
+    corrections = {}
+    for word in parsed.words:
+        if word in lexicon.vocabulary or backend.knows(searcher, word, stem(word)):
+            continue
+        better = lexicon.correct(word)
+        if better:
+            corrections[word] = better
+    return corrections
+
+
+def autocomplete(text: str, limit: int, backend=None) -> list[dict]:
+    """Stored summaries of books whose title or author starts with ``text``."""
+    backend = backend or ensure_index()
+    return backend.lexicon().complete(text, limit)
+
+
+def related(book_id: int, limit: int, backend=None) -> list[int]:
+    """Ids of books by the same author or on the same subjects."""
+    backend = backend or ensure_index()
+    lexicon = backend.lexicon()
+    return [int(lexicon.book_ids[slot]) for slot in backend.related(book_id, limit)]
+
+
+# -- the command ----------------------------------------------------------
+
+@click.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Rebuild the search index from the database."""
+    app = current_app._get_current_object()
+    with app.extensions["pindai.sessionmaker"]() as session:
+        total = count_books(session)
+    started = time.perf_counter()
+    with click.progressbar(length=total, label="Indexing books", file=sys.stderr) as bar:
+        count = rebuild(app, progress=bar.update)
+    seconds = time.perf_counter() - started
+    rate = f" ({count / seconds:,.0f} books/s)" if seconds > 0 and count else ""
+    click.echo(f"Indexed {count} books in {seconds:.1f} s{rate} into {index_location(app)}.")
+
+
+def init_app(app: Flask) -> None:
+    name = app.config.get("SEARCH_BACKEND") or "whoosh"
+    if name not in BACKENDS:
+        from ..config import ConfigError
+
+        raise ConfigError(f"PINDAI_SEARCH_BACKEND={name!r}: choose one of {', '.join(sorted(BACKENDS))}")
+    app.extensions["pindai.search"] = BACKENDS[name](index_location(app))
+    app.extensions["pindai.search.build_lock"] = threading.Lock()
+    _install_sync(app)
+    app.cli.add_command(reindex_command)
+    from . import views
+
+    views.init_app(app)

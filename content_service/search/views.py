@@ -1,0 +1,181 @@
+"""Search over HTTP: ``/api/v1/search``, ``/api/v1/search/autocomplete``,
+``/api/v1/books/<id>/related`` and the public page ``/search``."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import catalog, errors, i18n
+from ..db import get_session
+from ..models import Book
+from . import autocomplete, related, search
+from .lexicon import YEAR_RANGES, Filters
+from .query import MAX_QUERY_LENGTH, parse
+from .spec import PATHS, SCHEMAS, TEXT
+
+api = Blueprint("search_api", __name__, url_prefix="/api/v1")
+pages = Blueprint("search_pages", __name__)
+
+AUDIENCES = ("children", "teens", "adults", "all")
+MAX_PAGE = 500
+MAX_AUTOCOMPLETE = 20
+MAX_RELATED = 24
+
+
+def _int(name: str, default: int | None, low: int, high: int) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise errors.BadRequest(
+            f"'{name}' must be a whole number.", message_id=f"'{name}' harus berupa bilangan bulat."
+        ) from None
+    if not low <= value <= high:
+        raise errors.BadRequest(
+            f"'{name}' must be between {low} and {high}.", message_id=f"'{name}' harus antara {low} dan {high}."
+        )
+    return value
+
+
+def _text(name: str, max_length: int) -> str | None:
+    value = " ".join(request.args.get(name, "").split())
+    if len(value) > max_length:
+        raise errors.BadRequest(
+            f"'{name}' is too long (at most {max_length} characters).",
+            message_id=f"'{name}' terlalu panjang (paling banyak {max_length} huruf).",
+        )
+    return value or None
+
+
+def request_filters() -> Filters:
+    """The facet filters of the current request, validated."""
+    audience = _text("audience", 20)
+    if audience is not None and audience not in AUDIENCES:
+        raise errors.BadRequest(
+            f"'audience' must be one of {', '.join(AUDIENCES)}.",
+            message_id=f"'audience' harus salah satu dari {', '.join(AUDIENCES)}.",
+        )
+    available = request.args.get("available", "").strip().lower()
+    if available not in ("", "1", "0", "true", "false", "yes", "no"):
+        raise errors.BadRequest("'available' must be 1 or 0.", message_id="'available' harus 1 atau 0.")
+    language = _text("language", 8)
+    return Filters(
+        audience=audience,
+        language=language.lower() if language else None,
+        subject=_text("subject", 200),
+        available=None if available == "" else available in ("1", "true", "yes"),
+        year_from=_int("year_from", None, 0, 3000),
+        year_to=_int("year_to", None, 0, 3000),
+    )
+
+
+def _paging() -> tuple[int, int]:
+    config = current_app.config
+    page = _int("page", 1, 1, MAX_PAGE)
+    per_page = _int("per_page", config["API_PAGE_SIZE"], 1, config["API_MAX_PAGE_SIZE"])
+    return page, per_page
+
+
+def load_books(book_ids: list[int]) -> list[Book]:
+    """Books by id, in the order given (ids no longer in the database are left out)."""
+    if not book_ids:
+        return []
+    found = get_session().scalars(
+        select(Book).where(Book.id.in_(book_ids)).options(selectinload(Book.isbns), selectinload(Book.items))
+    ).all()
+    by_id = {book.id: book for book in found}
+    return [by_id[i] for i in book_ids if i in by_id]
+
+
+def book_json(book: Book) -> dict:
+    body = catalog.book_dict(book, current_app.config["PUBLIC_BASE_URL"])
+    body["availability"] = catalog.availability(book)
+    return body
+
+
+def _cover(raw: str | None) -> str | None:
+    if raw and raw.startswith("media:"):
+        return url_for("media.serve", name=raw.removeprefix("media:"), _external=True)
+    return raw
+
+
+def run_search() -> tuple[dict, list[Book]]:
+    parsed = parse(request.args.get("q"))
+    filters = request_filters()
+    page, per_page = _paging()
+    result = search(parsed, filters, page, per_page)
+    books = load_books(result.book_ids)
+    body = {
+        "query": parsed.text,
+        "total": result.total,
+        "page": page,
+        "per_page": per_page,
+        "facets": result.facets,
+        "suggestion": result.suggestion,
+    }
+    return body, books
+
+
+@api.get("/search")
+def search_api():
+    body, books = run_search()
+    return jsonify({"items": [book_json(book) for book in books], **body})
+
+
+@api.get("/search/autocomplete")
+def autocomplete_api():
+    text = request.args.get("q", "")
+    if len(text) > MAX_QUERY_LENGTH:
+        parse(text)  # raises the same clear 400 as a search
+    limit = _int("limit", 8, 1, MAX_AUTOCOMPLETE)
+    found = autocomplete(text, limit)
+    items = [
+        {"id": entry["id"], "title": entry["title"], "authors": list(entry["authors"]), "cover_url": _cover(entry["cover_url"])}
+        for entry in found
+    ]
+    return jsonify({"items": items})
+
+
+@api.get("/books/<int:book_id>/related")
+def related_api(book_id: int):
+    limit = _int("limit", 6, 1, MAX_RELATED)
+    if get_session().get(Book, book_id) is None:
+        raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
+    books = load_books(related(book_id, limit))
+    return jsonify({"items": [book_json(book) for book in books]})
+
+
+@pages.get("/search")
+def search_page():
+    """The public search page (phones and the library's own computers)."""
+    body, books = run_search()
+    args = {k: v for k, v in request.args.items() if k not in ("page", "lang") and v}
+
+    def link(**changes) -> str:
+        merged = {**args, **changes}
+        return url_for(".search_page", **{k: v for k, v in merged.items() if v not in (None, "")})
+
+    pages_count = max(1, -(-body["total"] // body["per_page"]))
+    return render_template(
+        "content_service/search.html",
+        result=body,
+        books=books,
+        availability={book.id: catalog.availability(book) for book in books},
+        covers={book.id: catalog.cover_url(book) for book in books},
+        args=args,
+        link=link,
+        pages_count=pages_count,
+        year_ranges=YEAR_RANGES,
+    )
+
+
+def init_app(app: Flask) -> None:
+    from .. import openapi
+
+    i18n.TEXT.update(TEXT)
+    openapi.register(paths=PATHS, schemas=SCHEMAS)
+    app.register_blueprint(api)
+    app.register_blueprint(pages)

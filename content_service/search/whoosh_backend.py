@@ -1,0 +1,274 @@
+"""The default search backend: a whoosh index on disk (or in memory for
+tests), always rebuildable from the database.
+
+Whoosh ranks (BM25F, a title match weighs more than a summary match); the
+``Lexicon`` snapshot of each index generation answers facets, autocomplete
+and spelling without touching postings again."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh import query as Q
+from whoosh.analysis import Token, Tokenizer
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.filedb.filestore import RamStorage
+from whoosh.writing import CLEAR
+
+from .analysis import stem, words
+from .lexicon import Lexicon
+from .query import ParsedQuery
+
+log = logging.getLogger(__name__)
+
+# How much a match in each field counts (a title match beats a summary match).
+BOOSTS = {"title": 6.0, "authors": 4.0, "subjects": 2.0, "summary": 1.0, "codes": 8.0}
+# A searcher checks for commits by other processes at most this often.
+REFRESH_SECONDS = 1.0
+_STORED_KEYS = ("id", "title", "authors", "subjects", "audience", "language", "year", "available", "cover_url")
+
+
+class WordTokenizer(Tokenizer):
+    """Folded words, stemmed (Indonesian, then English) when ``stemming``."""
+
+    def __init__(self, stemming: bool = True):
+        self.stemming = stemming
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.stemming == self.stemming
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            token.original = token.text = value
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos
+            yield token
+            return
+        for position, word in enumerate(words(value)):
+            token.text = stem(word) if self.stemming else word
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = word
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar = token.endchar = start_char
+            yield token
+
+
+def make_schema() -> Schema:
+    stemmed, plain = WordTokenizer(True), WordTokenizer(False)
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=stemmed, phrase=True),
+        authors=TEXT(analyzer=plain, phrase=True),
+        subjects=TEXT(analyzer=stemmed, phrase=False),
+        summary=TEXT(analyzer=stemmed, phrase=False),
+        codes=KEYWORD(lowercase=True),
+        book=STORED,
+    )
+
+
+def to_fields(doc: dict) -> dict:
+    """A document dict (``documents.document``) as whoosh fields."""
+    title = doc["title"] + (" " + doc["subtitle"] if doc.get("subtitle") else "")
+    return {
+        "id": str(doc["id"]),
+        "title": title,
+        "authors": " ; ".join(doc["authors"]),
+        "subjects": " ; ".join(doc["subjects"]),
+        "summary": " ".join(filter(None, (doc.get("summary"), doc.get("publisher")))),
+        "codes": " ".join(doc["codes"]),
+        "book": {key: doc.get(key) for key in _STORED_KEYS},
+    }
+
+
+class WhooshBackend:
+    """Index, update and query books with whoosh."""
+
+    name = "whoosh"
+
+    def __init__(self, location: str):
+        self.location = location
+        self._storage = RamStorage() if location == "memory" else None
+        self._lock = threading.RLock()
+        self._searcher = None
+        self._checked = 0.0
+        self._lexicon: tuple[object, Lexicon] | None = None
+
+    # -- the index itself -------------------------------------------------
+
+    def exists(self) -> bool:
+        if self._storage is not None:
+            return self._storage.index_exists()
+        return whoosh_index.exists_in(self.location)
+
+    def _open(self, create: bool = False):
+        if self._storage is not None:
+            if create or not self._storage.index_exists():
+                return self._storage.create_index(make_schema())
+            return self._storage.open_index()
+        if create or not whoosh_index.exists_in(self.location):
+            Path(self.location).mkdir(parents=True, exist_ok=True)
+            return whoosh_index.create_in(self.location, make_schema())
+        return whoosh_index.open_dir(self.location)
+
+    def rebuild(self, documents: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
+        """Replace the whole index with ``documents`` in one commit (readers
+        keep the old generation until then). Returns the count indexed."""
+        ix = self._open(create=not self.exists())
+        writer = ix.writer(limitmb=256)
+        count = 0
+        for doc in documents:
+            writer.add_document(**to_fields(doc))
+            count += 1
+            if progress and count % 500 == 0:
+                progress(500)
+        writer.commit(mergetype=CLEAR)
+        if progress:
+            progress(count % 500)
+        self._invalidate()
+        return count
+
+    def update(self, documents: Iterable[dict], removed_ids: Iterable[int] = ()) -> None:
+        """Add or replace ``documents``; drop the books in ``removed_ids``."""
+        ix = self._open()
+        writer = ix.writer(timeout=30.0, delay=0.05)
+        try:
+            for book_id in removed_ids:
+                writer.delete_by_term("id", str(book_id))
+            for doc in documents:
+                writer.update_document(**to_fields(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        with self._lock:
+            self._checked = 0.0
+
+    def searcher(self):
+        """A searcher on the latest generation, reused between requests."""
+        with self._lock:
+            now = time.monotonic()
+            if self._searcher is None:
+                self._searcher = self._open().searcher()
+                self._checked = now
+            elif now - self._checked >= REFRESH_SECONDS or self._checked == 0.0:
+                # Not Searcher.refresh(): it reuses segment readers whose
+                # deletions have since changed (and fails on an empty index).
+                if not self._searcher.up_to_date():
+                    self._searcher = self._open().searcher()
+                self._checked = now
+            return self._searcher
+
+    def lexicon(self, searcher=None) -> Lexicon:
+        searcher = searcher or self.searcher()
+        reader = searcher.reader()
+        with self._lock:
+            if self._lexicon is not None and self._lexicon[0] is reader:
+                return self._lexicon[1]
+        entries: list[dict | None] = [None] * reader.doc_count_all()
+        for docnum, stored in reader.iter_docs():
+            entries[docnum] = stored["book"]
+        lexicon = Lexicon(entries)
+        with self._lock:
+            self._lexicon = (reader, lexicon)
+        return lexicon
+
+    def doc_count(self) -> int:
+        return self.searcher().doc_count()
+
+    # -- queries ----------------------------------------------------------
+
+    @staticmethod
+    def knows(searcher, word: str, stemmed: str) -> bool:
+        """Whether any field holds the word (so it is not a misspelling)."""
+        return any(searcher.doc_frequency(field, text) for field, text in (
+            ("title", stemmed), ("authors", word), ("subjects", stemmed), ("summary", stemmed)))
+
+    def compile(self, parsed: ParsedQuery, corrections: dict[str, str]) -> Q.Query | None:
+        """The whoosh query: every word must match in some field (a misspelt
+        word also matches its correction); phrases match in order."""
+        parts = []
+        for word in parsed.words:
+            alternatives = [self._word_query(word)]
+            if word in corrections:
+                alternatives.append(self._word_query(corrections[word], boost=0.9))
+            parts.append(alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives))
+        for prefix in parsed.prefixes:
+            parts.append(Q.Or([Q.Prefix("title", prefix, boost=BOOSTS["title"]),
+                               Q.Prefix("authors", prefix, boost=BOOSTS["authors"])]))
+        for phrase in parsed.phrases:
+            parts.append(Q.Or([
+                Q.Phrase("title", [stem(w) for w in phrase], boost=BOOSTS["title"]),
+                Q.Phrase("authors", phrase, boost=BOOSTS["authors"]),
+            ]))
+        main = (Q.And(parts) if len(parts) > 1 else parts[0]) if parts else None
+        if parsed.codes:
+            # The whole query may be an ISBN or a call number: that alone matches.
+            codes = [Q.Term("codes", code, boost=BOOSTS["codes"]) for code in parsed.codes]
+            return Q.Or(codes + ([main] if main is not None else []))
+        return main
+
+    @staticmethod
+    def _word_query(word: str, boost: float = 1.0) -> Q.Query:
+        stemmed = stem(word)
+        return Q.Or([
+            Q.Term("title", stemmed, boost=BOOSTS["title"] * boost),
+            Q.Term("authors", word, boost=BOOSTS["authors"] * boost),
+            Q.Term("subjects", stemmed, boost=BOOSTS["subjects"] * boost),
+            Q.Term("summary", stemmed, boost=BOOSTS["summary"] * boost),
+            Q.Term("codes", word, boost=BOOSTS["codes"] * boost),
+        ])
+
+    @staticmethod
+    def loosen(query: Q.Query) -> Q.Query | None:
+        """Any word may match (ranked by how many do): the fallback when
+        requiring every word finds nothing."""
+        if isinstance(query, Q.And):
+            return Q.Or(list(query.subqueries))
+        if isinstance(query, Q.Or) and query.subqueries and isinstance(query.subqueries[-1], Q.And):
+            return Q.Or(list(query.subqueries[:-1]) + list(query.subqueries[-1].subqueries))
+        return None
+
+    def matches(self, searcher, query: Q.Query, size: int) -> np.ndarray:
+        """Boolean mask of the documents ``query`` matches."""
+        mask = np.zeros(size, dtype=bool)
+        found = np.fromiter(searcher.docs_for_query(query), dtype=np.int64)
+        mask[found] = True
+        return mask
+
+    def ranked(self, searcher, query: Q.Query, limit: int, allowed: np.ndarray | None) -> list[int]:
+        """Slots of the ``limit`` best matches, restricted to ``allowed``."""
+        kwargs = {}
+        if allowed is not None:
+            kwargs["filter"] = set(np.flatnonzero(allowed).tolist())
+        results = searcher.search(query, limit=limit, **kwargs)
+        return [hit.docnum for hit in results]
+
+    def related(self, book_id: int, limit: int) -> list[int]:
+        """Slots of books sharing an author (first) or subjects with a book."""
+        searcher = self.searcher()
+        lexicon = self.lexicon(searcher)
+        slot = lexicon.slot_of.get(book_id)
+        if slot is None:
+            return []
+        entry = lexicon.entries[slot]
+        parts = [Q.Phrase("authors", words(author), boost=3.0) for author in entry["authors"] if words(author)]
+        parts += [Q.And([Q.Term("subjects", stem(w)) for w in words(s)]) for s in entry["subjects"] if words(s)]
+        if not parts:
+            return []
+        results = searcher.search(Q.Or(parts), limit=limit + 1, mask={slot})
+        return [hit.docnum for hit in results][:limit]
