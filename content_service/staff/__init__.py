@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     access.init_app(app)
     app.register_blueprint(access.bp)
     app.register_blueprint(plays.api_bp)
+    app.jinja_env.globals["asset_links"] = content.asset_links
 
     @app.after_request
     def _harden_media(response):

@@ -100,6 +100,16 @@ def file_info(session: Session, assets: list[Asset]) -> dict[int, AssetFile]:
     return {row.asset_id: row for row in session.scalars(select(AssetFile).where(AssetFile.asset_id.in_(ids)))} if ids else {}
 
 
+def asset_links(asset_id: int) -> dict:
+    """Poster, thumbnail and iPhone-model URLs of an asset's file (for page templates)."""
+    row = get_session().get(AssetFile, asset_id)
+    if row is None:
+        return {}
+    serve = lambda digest, ext: url_for("media.serve", name=digest + ext) if digest else None  # noqa: E731
+    return {"poster_url": serve(row.poster_hash, ".jpg"), "thumbnail_url": serve(row.thumbnail_hash, ".webp"),
+            "usdz_url": serve(row.usdz_hash, ".usdz")}
+
+
 def _book(book_id: int) -> Book:
     book = load_book(get_session(), book_id)
     if book is None:

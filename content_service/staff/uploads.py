@@ -158,6 +158,12 @@ def _bomb(size=None):
             f"Gambar ini{claims_id}; paling banyak {MAX_PIXELS // 1_000_000} megapiksel.")
 
 
+def _pixels_only(image: Image.Image) -> Image.Image:
+    # A new image from the raw pixels: Pillow would otherwise carry the
+    # original's EXIF, comments and text chunks into the saved file.
+    return Image.frombytes(image.mode, image.size, image.tobytes())
+
+
 def _encode(image: Image.Image, fmt: str) -> bytes:
     out = io.BytesIO()
     if fmt == "JPEG":
@@ -188,7 +194,7 @@ def _check_image(data: bytes, found: str | None) -> Checked:
     if max(image.size) > MAX_SIDE:
         image.thumbnail((MAX_SIDE, MAX_SIDE))
     # Re-encoding writes only pixels: EXIF/GPS, comments and anything appended are gone.
-    clean = _encode(image, fmt)
+    clean = _encode(_pixels_only(image), fmt)
     return Checked(_PIL_TYPES[fmt], clean, image.width, image.height, thumbnail=_thumbnail(image))
 
 
@@ -202,7 +208,7 @@ def _check_overlay(data: bytes, found: str | None) -> Checked:
     image = image.convert("RGBA")
     if max(image.size) > MAX_SIDE:
         image.thumbnail((MAX_SIDE, MAX_SIDE))
-    return Checked("image/png", _encode(image, "PNG"), image.width, image.height, thumbnail=_thumbnail(image))
+    return Checked("image/png", _encode(_pixels_only(image), "PNG"), image.width, image.height, thumbnail=_thumbnail(image))
 
 
 # --- video ------------------------------------------------------------------
