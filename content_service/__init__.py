@@ -33,6 +33,9 @@ def create_app(config: dict | None = None) -> Flask:
     kiosks.init_app(app)
     imports.init_app(app)
     demo.init_app(app)
+    from . import events
+
+    events.init_app(app)
     from . import staff
 
     staff.init_app(app)

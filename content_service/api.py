@@ -27,6 +27,10 @@ def resolve_payload():
     try:
         if cached is None:
             found = resolve(get_session(), payload, config["PUBLIC_BASE_URL"], config["MAX_PAYLOAD_LENGTH"])
+            if found.answer is not None:  # events: seats change without a catalogue bump, so never cached
+                if kiosk is not None:
+                    _log(kiosk, "ok", via=found.via, code=found.code)
+                return jsonify(found.answer)
             if found.type == "patron_card":  # personal: never cached, logged without the number
                 if kiosk is not None:
                     _log(kiosk, "ok", via=found.via)

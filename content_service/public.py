@@ -53,6 +53,10 @@ def label(code: str):
         book_id = item.book_id
     elif row.target_type == "book":
         book_id = row.target_id
+    elif row.target_type == "event":  # an event poster: details and registration
+        kiosks.log_scan(session, "phone", "ok", via="label_url", code=canonical)
+        session.commit()
+        return redirect(url_for("events_public.event_page", event_id=row.target_id))
     else:
         raise errors.UnsupportedTarget()
     page = _render_book(book_id, item)

@@ -25,12 +25,18 @@ class Resolution:
     book: Book | None = None
     item: Item | None = None
     code: str | None = None
+    answer: dict | None = None  # a finished answer from another concern (events); never cached
     card: str | None = None  # type "patron_card": the normalised card number, nothing personal
 
 
 # Recognisers other concerns add for payloads of their own: called with
 # (session, text), they answer a Resolution or None (circulation: library cards).
 RECOGNISERS: list = []
+
+
+# Code targets other concerns answer (events): target_type -> fn(session,
+# target_id, via, code) returning a Resolution with its ``answer``.
+TARGET_RESOLVERS: dict = {}
 
 
 def load_book(session: Session, book_id: int) -> Book | None:
@@ -107,6 +113,8 @@ def _resolve_code(session: Session, code: str, via: str, row: Code | None = None
         if book is None:
             raise errors.RetiredCode()
         return Resolution(type="book", via=via, book=book, code=code)
+    if row.target_type in TARGET_RESOLVERS:
+        return TARGET_RESOLVERS[row.target_type](session, row.target_id, via, code)
     raise errors.UnsupportedTarget(target_type=row.target_type)
 
 

@@ -1,2 +1,41 @@
 """Events and community programmes: calendar, registration, school visits,
-the kiosk's events panel and the visitor survey."""
+the kiosk's events panel and the visitor survey.
+
+The parts, one module each: ``models`` (tables), ``schedule`` (UTC storage,
+WIB display, RRULE recurrence), ``calendar`` (making events, upcoming dates,
+JSON shapes), ``registration`` (seats, waitlist, locking), ``visits``
+(school-visit requests), ``feedback`` (the survey), ``ical`` (.ics and
+feeds), ``api`` (``/api/v1``), ``public`` (pages), ``cli`` (``flask events``)."""
+from __future__ import annotations
+
+from flask import Flask
+
+from . import schedule
+
+DAY_NAMES = {
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+
+def init_app(app: Flask) -> None:
+    from datetime import datetime
+
+    from .. import resolve
+    from ..i18n import current_language
+    from . import api, calendar, cli, public, text
+
+    text.install()
+    resolve.TARGET_RESOLVERS["event"] = calendar.resolve_event_code
+
+    def day_name(moment) -> str:
+        return DAY_NAMES[current_language()][moment.weekday()]
+
+    def local_time(iso: str) -> str:
+        moment = datetime.fromisoformat(iso)
+        return f"{day_name(moment)} {moment:%d/%m/%Y %H.%M} WIB"
+
+    app.jinja_env.globals.update(wib=schedule.WIB, day_name=day_name, local_time=local_time)
+    app.register_blueprint(public.bp)
+    api.init_app(app)
+    app.cli.add_command(cli.events)

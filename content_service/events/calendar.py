@@ -50,7 +50,9 @@ def save_event(session: Session, event: Event | None = None, *, book_ids: list[i
         raise _bad(f"Status must be one of {', '.join(EVENT_STATUSES)}.", "Status acara tidak dikenal.")
     if event.starts_at is None or event.ends_at is None:
         raise _bad("An event needs a start and an end.", "Acara harus punya waktu mulai dan selesai.")
-    event.starts_at, event.ends_at = schedule.as_utc(event.starts_at), schedule.as_utc(event.ends_at)
+    # Whole seconds: a date's key in URLs (20261205T020000Z) must name its start exactly.
+    event.starts_at = schedule.as_utc(event.starts_at).replace(microsecond=0)
+    event.ends_at = schedule.as_utc(event.ends_at).replace(microsecond=0)
     if event.ends_at <= event.starts_at:
         raise _bad("An event must end after it starts.", "Acara harus selesai setelah dimulai.")
     if event.capacity is not None and event.capacity < 1:
@@ -182,3 +184,72 @@ def event_dict(occ: schedule.Occurrence, seats: int | None, today: datetime | No
 def event_dicts(session: Session, found: list[schedule.Occurrence]) -> list[dict]:
     seats = seats_left(session, found)
     return [event_dict(occ, seats[(occ.event.id, occ.key)]) for occ in found]
+
+
+def upcoming_dates(session: Session, event: Event, *, limit: int = 8) -> list[schedule.Occurrence]:
+    """The event's next dates (a series' next few)."""
+    after = schedule.now()
+    if event.status != "published":
+        return []
+    return schedule.occurrences(event, after, after + timedelta(days=HORIZON_DAYS * 3))[:limit]
+
+
+def event_detail_dict(event: Event) -> dict:
+    """What an event is, beyond one date: descriptions, ages, recurrence, related books."""
+    return {
+        "id": event.id,
+        "title": event.title,
+        "title_en": event.title_en,
+        "summary": event.summary,
+        "summary_en": event.summary_en,
+        "description": event.description,
+        "description_en": event.description_en,
+        "category": event.category,
+        "audience": event.audience,
+        "age_min": event.age_min,
+        "age_max": event.age_max,
+        "location": event.location,
+        "status": event.status,
+        "rrule": event.rrule,
+        "capacity": event.capacity,
+        "registration_required": event.registration_required,
+        "cover_url": cover_url(event),
+        "related_subjects": list(event.related_subjects or []),
+        "related_books": [{"id": book.id, "title": book.title} for book in event.books],
+        "url": url_for("events_public.event_page", event_id=event.id, _external=True),
+        "ics_url": url_for("events_public.event_ics", event_id=event.id, _external=True),
+    }
+
+
+def registration_dict(session: Session, made: Registration) -> dict:
+    """A registration as its holder sees it (no other person's details)."""
+    from . import registration as registrations
+
+    occurrence = session.get(EventOccurrence, made.occurrence_id)
+    event = session.get(Event, occurrence.event_id)
+    occ = schedule.Occurrence(event, schedule.as_utc(occurrence.starts_at),
+                              schedule.as_utc(occurrence.starts_at) + schedule.duration(event))
+    return {
+        "status": made.status,
+        "seat": made.seat,
+        "waitlist_position": registrations.waitlist_position(session, made),
+        "token": made.token,
+        "manage_url": url_for("events_public.registration_page", token=made.token, _external=True),
+        "event": event_dict(occ, seats_left(session, [occ])[(event.id, occ.key)]),
+    }
+
+
+def resolve_event_code(session: Session, event_id: int, via: str, code: str):
+    """What ``/api/v1/resolve`` answers for an event poster's code: the
+    event's next date (or its last, once past) with seats left."""
+    from ..resolve import Resolution
+
+    event = session.get(Event, event_id)
+    if event is None or event.status == "draft":
+        raise errors.RetiredCode()
+    dates = upcoming_dates(session, event, limit=1)
+    start = schedule.as_utc(event.starts_at)
+    occ = dates[0] if dates else schedule.Occurrence(event, start, start + schedule.duration(event))
+    answer = {"type": "event", "via": via, "code": code, "event": event_dicts(session, [occ])[0],
+              "book": None, "item": None, "availability": None, "assets": []}
+    return Resolution(type="event", via=via, code=code, answer=answer)

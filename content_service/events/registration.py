@@ -279,3 +279,24 @@ def mark_attended(session: Session, registration: Registration, now: datetime | 
         raise errors.BadRequest("Only a confirmed registration can be marked as attended.",
                                 message_id="Hanya pendaftaran yang terkonfirmasi yang dapat ditandai hadir.")
     registration.attended_at = now or schedule.now()
+
+
+class CardCheckUnavailable(errors.PindaiError):
+    status = 503
+    code = "card_check_unavailable"
+    message_id = "Pendaftaran dengan kartu anggota belum tersedia di sini. Daftar dengan nama dan nomor telepon."
+    message_en = "Registering with a library card is not available here yet. Register with a name and phone number."
+
+
+def check_card_pin(session: Session, card: str, pin: str | None) -> None:
+    """Away from a kiosk a card needs its PIN, checked by circulation (which
+    counts wrong PINs and locks the card). Raises when it does not check out."""
+    try:
+        from ..circulation import local as circulation
+    except ImportError:  # circulation not installed in this deployment
+        raise CardCheckUnavailable() from None
+    try:
+        circulation.authenticate(session, normalise_card(card) or card, pin or "")
+    except errors.PindaiError:
+        session.commit()  # keep the wrong-PIN count that guards the card
+        raise

@@ -1,0 +1,132 @@
+"""The events part of ``/api/v1``: upcoming dates, a book's related events,
+registering from a kiosk or an app, and the survey (contract 2)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from .. import errors, kiosks
+from ..db import get_session
+from ..resolve import load_book
+from . import calendar, feedback, registration, schedule
+from .models import AUDIENCES, CATEGORIES
+
+bp = Blueprint("events_api", __name__, url_prefix="/api/v1")
+
+
+def _limit(default: int = 6, high: int = 50) -> int:
+    raw = request.args.get("limit", "")
+    if raw == "":
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= high:
+        raise errors.BadRequest(f"'limit' must be a whole number from 1 to {high}.",
+                                message_id=f"'limit' harus bilangan bulat 1 sampai {high}.")
+    return int(raw)
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
+    value = request.args.get(name) or None
+    if value is not None and value not in allowed:
+        raise errors.BadRequest(f"'{name}' must be one of {', '.join(allowed)}.",
+                                message_id=f"'{name}' harus salah satu dari {', '.join(allowed)}.")
+    return value
+
+
+@bp.get("/events/upcoming")
+def upcoming():
+    limit = _limit()
+    audience = _choice("audience", AUDIENCES)
+    category = _choice("category", CATEGORIES)
+    session = get_session()
+    found = calendar.upcoming(session, category=category)
+    if audience == "children":
+        # Child mode: children's events first, the rest after (still useful to parents).
+        found = calendar.children_first([o for o in found if o.event.audience in ("children", "all")]) + [
+            o for o in found if o.event.audience not in ("children", "all")]
+    elif audience:
+        found = [o for o in found if o.event.audience in (audience, "all")]
+    return jsonify({"items": calendar.event_dicts(session, found[:limit])})
+
+
+@bp.get("/books/<int:book_id>/events")
+def book_events(book_id: int):
+    limit = _limit(default=1, high=20)
+    session = get_session()
+    book = load_book(session, book_id)
+    if book is None:
+        raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
+    return jsonify({"items": calendar.event_dicts(session, calendar.related_to_book(session, book, limit=limit))})
+
+
+@bp.get("/events/<int:event_id>")
+def event_detail(event_id: int):
+    session = get_session()
+    event = calendar.get_event(session, event_id)
+    dates = calendar.upcoming_dates(session, event, limit=8)
+    body = {"event": calendar.event_detail_dict(event), "dates": calendar.event_dicts(session, dates)}
+    return jsonify(body)
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise errors.BadRequest("Send a JSON object (Content-Type: application/json).",
+                                message_id="Kirim objek JSON (Content-Type: application/json).")
+    return body
+
+
+@bp.post("/events/<int:event_id>/registrations")
+def register(event_id: int):
+    """Kiosks register a scanned library card (their key vouches for the
+    card being present); others need the card's PIN, or a name and phone."""
+    kiosk = kiosks.request_kiosk()
+    body = _json_body()
+    session = get_session()
+    event = calendar.get_event(session, event_id)
+    start = schedule.parse_occurrence_key(str(body.get("date") or "")) if body.get("date") else schedule.as_utc(event.starts_at)
+    if start is None:
+        raise errors.BadRequest("'date' must be a date key such as 20261205T020000Z.",
+                                message_id="'date' harus berupa kunci tanggal, mis. 20261205T020000Z.")
+    card = body.get("card_number")
+    if card and kiosk is None:
+        registration.check_card_pin(session, card, body.get("pin"))
+    made = registration.register(
+        session, event, start, card_number=card, name=body.get("name"), phone=body.get("phone"),
+        channel="kiosk" if kiosk else "phone", kiosk_id=kiosk.id if kiosk else None)
+    return jsonify(calendar.registration_dict(session, made)), 201
+
+
+@bp.post("/registrations/<token>/cancel")
+def cancel(token: str):
+    session = get_session()
+    return jsonify(calendar.registration_dict(session, registration.cancel(session, token)))
+
+
+@bp.post("/feedback")
+def post_feedback():
+    kiosk = kiosks.request_kiosk()
+    body = _json_body()
+    session = get_session()
+    if isinstance(body.get("rating"), str):  # JSON clients send numbers (forms send text)
+        raise errors.BadRequest("'rating' must be a number from 1 to 5, not text.",
+                                message_id="'rating' harus berupa angka 1 sampai 5, bukan teks.")
+    answer = feedback.record(
+        session, body.get("rating"), body.get("comment"), body.get("context") or "phone",
+        kiosk_id=kiosk.id if kiosk else None, event_id=_optional_id(body, "event_id"),
+        book_id=_optional_id(body, "book_id"), language=body.get("language") if body.get("language") in ("id", "en") else None)
+    session.commit()
+    return jsonify({"id": answer.id, "rating": answer.rating, "context": answer.context}), 201
+
+
+def _optional_id(body: dict, name: str) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise errors.BadRequest(f"'{name}' must be a whole number.", message_id=f"'{name}' harus bilangan bulat.")
+    return value
+
+
+def init_app(app) -> None:
+    from . import openapi_doc  # noqa: F401  (registers the paths and schemas)
+
+    app.register_blueprint(bp)

@@ -1,0 +1,152 @@
+"""Public events pages: the week-by-week programme, a date's page with its
+register form, the iCal files and feeds parsed back, school visits, survey."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import icalendar
+import pytest
+from dateutil.rrule import rrulestr
+from sqlalchemy import select
+
+from content_service.events import schedule, visits
+from content_service.events.models import Feedback, Registration, SchoolVisit
+
+from .helpers import make_event, wib
+
+
+def test_programme_by_week_with_filters(client, session):
+    now = schedule.now()
+    make_event(session, title="Kelas Desain Grafis", category="class", audience="teens", start=now + timedelta(days=1))
+    make_event(session, title="Pameran Foto Batam", category="exhibition", audience="adults", start=now + timedelta(days=8))
+    make_event(session, title="Draf Rahasia", status="draft", start=now + timedelta(days=1))
+    page = client.get("/events").get_data(as_text=True)
+    assert "Kelas Desain Grafis" in page and "Pameran Foto Batam" in page and "Draf Rahasia" not in page
+    assert page.count('class="card week"') == 4
+    only = client.get("/events?category=exhibition").get_data(as_text=True)
+    assert "Pameran Foto Batam" in only and "Kelas Desain Grafis" not in only
+    english = client.get("/events?audience=teens&lang=en").get_data(as_text=True)
+    assert "Kelas Desain Grafis" in english and "Upcoming events" in english and "Pameran" not in english
+    assert client.get("/events?category=party").status_code == 400
+    assert client.get("/events?week=yesterday").status_code == 400
+
+
+def test_register_on_the_page_then_cancel_by_the_link(client, session):
+    event = make_event(session, capacity=1, registration_required=True, location="Ruang Anak, Lantai 1")
+    key = schedule.occurrence_key(event.starts_at)
+    page = client.get(f"/events/{event.id}/{key}").get_data(as_text=True)
+    assert "Sisa 1 kursi" in page and "Ruang Anak" in page and "WIB" in page
+    bad = client.post(f"/events/{event.id}/{key}/register", data={"name": "Siti", "phone": "12"})
+    assert bad.status_code == 400 and "nomor telepon" in bad.get_data(as_text=True) and 'value="Siti"' in bad.get_data(as_text=True)
+    done = client.post(f"/events/{event.id}/{key}/register", data={"name": "Siti", "phone": "0812-3456-7890"})
+    assert done.status_code == 303
+    mine = client.get(done.headers["Location"])
+    assert 'data-status="confirmed"' in mine.get_data(as_text=True) and mine.headers["Cache-Control"] == "no-store"
+    again = client.post(f"/events/{event.id}/{key}/register", data={"name": "Siti", "phone": "+62 812 3456 7890"})
+    assert again.headers["Location"] == done.headers["Location"]  # the same place, not a second one
+    assert "Penuh" in client.get(f"/events/{event.id}/{key}").get_data(as_text=True)
+    client.post(done.headers["Location"] + "/cancel")
+    assert session.scalars(select(Registration.status)).all() == ["cancelled"]
+    assert client.get(f"/events/{event.id}/20200101T000000Z").status_code == 404
+    assert client.get("/registrations/nope").status_code == 404
+
+
+def test_card_registration_on_a_phone_needs_a_working_card_check(client, session):
+    event = make_event(session, capacity=3, registration_required=True)
+    key = schedule.occurrence_key(event.starts_at)
+    res = client.post(f"/events/{event.id}/{key}/register", data={"card_number": "BK0001", "pin": "0000"})
+    # Without circulation installed the card cannot be checked; with it, an unknown card is refused.
+    assert res.status_code in (401, 404, 503) and 'data-error-code' in res.get_data(as_text=True)
+    assert session.scalars(select(Registration)).all() == []
+
+
+def _parse(body: bytes) -> icalendar.Calendar:
+    return icalendar.Calendar.from_ical(body)
+
+
+def test_ical_feed_parses_back_with_recurrence_cancelled_date_and_time_zone(client, session):
+    story = make_event(session, start=wib(2026, 12, 5, 9, 0), rrule="FREQ=WEEKLY;BYDAY=SA;COUNT=6",
+                       location="Ruang Anak", title_en="Morning Stories")
+    schedule.cancel_date(story, wib(2026, 12, 19, 9, 0))
+    session.commit()
+    make_event(session, title="Kelas Coding", category="class", start=wib(2026, 12, 8, 14, 0), hours=2)
+    res = client.get("/events/calendar.ics")
+    assert res.mimetype == "text/calendar"
+    cal = _parse(res.data)
+    assert str(cal["version"]) == "2.0" and cal["prodid"]
+    assert [str(tz["tzid"]) for tz in cal.walk("VTIMEZONE")] == ["Asia/Jakarta"]
+    events = {str(e["summary"]): e for e in cal.walk("VEVENT")}
+    assert set(events) == {"Cerita di Pagi Hari", "Kelas Coding"}
+    vevent = events["Cerita di Pagi Hari"]
+    start = vevent.decoded("dtstart")
+    assert start == wib(2026, 12, 5, 9, 0) and start.utcoffset() == timedelta(hours=7)
+    assert vevent["dtstart"].params["TZID"] == "Asia/Jakarta"
+    assert vevent.decoded("dtend") - start == timedelta(hours=1, minutes=30)
+    exdates = [d.dt for d in vevent["exdate"].dts]
+    assert exdates == [wib(2026, 12, 19, 9, 0)]
+    # Expanding the parsed rule gives exactly the dates the service shows.
+    rule = rrulestr(vevent["rrule"].to_ical().decode(), dtstart=start)
+    expanded = [d for d in rule if d not in exdates]
+    shown = schedule.occurrences(story, wib(2026, 12, 1, 0, 0), wib(2027, 2, 1, 0, 0))
+    assert [d.astimezone(timezone.utc) for d in expanded] == [o.start for o in shown]
+    assert len(expanded) == 5
+    english = _parse(client.get("/events/calendar.ics?lang=en").data)
+    assert "Morning Stories" in {str(e["summary"]) for e in english.walk("VEVENT")}
+    classes = _parse(client.get("/events/calendar/class.ics").data)
+    assert [str(e["summary"]) for e in classes.walk("VEVENT")] == ["Kelas Coding"]
+    assert client.get("/events/calendar/party.ics").status_code == 404
+
+
+def test_one_date_ics_has_no_rule_and_a_unique_uid(client, session):
+    story = make_event(session, start=wib(2026, 12, 5, 9, 0), rrule="FREQ=WEEKLY")
+    key = schedule.occurrence_key(wib(2026, 12, 12, 9, 0))
+    vevent = _parse(client.get(f"/events/{story.id}/{key}.ics").data).walk("VEVENT")[0]
+    assert vevent.decoded("dtstart") == wib(2026, 12, 12, 9, 0) and "rrule" not in vevent
+    assert key in str(vevent["uid"])
+    series = _parse(client.get(f"/events/{story.id}.ics").data).walk("VEVENT")[0]
+    assert str(series["rrule"].to_ical().decode()) == "FREQ=WEEKLY"
+
+
+def test_teacher_requests_a_visit_and_staff_accept_it(client, session):
+    tomorrow = schedule.local(schedule.now()).date() + timedelta(days=1)
+    form = {"school": "SD Negeri 001 Batam Kota", "teacher_name": "Ibu Rina", "phone": "0812 7000 1234",
+            "grade": "Kelas 3", "class_size": "28", "preferred_date": [str(tomorrow + timedelta(days=6)), str(tomorrow)]}
+    bad = client.post("/school-visits", data={**form, "class_size": "500"})
+    assert bad.status_code == 400 and "Jumlah siswa" in bad.get_data(as_text=True)
+    assert 'value="Ibu Rina"' in bad.get_data(as_text=True)
+    sent = client.post("/school-visits", data=form)
+    assert sent.status_code == 303
+    assert 'data-status="pending"' in client.get(sent.headers["Location"]).get_data(as_text=True)
+    visit = session.scalars(select(SchoolVisit)).one()
+    assert visit.phone == "6281270001234" and visit.preferred_dates[0] == str(tomorrow + timedelta(days=6))
+    at = datetime.combine(tomorrow, datetime.min.time(), schedule.WIB).replace(hour=9)
+    visits.accept(session, visit, at, note="Bawa kartu pelajar")
+    session.commit()
+    status = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert 'data-status="accepted"' in status and "09.00 WIB" in status and "Bawa kartu pelajar" in status
+    with pytest.raises(visits.VisitAlreadyDecided):
+        visits.decline(session, visit)
+
+
+def test_declined_visit_and_bad_dates(session):
+    today = schedule.local(schedule.now()).date()
+    fields = dict(school="SMP 3", teacher_name="Pak Ahmad", phone="081299990000", class_size=30)
+    from content_service import errors
+
+    for dates in ([], [str(today)], ["31/12/2026"], [str(today + timedelta(days=n)) for n in range(1, 5)]):
+        with pytest.raises(errors.BadRequest):
+            visits.request_visit(session, preferred_dates=dates, **fields)
+    visit = visits.request_visit(session, preferred_dates=[str(today + timedelta(days=3))], **fields)
+    visits.decline(session, visit, note="Jadwal penuh")
+    session.commit()
+    assert (visit.status, visit.staff_note) == ("declined", "Jadwal penuh") and visits.pending(session) == []
+
+
+def test_phone_survey(client, session):
+    page = client.get("/survey").get_data(as_text=True)
+    assert page.count('name="rating"') == 5
+    assert client.post("/survey", data={"comment": "no rating"}).status_code == 400
+    done = client.post("/survey?lang=en", data={"rating": "4", "comment": "Bagus"})
+    assert "Thank you" in done.get_data(as_text=True)
+    answer = session.scalars(select(Feedback)).one()
+    assert (answer.rating, answer.context, answer.language) == (4, "phone", "en")
