@@ -27,6 +27,8 @@ LIMITS = {"video": 60 * MB, "audio": 20 * MB, "image": 15 * MB, "model3d": 30 * 
 MAX_PIXELS = 40_000_000  # decoded size an image may claim (a 10-byte PNG can claim 4 GB)
 MAX_SIDE = 2560  # images are scaled down to this for phones and kiosks
 THUMB_SIDE = 320
+# Video codecs (as OpenCV's FOURCC reports them) that phone and kiosk browsers play.
+WEB_VIDEO_CODECS = {"h264", "avc1", "x264", "vp80", "vp08", "vp90", "vp09", "av01", "hev1", "hvc1"}
 FILE_KINDS = ("video", "audio", "image", "model3d", "ar_overlay")
 
 
@@ -228,6 +230,15 @@ def _check_video(data: bytes, found: str | None) -> Checked:
             if not ok or frame is None:
                 _refuse(UploadRefused, "The video cannot be played: no picture could be decoded from it.",
                         "Video ini tidak dapat diputar: tidak ada gambar yang dapat dibaca.")
+            codec = int(capture.get(cv2.CAP_PROP_FOURCC) or 0).to_bytes(4, "little").decode("latin-1").strip("\x00 ")
+            if codec.lower() not in WEB_VIDEO_CODECS:
+                # OpenCV reads more than browsers play: a clip phones cannot play is refused now,
+                # not discovered by a visitor.
+                _refuse(UnsupportedType,
+                        f"This video uses the {codec or 'unknown'} codec, which browsers cannot play. "
+                        "Export it as MP4 (H.264) or WebM (VP8/VP9).",
+                        f"Video ini memakai codec {codec or 'tak dikenal'} yang tidak dapat diputar browser. "
+                        "Ekspor ulang sebagai MP4 (H.264) atau WebM (VP8/VP9).", codec=codec)
             fps = capture.get(cv2.CAP_PROP_FPS) or 0
             frames = capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0
             duration = round(frames / fps, 2) if fps > 0 and frames > 0 else None

@@ -47,8 +47,9 @@
   }
 
   function setupUpload(form) {
-    // Large videos take a while: show how far the upload is, then let the
-    // server's answer (the page with the new extra or the refusal) replace this one.
+    // Large videos take a while: show how far the upload is. A success
+    // redirects (go there); a refusal or a report comes back as a page whose
+    // main part replaces this one's.
     const bar = form.querySelector("progress");
     form.addEventListener("submit", (e) => {
       if (e.defaultPrevented || !window.FormData || !bar) return;
@@ -56,11 +57,23 @@
       const xhr = new XMLHttpRequest();
       xhr.open("POST", form.action);
       bar.hidden = false;
+      bar.value = 0;
       xhr.upload.addEventListener("progress", (p) => { if (p.lengthComputable) bar.value = (100 * p.loaded) / p.total; });
       xhr.addEventListener("load", () => {
-        window.history.replaceState(null, "", xhr.responseURL || form.action);
-        document.open(); document.write(xhr.responseText); document.close();
+        if (xhr.responseURL && xhr.responseURL !== form.action) {
+          window.location.assign(xhr.responseURL);
+          return;
+        }
+        const doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+        const main = doc.querySelector("main");
+        if (!main) { window.location.reload(); return; }
+        document.querySelector("main").replaceWith(main);
+        document.title = doc.title;
+        init();
       });
+      // The server may stop reading a file over the size limit: let the
+      // browser send the form itself and show the server's answer.
+      xhr.addEventListener("error", () => form.submit());
       xhr.send(new FormData(form));
     });
   }
@@ -77,7 +90,7 @@
     show();
   }
 
-  document.addEventListener("DOMContentLoaded", () => {
+  function init() {
     const list = document.getElementById("asset-order");
     if (list) setupReorder(list);
     for (const id of ["upload-form", "import-form"]) {
@@ -86,5 +99,7 @@
     }
     const upload = document.getElementById("upload-form");
     if (upload) kindFields(upload);
-  });
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
 })();

@@ -59,17 +59,33 @@ def png_bomb(width=100_000, height=100_000) -> bytes:
 
 
 def video(suffix=".mp4", frames=30, fps=10, size=(160, 120)) -> bytes:
+    """A clip browsers play: H.264 in MP4 or VP8 in WebM (FFmpeg through PyAV)."""
+    import av
+
+    buffer = io.BytesIO()
+    out = av.open(buffer, "w", format="mp4" if suffix == ".mp4" else "webm")
+    stream = out.add_stream("libx264" if suffix == ".mp4" else "libvpx", rate=fps)
+    stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+    for i in range(frames):
+        pixels = np.full((size[1], size[0], 3), (i * 8) % 255, np.uint8)
+        pixels[10:40, 10 + i:40 + i] = 255  # something moves
+        for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
+            out.mux(packet)
+    for packet in stream.encode(None):
+        out.mux(packet)
+    out.close()
+    return buffer.getvalue()
+
+
+def video_mp4v(frames=30, fps=10, size=(160, 120)) -> bytes:
+    """An MP4 with MPEG-4 Part 2 video (OpenCV's default): valid, but no browser plays it."""
     import cv2
 
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"clip{suffix}"
-        fourcc = cv2.VideoWriter_fourcc(*("VP80" if suffix == ".webm" else "mp4v"))
-        writer = cv2.VideoWriter(str(path), fourcc, fps, size)
-        assert writer.isOpened(), f"OpenCV cannot write {suffix}"
+        path = Path(folder) / "clip.mp4"
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
         for i in range(frames):
-            frame = np.full((size[1], size[0], 3), (i * 8) % 255, np.uint8)
-            cv2.putText(frame, str(i), (10, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (255, 255, 255), 2)
-            writer.write(frame)
+            writer.write(np.full((size[1], size[0], 3), (i * 8) % 255, np.uint8))
         writer.release()
         return path.read_bytes()
 
