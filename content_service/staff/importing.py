@@ -1,20 +1,33 @@
-"""Catalogue imports from the browser: upload a MARC or CSV file and read
-the core importer's per-record report."""
+"""Catalogue imports from the browser: upload a MARC or CSV file, watch the
+records go in, and read the core importer's per-record report.
+
+The import runs in a thread of this request while the answer streams: the
+page's head first, then progress as records are written, then the report.
+One request from upload to report, so it works the same behind several
+gunicorn workers (no job table to share)."""
 from __future__ import annotations
 
-import os
+import logging
+import queue
+import shutil
 import tempfile
+import threading
+import time
 from pathlib import Path
 
-from flask import render_template, request
+from flask import Response, current_app, render_template, request, stream_with_context
+from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from .. import errors
 from ..db import get_session
-from ..imports import import_file, tabular
-from .access import audit, bp, requires
+from ..imports import import_file, marc, tabular
+from .access import bp, requires
+from .models import AuditEntry
 
+log = logging.getLogger(__name__)
 KINDS = ("marc", "csv")
+_MARK = "<!--import-progress-->"
 
 
 @bp.get("/imports")
@@ -28,35 +41,77 @@ def imports():
 def run_import():
     kind = request.form.get("kind", "")
     upload = request.files.get("file")
-    try:
-        if kind not in KINDS:
-            raise errors.BadRequest("Choose MARC or CSV.", message_id="Pilih MARC atau CSV.")
-        if upload is None or not upload.filename:
-            raise errors.BadRequest("Choose a file to import.", message_id="Pilih berkas yang akan diimpor.")
-        report = _import(upload, kind, (request.form.get("source") or "").strip() or None)
-    except errors.PindaiError as exc:
-        get_session().rollback()
-        return render_template("staff/imports.html", report=None, error=exc), exc.status
-    session = get_session()
-    audit(session, "catalogue.import", None, None, kind=kind, file=report.source, summary=report.summary())
-    session.commit()
-    return render_template("staff/imports.html", report=report, error=None)
-
-
-def _import(upload, kind: str, source: str | None):
-    # The importer reads a path; the upload's own name (made safe) names the
-    # records' source, and the temp file is removed whatever happens.
+    if kind not in KINDS:
+        return _refused(errors.BadRequest("Choose MARC or CSV.", message_id="Pilih MARC atau CSV."))
+    if upload is None or not upload.filename:
+        return _refused(errors.BadRequest("Choose a file to import.", message_id="Pilih berkas yang akan diimpor."))
+    # The upload's own name (made safe) names the records' source; it is
+    # never a path of ours: the file lands in a fresh temp folder.
     name = secure_filename(upload.filename) or f"upload.{kind}"
-    folder = tempfile.mkdtemp(prefix="pindai-import-")
-    path = Path(folder) / name
+    folder = Path(tempfile.mkdtemp(prefix="pindai-import-"))
+    path = folder / name
+    upload.save(path)
+    total = marc.estimate(path) if kind == "marc" else tabular.count_rows(path)
+    source = (request.form.get("source") or "").strip() or Path(name).stem
+    events: queue.Queue = queue.Queue()
+    worker = threading.Thread(
+        target=_work, daemon=True,
+        args=(current_app._get_current_object(), events, path, kind, source, (current_user.id, current_user.username)),
+    )
+    head, tail = render_template("staff/imports.html", running=True, total=total, report=None, error=None).split(_MARK)
+
+    def stream():
+        yield head
+        worker.start()
+        done, shown = 0, time.monotonic()
+        while True:
+            try:
+                event, value = events.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if event == "progress":
+                done += value
+                if time.monotonic() - shown > 0.2:  # a few updates a second is plenty
+                    shown = time.monotonic()
+                    yield f"<script>pindaiProgress({done}, {total})</script>\n"
+                continue
+            yield f"<script>pindaiProgress({total}, {total})</script>\n"
+            if event == "done":
+                yield render_template("staff/_import_report.html", report=value)
+            else:
+                yield render_template("staff/_alert.html", error=value)
+            break
+        yield tail
+
+    # No proxy buffering: the progress is the point.
+    return Response(stream_with_context(stream()), mimetype="text/html", headers={"X-Accel-Buffering": "no"})
+
+
+def _refused(error: errors.PindaiError):
+    return render_template("staff/imports.html", report=None, error=error), error.status
+
+
+def _work(app, events: queue.Queue, path: Path, kind: str, source: str, who: tuple[int, str]) -> None:
+    """Run the import in its own app context and session; report through ``events``."""
     try:
-        upload.save(path)
-        try:
-            return import_file(get_session(), path, kind, source=source or Path(name).stem)
-        except (tabular.ImportProblem, UnicodeDecodeError, ValueError) as exc:
-            raise errors.BadRequest(f"The file cannot be imported: {exc}",
-                                    message_id=f"Berkas tidak dapat diimpor: {exc}") from None
+        with app.app_context():
+            session = get_session()
+            try:
+                report = import_file(session, path, kind, source=source, progress=lambda n=1: events.put(("progress", n)))
+            except (tabular.ImportProblem, UnicodeDecodeError, ValueError) as exc:
+                session.rollback()
+                events.put(("error", errors.BadRequest(f"The file cannot be imported: {exc}",
+                                                       message_id=f"Berkas tidak dapat diimpor: {exc}")))
+                return
+            session.add(AuditEntry(staff_user_id=who[0], username=who[1], action="catalogue.import",
+                                   detail={"kind": kind, "file": report.source, "summary": report.summary()}))
+            session.commit()
+            events.put(("done", report))
+    except Exception:  # noqa: BLE001 - the page must end with an answer, not hang
+        log.exception("import of %s failed", path.name)
+        events.put(("error", errors.PindaiError("The import stopped on an unexpected error; the records written so far are kept.",
+                                                message_id="Impor terhenti karena kesalahan tak terduga; rekaman yang sudah masuk tetap tersimpan.")))
     finally:
-        if path.exists():
-            os.unlink(path)
-        os.rmdir(folder)
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+

@@ -77,6 +77,7 @@ TEXT = {
                       "Files are checked by their content, not their name. SVG and HTML are not accepted."),
     "s.format": ("Format", "Format"),
     "s.source_name": ("Nama sistem asal (CSV)", "Exporting system's name (CSV)"),
+    "s.importing": ("Mengimpor rekaman…", "Importing records…"),
     "s.report": ("Laporan per rekaman", "Per-record report"),
     "s.position": ("Posisi", "Position"),
     "s.reason": ("Alasan / catatan", "Reason / notes"),

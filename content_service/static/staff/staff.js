@@ -93,12 +93,12 @@
   function init() {
     const list = document.getElementById("asset-order");
     if (list) setupReorder(list);
-    for (const id of ["upload-form", "import-form"]) {
-      const form = document.getElementById(id);
-      if (form) setupUpload(form);
-    }
+    // (The import form posts normally: its answer streams the import's progress.)
     const upload = document.getElementById("upload-form");
-    if (upload) kindFields(upload);
+    if (upload) {
+      setupUpload(upload);
+      kindFields(upload);
+    }
   }
 
   document.addEventListener("DOMContentLoaded", init);

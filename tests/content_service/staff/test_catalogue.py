@@ -133,10 +133,20 @@ def test_csv_import_from_the_browser_shows_the_report(librarian, session):
     assert res.status_code == 200
     page = res.get_data(as_text=True)
     assert "1 imported" in page and "1 failed" in page and 'class="outcome failed"' in page
+    # The answer streamed: the page head, progress to the end, the report, the page's end.
+    assert page.index('id="import-progress"') < page.index("pindaiProgress(2, 2)") < page.index("import-report")
+    assert page.rstrip().endswith("</html>")
     assert session.scalars(select(Book.title)).all() == ["Laskar Pelangi"]
     bad = staff.post("/staff/imports", content_type="multipart/form-data", data={"csrf_token": token, "kind": "xls",
                                                                                  "file": (io.BytesIO(data), "a.csv")})
     assert bad.status_code == 400
+    unreadable = staff.post("/staff/imports", content_type="multipart/form-data", data={
+        "csrf_token": token, "kind": "csv", "file": (io.BytesIO(b"warna;rasa\nmerah;manis\n"), "x.csv")})
+    body = unreadable.get_data(as_text=True)
+    assert 'role="alert"' in body and "tidak dapat diimpor" in body and body.rstrip().endswith("</html>")
+    session.rollback()
+    audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "catalogue.import")).all()
+    assert [(e.username, e.detail["kind"]) for e in audit] == [("librarian-user", "csv")]
 
 
 @pytest.mark.shared_data
