@@ -1,0 +1,73 @@
+"""Operator commands: the patron CSV import, closed days and loan rules."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from content_service.circulation import calendar, local
+from content_service.circulation.models import ClosedDay, Patron
+from content_service.circulation.patrons import check_pin
+
+MEMBERS = """nomor_kartu;nama;kategori;berlaku_sampai;pin;telepon;denda
+2171-0000-01;Siti Rahmawati;dewasa;31/12/2027;2468;0812000001;0
+2171000002;Budi Santoso;anak;2027-06-30;1357;;15.000
+2171000003;;pelajar;2027-01-01;1111;;
+2171000004;Dewi Lestari;pustakawan;2027-01-01;1111;;
+2171000005;Agus;mahasiswa;kemarin;1111;;
+2171000006;Rina;staf;2027-01-01;12;;
+2171000002;Budi Lagi;anak;2027-06-30;;;
+"""
+
+
+def test_import_patrons_reports_every_row_and_hashes_pins(runner, session, tmp_path):
+    path = tmp_path / "anggota.csv"
+    path.write_text(MEMBERS, encoding="utf-8")
+    result = runner.invoke(args=["import-patrons", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "2 new, 0 updated, 0 unchanged, 5 failed" in result.output
+    for line, reason in ((4, "name is missing"), (5, "pustakawan"), (6, "kemarin"), (7, "4 to 8 digits"),
+                         (8, "appears twice")):
+        assert f"line {line}: " in result.output and reason in result.output
+    siti = session.scalars(select(Patron).where(Patron.card_number == "2171000001")).one()
+    assert (siti.name, siti.category, siti.expires_on, siti.phone) == ("Siti Rahmawati", "adult", date(2027, 12, 31), "0812000001")
+    assert "2468" not in siti.pin_hash and check_pin("2468", siti.pin_hash)
+    budi = session.scalars(select(Patron).where(Patron.card_number == "2171000002")).one()
+    assert (budi.category, budi.fines) == ("child", 15000)
+    # Again: nothing changes; a new PIN in the file is hashed in.
+    again = runner.invoke(args=["import-patrons", str(path)])
+    assert "0 new, 0 updated, 2 unchanged" in again.output
+    path.write_text("card_number,name,pin\n2171000001,Siti Rahmawati,9753\n", encoding="utf-8")
+    assert "0 new, 1 updated" in runner.invoke(args=["import-patrons", str(path)]).output
+    session.rollback()  # a fresh snapshot after the command's commit
+    assert check_pin("9753", session.get(Patron, siti.id).pin_hash)
+
+
+def test_import_needs_card_and_name_columns(runner, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("judul,pengarang\nBumi,Tere Liye\n", encoding="utf-8")
+    result = runner.invoke(args=["import-patrons", str(path)])
+    assert "card number column and a name column" in result.output and "1 failed" in result.output
+
+
+def test_closed_days_command_moves_due_dates(runner, session):
+    result = runner.invoke(args=["closed-days", "--add", "2030-12-24..2030-12-26", "--reason", "Natal"])
+    assert result.exit_code == 0 and "3 added" in result.output and "2030-12-25  Natal" in result.output
+    assert calendar.due_date(calendar.due_at(session, date(2030, 12, 10), 14)) == date(2030, 12, 27)
+    assert "1 removed" in runner.invoke(args=["closed-days", "--remove", "2030-12-25"]).output
+    session.rollback()
+    assert {d.day for d in session.scalars(select(ClosedDay))} == {date(2030, 12, 24), date(2030, 12, 26)}
+    bad = runner.invoke(args=["closed-days", "--add", "2030-12-26..2030-12-24"])
+    assert bad.exit_code != 0 and "ends before it starts" in bad.output
+
+
+def test_loan_rules_command(runner, session):
+    result = runner.invoke(args=["loan-rules", "--set", "child", "*", "--days", "10", "--max-loans", "2",
+                                 "--renewals", "0"])
+    assert result.exit_code == 0, result.output
+    assert local.rule_for(session, "child", "book") == local.Rule(10, 2, 0, "*")
+    assert runner.invoke(args=["loan-rules", "--set", "ghost", "*", "--days", "1", "--max-loans", "1",
+                               "--renewals", "0"]).exit_code != 0
+    assert runner.invoke(args=["loan-rules", "--set", "adult", "*"]).exit_code != 0
+    listing = runner.invoke(args=["loan-rules"]).output
+    assert "child     *            10          2         0" in listing
