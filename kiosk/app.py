@@ -33,6 +33,11 @@ A screen is three files named after it, plus one line in `SCREENS` below:
 
 - optionally `kiosk/static/screens/<name>.css` (picked up when it exists).
 
+A screen may also claim a scan while it is shown: `claim(resolution, msg)`
+returning true takes it before the `onResolution` handlers (the event screen
+takes a library card to register its holder). `Kiosk.bookShown` is a list of
+functions called with each book the book screen shows.
+
 `Kiosk.show(name, data)` switches screens; `Kiosk.reset()` (idle timeout)
 calls every screen's `reset()` and returns to "attract". A resolve answer of
 a type no screen claims shows a gentle notice, never an error screen.
@@ -66,6 +71,8 @@ SCREENS = [
     "attract",
     "book",
     "search",
+    "event",  # events (content_service/events): event screen, "Acara terkait" on the book screen
+    "survey",  # the one-tap survey after a visit
 ]
 
 # Files served from node_modules under /vendor/<name> (installed by `make setup`: npm ci).

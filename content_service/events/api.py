@@ -2,7 +2,7 @@
 registering from a kiosk or an app, and the survey (contract 2)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from .. import errors, kiosks
 from ..db import get_session
@@ -66,6 +66,30 @@ def event_detail(event_id: int):
     return jsonify(body)
 
 
+@bp.get("/events/<int:event_id>/qr.svg")
+def event_qr(event_id: int):
+    """A QR code of a date's public page, for a kiosk to show ("open it on
+    your phone"); the kiosk has no QR encoder of its own."""
+    import io
+
+    import qrcode
+    import qrcode.image.svg
+
+    session = get_session()
+    event = calendar.get_event(session, event_id)
+    key = request.args.get("date", "")
+    start = schedule.parse_occurrence_key(key) if key else None
+    if key and (start is None or not schedule.is_occurrence(event, start)):
+        raise errors.NotFound("The event does not take place on that date.",
+                              message_id="Acara ini tidak berlangsung pada tanggal tersebut.")
+    url = (url_for("events_public.event_date", event_id=event.id, key=key, _external=True) if key
+           else url_for("events_public.event_page", event_id=event.id, _external=True))
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
+    out = io.BytesIO()
+    image.save(out)
+    return Response(out.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
+
+
 def _json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -87,8 +111,10 @@ def register(event_id: int):
         raise errors.BadRequest("'date' must be a date key such as 20261205T020000Z.",
                                 message_id="'date' harus berupa kunci tanggal, mis. 20261205T020000Z.")
     card = body.get("card_number")
-    if card and kiosk is None:
-        registration.check_card_pin(session, card, body.get("pin"))
+    if card is not None and not isinstance(card, str):
+        raise errors.BadRequest("'card_number' must be text.", message_id="'card_number' harus berupa teks.")
+    if card:
+        card = registration.check_card(session, card, body.get("pin"), at_kiosk=kiosk is not None)
     made = registration.register(
         session, event, start, card_number=card, name=body.get("name"), phone=body.get("phone"),
         channel="kiosk" if kiosk else "phone", kiosk_id=kiosk.id if kiosk else None)

@@ -172,6 +172,7 @@ def event_dict(occ: schedule.Occurrence, seats: int | None, today: datetime | No
         "start_local": schedule.local(occ.start).isoformat(),
         "end_local": schedule.local(occ.end).isoformat(),
         "today": schedule.local(occ.start).date() == today_local,
+        "date": occ.key,
         "recurring": bool(event.rrule),
         "registration_required": event.registration_required,
         "capacity": event.capacity,

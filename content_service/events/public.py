@@ -98,7 +98,7 @@ def register(event_id: int, key: str):
     try:
         card = (form.get("card_number") or "").strip() or None
         if card:
-            registration.check_card_pin(session, card, form.get("pin"))
+            card = registration.check_card(session, card, form.get("pin"))
         made = registration.register(session, occ.event, occ.start, card_number=card, name=form.get("name"),
                                      phone=form.get("phone"), channel="phone")
     except registration.AlreadyRegistered as exc:

@@ -288,15 +288,32 @@ class CardCheckUnavailable(errors.PindaiError):
     message_en = "Registering with a library card is not available here yet. Register with a name and phone number."
 
 
-def check_card_pin(session: Session, card: str, pin: str | None) -> None:
-    """Away from a kiosk a card needs its PIN, checked by circulation (which
-    counts wrong PINs and locks the card). Raises when it does not check out."""
+class UnknownCard(errors.PindaiError):
+    status = 404
+    code = "unknown_card"
+    message_id = "Kartu anggota ini tidak dikenal."
+    message_en = "This library card is not known."
+
+
+def check_card(session: Session, card: str, pin: str | None, *, at_kiosk: bool = False) -> str:
+    """Check a library card with circulation and return its number as
+    stored. At a kiosk the card was scanned, so it need only exist; away
+    from one its PIN is checked too (circulation counts wrong PINs and
+    locks the card). Raises when it does not check out."""
     try:
-        from ..circulation import local as circulation
+        from ..circulation.backends import get_backend
     except ImportError:  # circulation not installed in this deployment
         raise CardCheckUnavailable() from None
+    number = normalise_card(card)
+    if number is None:
+        raise errors.BadRequest("This is not a library card number.", message_id="Ini bukan nomor kartu anggota.")
+    backend = get_backend()
+    if at_kiosk:
+        if not backend.find_card(session, number):
+            raise UnknownCard()
+        return number
     try:
-        circulation.authenticate(session, normalise_card(card) or card, pin or "")
+        return backend.authenticate(session, number, pin or "")["card"]
     except errors.PindaiError:
         session.commit()  # keep the wrong-PIN count that guards the card
         raise

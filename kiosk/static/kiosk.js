@@ -146,8 +146,10 @@
     touch();
     if (msg.outcome === "ok") {
       const resolution = msg.resolution || {};
+      const shown = screens[state.current];
       const handler = resolutionHandlers[resolution.type];
-      if (handler) { hideNotice(); handler(resolution, msg); }
+      if (shown && shown.claim && shown.claim(resolution, msg)) hideNotice();  // e.g. a card on the event screen
+      else if (handler) { hideNotice(); handler(resolution, msg); }
       else notice(t("scan.unsupported"), { kind: "gentle" });
     } else if (msg.outcome === "error") {
       const error = msg.error || {};

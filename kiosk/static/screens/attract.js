@@ -47,6 +47,13 @@
     const summary = document.createElement("p");
     summary.textContent = Kiosk.pick(item.summary, item.summary_en) || "";
     card.append(title, time, place, summary);
+    // Today's events stand out; each carries a QR of its page to open on a phone (screens/event.js).
+    card.classList.toggle("today", !!item.today);
+    const qr = document.createElement("img");
+    qr.className = "event-qr"; qr.width = 130; qr.height = 130; qr.alt = Kiosk.t("attract.event_qr");
+    qr.src = "/service/api/v1/events/" + item.id + "/qr.svg" + (item.date ? "?date=" + item.date : "");
+    card.append(qr);
+    if (Kiosk.openEvent) card.addEventListener("click", () => Kiosk.openEvent(item));
     box.append(card);
   }
 

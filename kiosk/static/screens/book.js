@@ -215,6 +215,7 @@
     $("screen-book").scrollTop = 0;
     window.scrollTo(0, 0);
     renderRelated(view.book.id);
+    (Kiosk.bookShown || []).forEach((fn) => fn(view.book));  // e.g. "Acara terkait" (screens/event.js)
   }
 
   /* Open a book by id (search results, related covers). */

@@ -74,8 +74,11 @@ def test_an_event_code_resolves_to_the_event_and_opens_its_page(client, session,
 
 
 def test_register_from_a_kiosk_with_a_scanned_card_and_cancel_by_link(app, client, session, validate):
+    from content_service.circulation.models import Patron
+
     with app.app_context():
         kiosk, key = kiosks.create_kiosk(session, "Kios Anak")
+        session.add(Patron(card_number="BK0001", name="Ani Lestari"))
         session.commit()
     event = make_event(session, capacity=1, registration_required=True)
     auth = {"Authorization": f"Bearer {key}"}
@@ -93,6 +96,10 @@ def test_register_from_a_kiosk_with_a_scanned_card_and_cancel_by_link(app, clien
     page = client.get(second["manage_url"].replace("http://localhost", ""))
     assert 'data-status="confirmed"' in page.get_data(as_text=True)
     assert client.post(url, json={"card_number": "BK0001"}, headers={"Authorization": "Bearer nope"}).status_code == 401
+    unknown = client.post(url, json={"card_number": "ZZ9999"}, headers=auth)
+    assert unknown.status_code == 404 and unknown.get_json()["error"]["code"] == "unknown_card"
+    without_pin = client.post(url, json={"card_number": "BK0001"})  # away from a kiosk a card needs its PIN
+    assert without_pin.status_code in (401, 403) and without_pin.get_json()["error"]["code"] != "already_registered"
     bad = client.post(url, data="rating", headers={"Content-Type": "text/plain"})
     assert bad.status_code == 400
     validate(bad.get_json(), "Error")
@@ -109,3 +116,27 @@ def test_feedback_is_stored_and_bad_answers_are_refused(client, session, validat
         res = client.post("/api/v1/feedback", json=bad)
         assert res.status_code == 400, bad
         validate(res.get_json(), "Error")
+
+
+def test_event_qr_encodes_the_date_page(client, session):
+    from kiosk.decoding import decode
+    import cv2
+    import numpy as np
+
+    event = make_event(session, rrule="FREQ=WEEKLY")
+    key = schedule.occurrence_key(event.starts_at)
+    res = client.get(f"/api/v1/events/{event.id}/qr.svg?date={key}")
+    assert res.status_code == 200 and res.mimetype == "image/svg+xml"
+    # Draw the SVG's unit squares and read them back with the kiosk's decoder.
+    import re
+
+    size = int(re.search(rb'viewBox="0 0 (\d+) (\d+)"', res.data).group(1))
+    scale = 8
+    image = np.full((size * scale, size * scale), 255, np.uint8)
+    for x, y in re.findall(rb"M(\d+),(\d+)H", res.data):
+        x, y = int(x), int(y)
+        image[y * scale:(y + 1) * scale, x * scale:(x + 1) * scale] = 0
+    image = cv2.copyMakeBorder(image, 32, 32, 32, 32, cv2.BORDER_CONSTANT, value=255)
+    found = [r.text for r in decode(image)]
+    assert found == [f"http://localhost/events/{event.id}/{key}"]
+    assert client.get(f"/api/v1/events/{event.id}/qr.svg?date=20200101T000000Z").status_code == 404

@@ -51,13 +51,27 @@ def test_register_on_the_page_then_cancel_by_the_link(client, session):
     assert client.get("/registrations/nope").status_code == 404
 
 
-def test_card_registration_on_a_phone_needs_a_working_card_check(client, session):
+def test_card_and_pin_registration_on_a_phone(client, session):
+    from content_service.circulation.models import Patron
+    from content_service.circulation.patrons import hash_pin
+
+    session.add(Patron(card_number="BK0042", name="Budi Santoso", pin_hash=hash_pin("4321", rounds=1000)))
     event = make_event(session, capacity=3, registration_required=True)
     key = schedule.occurrence_key(event.starts_at)
-    res = client.post(f"/events/{event.id}/{key}/register", data={"card_number": "BK0001", "pin": "0000"})
-    # Without circulation installed the card cannot be checked; with it, an unknown card is refused.
-    assert res.status_code in (401, 404, 503) and 'data-error-code' in res.get_data(as_text=True)
+    url = f"/events/{event.id}/{key}/register"
+    wrong = client.post(url, data={"card_number": "bk-0042", "pin": "0000"})
+    assert wrong.status_code in (401, 403) and "PIN" in wrong.get_data(as_text=True)
+    assert 'name="pin" type="password" inputmode="numeric" autocomplete="off">' in wrong.get_data(as_text=True)  # never echoed
     assert session.scalars(select(Registration)).all() == []
+    session.rollback()
+    assert session.scalars(select(Patron.failed_pins)).one() == 1  # the wrong PIN counts towards the lock
+    right = client.post(url, data={"card_number": "bk-0042", "pin": "4321"})
+    assert right.status_code == 303
+    session.rollback()  # a fresh snapshot
+    made = session.scalars(select(Registration)).one()
+    assert (made.identity, made.status, made.channel) == ("card:BK0042", "confirmed", "phone")
+    unknown = client.post(url, data={"card_number": "NOPE1234", "pin": "1111"})
+    assert unknown.status_code == 404
 
 
 def _parse(body: bytes) -> icalendar.Calendar:

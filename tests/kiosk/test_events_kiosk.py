@@ -1,0 +1,181 @@
+"""The kiosk's events parts in a real browser (Debian's Chromium through
+Playwright) against a real content service and kiosk process: the events
+panel (today highlighted, children first in child mode, a QR per event that
+decodes to its page), the event screen with registration by a scanned
+library card, "Acara terkait" on the book screen, and the survey after a visit."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from content_service.db import get_session
+from content_service.events import calendar, schedule
+from content_service.events.models import Feedback, Registration
+from content_service.models import Book
+from kiosk.app import KioskServer, create_app
+from kiosk.decoding import decode
+from tests.kiosk.live import LiveService
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("needs Debian's Chromium at /usr/bin/chromium (make setup installs it)", allow_module_level=True)
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    live = LiveService(tmp_path_factory.mktemp("events-service"), media=False)
+    now = schedule.now()
+    with live.app.app_context():
+        session = get_session()
+        laskar = session.scalars(select(Book).where(Book.title == "Laskar Pelangi")).first()
+        from content_service.circulation.models import Patron
+
+        session.add_all([Patron(card_number="BK7001", name="Ani"), Patron(card_number="BK7002", name="Budi")])
+        live.talk = calendar.save_event(
+            session, title="Diskusi Lingkungan", title_en="Environment talk", category="discussion",
+            audience="adults", location="Aula Lantai 2", starts_at=now + timedelta(minutes=2),
+            ends_at=now + timedelta(hours=2), book_ids=[laskar.id]).id
+        live.story = calendar.save_event(
+            session, title="Cerita di Pagi Hari", category="storytelling", audience="children", age_min=4,
+            age_max=8, location="Ruang Anak", starts_at=now + timedelta(days=1, hours=1),
+            ends_at=now + timedelta(days=1, hours=2), rrule="FREQ=WEEKLY", capacity=1,
+            registration_required=True).id
+        session.commit()
+        live.laskar_code = next(code for code, title in live.samples if title == "Laskar Pelangi")
+    yield live
+    live.close()
+
+
+@pytest.fixture(scope="module")
+def kiosk(service):
+    server = KioskServer(create_app({"SERVICE_URL": service.url, "KIOSK_KEY": service.key,
+                                     "EVENTS_ROTATE_SECONDS": 600, "HEALTH_INTERVAL": 0.5})).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, kiosk):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(kiosk.url + "/", wait_until="domcontentloaded")  # the camera preview streams for ever
+    page.wait_for_function("Kiosk.marks.some(m => m.name === 'connected')")
+    yield page
+    context.close()
+    assert not errors, f"script errors on the kiosk page: {errors}"
+
+
+def scan(page, kiosk, payload: str) -> dict:
+    return page.request.post(kiosk.url + "/k/scan", data=json.dumps({"payload": payload}),
+                             headers={"Content-Type": "application/json"}).json()
+
+
+def wait_mark(page, name: str, after: int = 0) -> dict:
+    page.wait_for_function(f"Kiosk.marks.filter(m => m.name === {name!r}).length > {after}", timeout=15_000)
+    return page.evaluate(f"Kiosk.marks.filter(m => m.name === {name!r})")[-1]
+
+
+def qr_text(element) -> list[str]:
+    """Decode a QR code from a screenshot of the element, with the kiosk's own decoder."""
+    png = np.frombuffer(element.screenshot(), np.uint8)
+    image = cv2.imdecode(png, cv2.IMREAD_COLOR)
+    image = cv2.copyMakeBorder(image, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+    return [found.text for found in decode(image)]
+
+
+def test_events_panel_today_first_children_first_and_qr_to_a_phone(page, service):
+    card = page.locator("#events-rotator .event-card")
+    card.wait_for()
+    assert "Diskusi Lingkungan" in card.inner_text()
+    today = schedule.local(schedule.now() + timedelta(minutes=2)).date() == schedule.local(schedule.now()).date()
+    assert ("today" in card.get_attribute("class")) == today
+    qr = card.locator("img.event-qr")
+    page.wait_for_function("document.querySelector('#events-rotator img.event-qr').naturalWidth > 0")
+    [url] = qr_text(qr)
+    assert url.startswith(f"{service.url}/events/{service.talk}/")
+    assert page.request.get(url).ok  # the page a phone opens
+    page.click("#child-button")
+    page.wait_for_function("document.querySelector('#events-rotator .event-card h3')"
+                           ".textContent.includes('Cerita di Pagi Hari')")
+    assert "today" not in page.locator("#events-rotator .event-card").get_attribute("class")
+
+
+def test_event_screen_registers_a_scanned_card_then_waitlists_the_next(page, kiosk, service):
+    page.click("#child-button")
+    page.locator("#events-rotator .event-card h3", has_text="Cerita di Pagi Hari").click()
+    page.locator("#screen-event").wait_for()
+    assert page.locator("#event-title").inner_text() == "Cerita di Pagi Hari"
+    assert "Sisa 1 kursi" in page.locator("#event-seats").inner_text()
+    assert page.locator("#event-register").is_visible()
+    page.wait_for_function("document.getElementById('event-qr').naturalWidth > 0")
+    [url] = qr_text(page.locator("#event-qr"))
+    assert f"/events/{service.story}/" in url
+    scan(page, kiosk, "BK7001")
+    wait_mark(page, "event-registration")
+    assert "Nomor kursi Anda: 1" in page.locator("#event-result").inner_text()
+    assert "Penuh" in page.locator("#event-seats").inner_text()
+    scan(page, kiosk, "BK7002")
+    wait_mark(page, "event-registration", after=1)
+    assert "antrean tunggu, urutan ke-1" in page.locator("#event-result").inner_text()
+    scan(page, kiosk, "BK7001")
+    wait_mark(page, "event-registration", after=2)
+    assert "sudah terdaftar" in page.locator("#event-result").inner_text()
+    with service.app.app_context():
+        rows = get_session().execute(select(Registration.card_number, Registration.status, Registration.channel)).all()
+    assert sorted(rows) == [("BK7001", "confirmed", "kiosk"), ("BK7002", "waitlisted", "kiosk")]
+
+
+def test_book_screen_shows_the_related_event_and_leaving_asks_the_survey(page, kiosk, service):
+    scan(page, kiosk, service.label(service.laskar_code))
+    wait_mark(page, "related-event")
+    box = page.locator("#book-event-box")
+    assert box.is_visible() and "Diskusi Lingkungan" in box.inner_text() and "Acara terkait" in box.inner_text()
+    page.click("#home-button")
+    page.locator("#screen-survey").wait_for()
+    assert page.locator("#survey-faces .face").count() == 5
+    page.click("#survey-faces .face[data-rating='5']")
+    page.fill("#survey-comment", "Seru, anak saya senang")
+    page.click("#survey-send")
+    sent = wait_mark(page, "survey-sent")
+    assert sent["rating"] == 5 and sent["context"] == "kiosk_book"
+    page.locator("#screen-attract").wait_for()  # back to the start after the thanks
+    with service.app.app_context():
+        answer = get_session().scalars(select(Feedback).order_by(Feedback.id.desc())).first()
+    assert (answer.rating, answer.comment, answer.context, answer.kiosk_id is not None) == (
+        5, "Seru, anak saya senang", "kiosk_book", True)
+    # Once per visit: leaving a book again does not ask twice.
+    scan(page, kiosk, service.label(service.laskar_code))
+    wait_mark(page, "related-event", after=1)
+    page.click("#home-button")
+    assert page.locator("#screen-attract").is_visible() and page.locator("#screen-survey").is_hidden()
+
+
+def test_one_tap_is_an_answer(page, kiosk, service):
+    scan(page, kiosk, service.label(service.laskar_code))
+    wait_mark(page, "title")
+    page.click("#home-button")
+    page.evaluate("Kiosk.config.surveyAutoSeconds = 1")
+    page.click("#survey-faces .face[data-rating='2']")
+    sent = wait_mark(page, "survey-sent")  # sent by itself after the countdown
+    assert sent["rating"] == 2 and sent["comment"] is None
