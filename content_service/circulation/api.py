@@ -145,12 +145,13 @@ def logout():
 @bp.post("/checkouts")
 def checkout():
     kiosk = _kiosk()
-    payload = _body().get("payload")
     backend = get_backend()
+    # Read which copy was scanned before taking the write lock: a barcode never changes.
+    barcode = _item_barcode(get_session(), _body().get("payload"))
 
     def operation(session):
         row = _patron_session(session, kiosk)
-        loan = backend.checkout(session, row.card_number, _item_barcode(session, payload), kiosk.id)
+        loan = backend.checkout(session, row.card_number, barcode, kiosk.id)
         sessions.add_receipt_line(row, "checkout", loan)
         return loan
 
@@ -193,9 +194,9 @@ def renew():
 @bp.post("/checkins")
 def checkin():
     _kiosk()
-    payload = _body().get("payload")
     backend = get_backend()
-    return jsonify(write(lambda session: backend.checkin(session, _item_barcode(session, payload))))
+    barcode = _item_barcode(get_session(), _body().get("payload"))
+    return jsonify(write(lambda session: backend.checkin(session, barcode)))
 
 
 @bp.post("/receipts")

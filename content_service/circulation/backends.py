@@ -98,9 +98,10 @@ class LocalBackend:
 
     def checkout(self, session: Session, card: str, barcode: str, kiosk_id: int | None) -> dict:
         patron = self._patron(session, card)
-        loan = local.checkout(session, patron, self._item(session, barcode), max_fines=self.max_fines,
-                              kiosk_id=kiosk_id)
-        return loan_dict(loan, local.renewals_left(session, patron, loan))
+        item = self._item(session, barcode)
+        rule = local.rule_for(session, patron.category, local.item_type_of(session, item))
+        loan = local.checkout(session, patron, item, max_fines=self.max_fines, kiosk_id=kiosk_id, rule=rule)
+        return loan_dict(loan, rule.max_renewals)
 
     def renew(self, session: Session, card: str, barcode: str) -> dict:
         patron = self._patron(session, card)

@@ -137,8 +137,9 @@ def open_loan_of(session: Session, item: Item) -> Loan | None:
 
 
 def checkout(session: Session, patron: Patron, item: Item, *, max_fines: int, kiosk_id: int | None = None,
-             now: datetime | None = None) -> Loan:
-    """Lend ``item`` to ``patron`` or raise the refusal that says why not.
+             now: datetime | None = None, rule: Rule | None = None) -> Loan:
+    """Lend ``item`` to ``patron`` or raise the refusal that says why not
+    (``rule``: the loan rule, when the caller has looked it up already).
     The open-loan unique index settles races between kiosks: the loser's
     flush raises ``IntegrityError``, which the caller turns into a refusal."""
     now = now or calendar.utcnow()
@@ -155,7 +156,7 @@ def checkout(session: Session, patron: Patron, item: Item, *, max_fines: int, ki
     hold = active_hold(session, item)
     if hold is not None and hold.patron_id != patron.id:
         raise refusals.OnHoldForAnother()
-    rule = rule_for(session, patron.category, item_type_of(session, item))
+    rule = rule or rule_for(session, patron.category, item_type_of(session, item))
     count = select(func.count()).select_from(Loan).where(Loan.patron_id == patron.id, Loan.returned_at.is_(None))
     if rule.item_type != "*":
         count = count.join(ItemLoanType, ItemLoanType.item_id == Loan.item_id, isouter=True).where(
