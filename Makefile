@@ -15,7 +15,7 @@ export PINDAI_DEMO_DIR ?= instance/demo
 
 .PHONY: setup system-deps test demo bench clean
 
-setup: system-deps $(STAMP)
+setup: system-deps $(STAMP) node_modules/.package-lock.json
 
 system-deps:
 	@missing=""; \
@@ -29,6 +29,13 @@ $(STAMP): pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+# Front-end files the kiosk serves (model-viewer, axe-core) from the npm registry,
+# reinstalled when package-lock.json changes; never fetched from a CDN at run time.
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 test: setup

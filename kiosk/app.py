@@ -71,6 +71,8 @@ SCREENS = [
     "attract",
     "book",
     "search",
+    "checkout",  # self-checkout (content_service/circulation): card + PIN, borrow, my account, receipt
+    "return",  # return books, no card needed
     "event",  # events (content_service/events): event screen, "Acara terkait" on the book screen
     "survey",  # the one-tap survey after a visit
 ]
@@ -91,7 +93,8 @@ DEFAULTS = {
     "IDLE_SECONDS": 90,
     "IDLE_WARNING_SECONDS": 15,
     "HEALTH_INTERVAL": 5.0,
-    "SERVICE_TIMEOUT": 2.0,
+    "SERVICE_TIMEOUT": 2.0,  # resolve and books: a scan answer later than this is no answer
+    "RELAY_TIMEOUT": 6.0,  # searches and the other screens' calls may take longer
     "EVENTS_ROTATE_SECONDS": 8,
 }
 # Environment variables read by `create_app` (PINDAI_<name>).
@@ -183,15 +186,17 @@ def _routes(app: Flask, runtime: KioskRuntime) -> None:
             return _error(400, "missing_payload", "Send {\"payload\": \"...\"}.", "Kirim {\"payload\": \"...\"}.")
         return jsonify(runtime.submit(payload.strip()))
 
-    @app.route("/service/api/v1/<path:path>", methods=["GET", "POST"])
+    @app.route("/service/api/v1/<path:path>", methods=["GET", "POST", "DELETE"])
     def relay(path: str):
-        headers = {"Content-Type": request.content_type} if request.content_type else None
+        headers = {"Content-Type": request.content_type} if request.content_type else {}
+        if request.headers.get("X-Patron-Session"):  # a member's self-checkout session
+            headers["X-Patron-Session"] = request.headers["X-Patron-Session"]
         try:
             response = runtime.client.request(request.method, f"/api/v1/{path}", params=request.args,
                                               data=request.get_data() if request.method == "POST" else None,
-                                              headers=headers)
-        except ServiceDown:
-            runtime._service(False)
+                                              headers=headers, timeout=app.config["RELAY_TIMEOUT"])
+        except ServiceDown as exc:
+            runtime.service_failed(str(exc))
             return _error(503, "service_down", "The library service is not reachable.",
                           "Layanan perpustakaan tidak dapat dihubungi.")
         return Response(response.content, status=response.status_code,
@@ -235,8 +240,9 @@ class KioskServer:
         self.url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(target=self.server.serve_forever, name="kiosk-http", daemon=True)
 
-    def start(self) -> "KioskServer":
-        self.runtime.start()
+    def start(self, scan: bool = True) -> "KioskServer":
+        """Serve, and start the runtime (the scanner too unless `scan` is False)."""
+        self.runtime.start(scan)
         self._thread.start()
         return self
 

@@ -84,14 +84,15 @@ class KioskRuntime:
                                    on_state=self._on_camera, debouncer=Debouncer(gone_after=gone_after))
 
     # --- control ------------------------------------------------------------
-    def start(self) -> None:
-        """Start the resolver, the service watch and (with a source) the scanner."""
+    def start(self, scan: bool = True) -> None:
+        """Start the resolver, the service watch and (with a source and
+        `scan`) the scanner; `scanner.start()` starts it later."""
         self._stop.clear()
         for target, name in ((self._resolve_loop, "kiosk-resolver"), (self._watch_loop, "kiosk-service-watch")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
-        if self.scanner is not None:
+        if scan and self.scanner is not None:
             self.scanner.start()
 
     def stop(self) -> None:
@@ -186,6 +187,10 @@ class KioskRuntime:
                 log.warning("content service down: %s", reason)
             self.hub.publish({"type": "service", "state": state})
 
+    def service_failed(self, reason: str) -> None:
+        """Note a failed call to the service (the watch confirms recovery)."""
+        self._service(False, reason)
+
     def _watch_loop(self) -> None:
         while not self._stop.is_set():
             self._service(self.client.alive(), f"no answer from {self.client.base_url}/ping")
@@ -196,8 +201,8 @@ class KioskRuntime:
         from the service or, while it is down, the offline cache."""
         try:
             answer = self.client.book(book_id)
-        except ServiceDown:
-            self._service(False)
+        except ServiceDown as exc:
+            self._service(False, str(exc))
             cached = self.cache.by_id(book_id)
             if cached is None:
                 return 503, {"error": {"code": "service_down", "message": "The library service is not reachable.",

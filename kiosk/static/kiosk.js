@@ -129,6 +129,7 @@
   function setChild(on) {
     state.child = !!on;
     document.body.classList.toggle("child", state.child);
+    document.documentElement.classList.toggle("child", state.child);  // rem units follow the root
     document.getElementById("child-button").setAttribute("aria-pressed", String(state.child));
     emit("child", { child: state.child });
   }
@@ -236,7 +237,7 @@
 
   strings({
     "brand": ["Pindai", "Pindai"],
-    "nav.home": ["Ke layar awal", "Back to start"],
+    "nav.home": ["Pindai: ke layar awal", "Pindai: back to start"],
     "nav.tools": ["Pilihan", "Options"],
     "nav.search": ["Cari", "Search"],
     "nav.child": ["Mode anak", "Child mode"],

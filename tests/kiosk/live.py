@@ -11,8 +11,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from werkzeug.serving import make_server
-
 from content_service import create_app as create_service
 from content_service.db import get_session, upgrade
 from content_service.demo import sample_codes, seed
@@ -22,29 +20,41 @@ from content_service.kiosks import create_kiosk
 class LiveService:
     """The content service on 127.0.0.1:<port>, in a thread."""
 
-    def __init__(self, folder: Path, *, media: bool = True):
+    def __init__(self, folder: Path, *, media: bool = True, of: "LiveService | None" = None):
+        """Seed a new demo library in `folder`, or with `of` serve that
+        service's database on a port of its own (no seeding: labels keep
+        the first service's address, as printed labels do)."""
+        self.folder = folder
         self.app = create_service({
             "ENV": "test", "DATABASE_URL": f"sqlite:///{folder / 'pindai.db'}",
-            "MEDIA_ROOT": str(folder / "media"), "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+            "MEDIA_ROOT": str(folder / "media"), "SEARCH_INDEX": str(folder / "search-index"),
+            "PUBLIC_BASE_URL": of.url if of else "http://127.0.0.1:5000",
         })
         self._server = quiet_server("127.0.0.1", 0, self.app)
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
-        # Labels carry this service's own address, as printed labels do.
-        self.app.config["PUBLIC_BASE_URL"] = self.url
-        with self.app.app_context():
-            upgrade(self.app.extensions["pindai.engine"])
-            session = get_session()
-            seed(session, with_media=media)
-            _, self.key = create_kiosk(session, "Kios uji", "Lantai 1")
-            # (code, title) of sample copies; the first is Laskar Pelangi.
-            self.samples = sample_codes(session)
-            session.commit()
+        if of is not None:
+            self.public_url, self.key, self.samples = of.url, of.key, of.samples
+        else:
+            # Labels carry this service's own address, as printed labels do.
+            self.public_url = self.app.config["PUBLIC_BASE_URL"] = self.url
+            with self.app.app_context():
+                upgrade(self.app.extensions["pindai.engine"])
+                session = get_session()
+                seed(session, with_media=media)
+                _, self.key = create_kiosk(session, "Kios uji", "Lantai 1")
+                # (code, title) of sample copies; the first is Laskar Pelangi.
+                self.samples = sample_codes(session)
+                session.commit()
         self._thread: threading.Thread | None = None
         self.start()
 
+    def sibling(self) -> "LiveService":
+        """Another server of the same library, to stop and start at will."""
+        return LiveService(self.folder, of=self)
+
     def label(self, code: str) -> str:
-        return f"{self.url}/q/{code}"
+        return f"{self.public_url}/q/{code}"
 
     def start(self) -> None:
         if self._server is None:
@@ -55,6 +65,7 @@ class LiveService:
     def stop(self) -> None:
         """Stop answering (connections are refused until `start`)."""
         self._server.shutdown()
+        self._server.drop_connections()
         self._server.server_close()
         self._server = None
 
@@ -72,12 +83,74 @@ def book_video(path: Path, payload: str, *, passes: int = 2, frames: int | None 
     return render_book_video(path, payload, title=title, passes=passes, frames=frames, seed=seed)
 
 
-def quiet_server(host: str, port: int, app, **kwargs):
-    """A threaded werkzeug server that does not log every request."""
-    from werkzeug.serving import WSGIRequestHandler
+def quiet_server(host: str, port: int, app):
+    """A threaded werkzeug server that does not log every request and can
+    drop its open connections (`drop_connections`), as a crashed service would."""
+    import socket
+
+    from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
     class Quiet(WSGIRequestHandler):
         def log_request(self, *args, **kw):
             pass
 
-    return make_server(host, port, app, threaded=True, request_handler=Quiet, **kwargs)
+    class Server(ThreadedWSGIServer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.open_sockets = set()
+
+        def process_request(self, request, client_address):
+            self.open_sockets.add(request)
+            super().process_request(request, client_address)
+
+        def shutdown_request(self, request):
+            self.open_sockets.discard(request)
+            super().shutdown_request(request)
+
+        def drop_connections(self):
+            # Keep-alive connections would otherwise go on being served after shutdown().
+            for sock in list(self.open_sockets):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    return Server(host, port, app, Quiet)
+
+
+def scan_latencies(runtime, truth: dict, marks: list[dict]) -> list[dict]:
+    """Scan-to-title-visible of every title the page painted for a scan.
+
+    For each "title" mark (painted, see kiosk.js `markPainted`) the scan
+    message with its `seq` gives the frame that fired; the pass of the
+    video it belongs to gives the label's first fully visible frame. The
+    latency runs from the read time of that frame (or of the firing frame,
+    when a partly visible label was read earlier) to the paint."""
+    frames = truth["frames"]
+    read_at = dict(runtime.source.times)
+    by_seq = {m["seq"]: m for m in runtime.recent}
+    out = []
+    for mark in marks:
+        if mark.get("name") != "title" or mark.get("seq") not in by_seq:
+            continue
+        message = by_seq[mark["seq"]]
+        fired = message["frame"]
+        loop, local = divmod(fired, frames)
+        passes = [p for p in truth["passes"] if p["enter"] is not None and p["enter"] <= local <= p["leave"]]
+        if not passes:
+            continue
+        first = loop * frames + min(passes[0]["first_visible"], local)
+        if first not in read_at:
+            continue
+        out.append({"seq": mark["seq"], "ms": mark["at"] - read_at[first] * 1000.0,
+                    "resolve_ms": (message["resolved_at"] - message["seen_at"]) * 1000.0,
+                    "frames_to_fire": fired - first})
+    return out
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium through Playwright (never a downloaded browser)."""
+    return playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)

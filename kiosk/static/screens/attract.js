@@ -78,6 +78,12 @@
     },
     hide() { clearInterval(rotateTimer); },
   });
+  // The preview streams for ever (and waits while the camera is away): start it
+  // after the page has loaded so the load event never waits on the camera.
+  window.addEventListener("load", () => {
+    const img = document.getElementById("camera-preview");
+    img.src = img.dataset.src;
+  });
   Kiosk.on("lang", render);
   Kiosk.on("child", () => { if (Kiosk.state.current === "attract") load(); });
   Kiosk.on("service", (msg) => { if (msg.state === "up" && Kiosk.state.current === "attract") load(); });

@@ -17,6 +17,7 @@
     "search.offline": ["Pencarian butuh layanan perpustakaan, yang sedang tidak tersedia.",
                        "Search needs the library service, which is unavailable right now."],
     "search.searching": ["Mencari…", "Searching…"],
+    "search.more": ["Ketik satu huruf lagi…", "Type one more letter…"],
   });
 
   const ROWS = ["1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"];
@@ -71,6 +72,8 @@
     const ticket = ++latest;
     results.textContent = "";
     if (!q) { info.textContent = ""; return; }
+    // One letter matches half the catalogue: wait for the second.
+    if (q.length < 2) { info.textContent = Kiosk.t("search.more"); return; }
     info.textContent = Kiosk.t("search.searching");
     let body;
     try {

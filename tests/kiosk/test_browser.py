@@ -1,0 +1,237 @@
+"""The kiosk page in a real browser (Debian's Chromium through Playwright),
+fed by a real kiosk process part (scanner on a generated video, resolver,
+SSE) and a real content service with the demo library.
+
+Screenshots of every screen go to test-artifacts/kiosk/; each screen is
+checked with axe-core (no serious or critical violations)."""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+from pathlib import Path
+
+import pytest
+
+from kiosk.app import KioskServer, create_app
+from tests.kiosk.live import LiveService, book_video, launch_chromium, scan_latencies
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "kiosk"
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("needs Debian's Chromium at /usr/bin/chromium (make setup installs it)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    live = LiveService(tmp_path_factory.mktemp("service"))
+    yield live
+    live.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def kiosks(service):
+    """Start kiosks on the live service: kiosks(source=..., scan=False, **config)."""
+    started = []
+
+    def start(service_=None, scan=True, **config):
+        live = service_ or service
+        settings = {"SERVICE_URL": live.url, "KIOSK_KEY": live.key, "HEALTH_INTERVAL": 0.5, **config}
+        server = KioskServer(create_app(settings)).start(scan=scan)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, f"script errors on the kiosk page: {errors}"
+
+
+def open_kiosk(page, kiosk):
+    page.goto(kiosk.url + "/")
+    page.wait_for_function("Kiosk.marks.some(m => m.name === 'connected')")
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def axe(page, name: str) -> None:
+    """No serious or critical accessibility violation on the screen shown."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(url="/vendor/axe.min.js")
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    bad = [f"{v['id']} ({v['impact']}): {v['help']} @ {[n['target'] for n in v['nodes']][:3]}"
+           for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, f"{name}: {bad}"
+
+
+def scan(page, kiosk, payload: str) -> dict:
+    """What a desk scanner does: hand the kiosk a payload to resolve."""
+    return page.request.post(kiosk.url + "/k/scan", data=json.dumps({"payload": payload}),
+                             headers={"Content-Type": "application/json"}).json()
+
+
+def wait_mark(page, name: str, after: int = 0, timeout: float = 10_000) -> dict:
+    page.wait_for_function(f"Kiosk.marks.filter(m => m.name === {name!r}).length > {after}", timeout=timeout)
+    return page.evaluate(f"Kiosk.marks.filter(m => m.name === {name!r})")[-1]
+
+
+def count_marks(page, name: str) -> int:
+    return page.evaluate(f"Kiosk.marks.filter(m => m.name === {name!r}).length")
+
+
+def test_a_book_held_to_the_camera_appears_on_screen(service, kiosks, page, tmp_path):
+    code, title = service.samples[0]
+    truth = book_video(tmp_path / "book.mp4", service.label(code), passes=1, seed=5)
+    kiosk = kiosks(SOURCE=truth["path"], scan=False)
+    open_kiosk(page, kiosk)
+    page.locator("#events-empty").wait_for()  # no events service yet: the empty state
+    shot(page, "attract")
+    axe(page, "attract")
+    kiosk.runtime.scanner.start()  # the video starts now: the page is listening
+    wait_mark(page, "title", timeout=20_000)
+    assert page.locator("#book-title").inner_text() == title
+    assert page.locator("#screen-attract").is_hidden()
+    assert "eksemplar" in page.locator("#book-availability").inner_text()
+    assert page.locator("#book-cover").get_attribute("src").startswith(service.url + "/media/")
+    latencies = scan_latencies(kiosk.runtime, truth, page.evaluate("Kiosk.marks"))
+    assert len(latencies) == 1
+    # Generous bound for a shared CI machine; the target (p95 <= 250 ms) is measured by benchmarks/bench_kiosk.py.
+    assert 0 < latencies[0]["ms"] < 3000, latencies
+    print(f"scan-to-title-visible: {latencies[0]['ms']:.0f} ms (resolve {latencies[0]['resolve_ms']:.0f} ms)")
+    shot(page, "book")
+    axe(page, "book")
+
+
+def test_a_qr_that_is_not_ours_shows_a_gentle_message_and_goes_nowhere(service, kiosks, page, tmp_path):
+    truth = book_video(tmp_path / "foreign.mp4", "https://promo.example.com/diskon", frames=90, passes=1, seed=7,
+                       title="Promo")
+    kiosk = kiosks(SOURCE=truth["path"], scan=False)
+    open_kiosk(page, kiosk)
+    kiosk.runtime.scanner.start()
+    notice = wait_mark(page, "notice", timeout=20_000)
+    assert "bukan kode perpustakaan" in notice["text"]
+    assert page.locator("#notice").is_visible()
+    assert page.locator("#screen-attract").is_visible() and page.url == kiosk.url + "/"
+    assert kiosk.runtime.recent[-1]["error"]["code"] == "not_ours"
+    shot(page, "not-ours")
+
+
+def test_language_switch_and_child_mode(service, kiosks, page):
+    kiosk = kiosks()
+    open_kiosk(page, kiosk)
+    code, title = service.samples[2]  # The Very Hungry Caterpillar: a children's book
+    scan(page, kiosk, service.label(code))
+    wait_mark(page, "title")
+    assert "eksemplar" in page.locator("#book-availability").inner_text()
+    assert page.locator("#book-read").is_hidden()  # "Bacakan" is a child-mode button
+    page.click("#lang-button")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert "cop" in page.locator("#book-availability").inner_text()
+    assert page.locator("#lang-button").inner_text() == "Bahasa Indonesia"
+    assert page.locator("#search-button").inner_text() == "Search"
+    page.click("#child-button")
+    assert page.locator("body.child").count() == 1
+    big = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    assert big >= 28
+    summary = page.locator("#book-summary").inner_text()
+    assert summary.count(". ") == 0  # simplified: one sentence
+    read = page.locator("#book-read")
+    assert read.is_visible() and read.inner_text() == "Read aloud"
+    shot(page, "book-child-en")
+    axe(page, "book, child mode, English")
+    read.click()  # no narration asset in the demo: the browser's speech synthesis, in English
+    mark = wait_mark(page, "read-aloud")
+    assert mark["via"] == "speech" and mark["lang"] == "en-US"
+    page.click("#lang-button")
+    assert page.locator("#search-button").inner_text() == "Cari"
+
+
+def test_search_with_the_on_screen_keyboard(service, kiosks, page):
+    kiosk = kiosks()
+    open_kiosk(page, kiosk)
+    page.click("#search-button")
+    for letter in "laskar":
+        page.click(f"#keyboard button[data-key='{letter}']")
+    assert page.locator("#search-input").input_value() == "laskar"
+    page.wait_for_function("Kiosk.marks.some(m => m.name === 'search-results' && m.q === 'laskar')")
+    covers = page.locator("#search-results .cover-button")
+    assert covers.count() >= 1, page.locator("#search-info").inner_text()
+    assert "Laskar Pelangi" in covers.first.inner_text()
+    shot(page, "search")
+    axe(page, "search")
+    covers.first.click()
+    wait_mark(page, "title")
+    assert page.locator("#book-title").inner_text() == "Laskar Pelangi"
+
+
+def test_idle_warning_then_back_to_attract_with_everything_wiped(service, kiosks, page):
+    kiosk = kiosks(IDLE_SECONDS=2.5, IDLE_WARNING_SECONDS=1.5)
+    open_kiosk(page, kiosk)
+    scan(page, kiosk, service.label(service.samples[0][0]))
+    wait_mark(page, "title")
+    page.click("#lang-button")
+    page.click("#child-button")
+    page.locator("#idle-warning").wait_for(state="visible")
+    shot(page, "idle-warning")
+    wait_mark(page, "reset", timeout=5_000)
+    assert page.locator("#screen-attract").is_visible() and page.locator("#screen-book").is_hidden()
+    assert page.evaluate("[Kiosk.state.lang, Kiosk.state.child, document.body.classList.contains('child')]") == \
+        ["id", False, False]
+    assert page.locator("#book-extras").inner_html() == ""
+    assert page.locator("#idle-warning").is_hidden()
+
+
+def test_service_down_keeps_cached_books_and_recovers_by_itself(service, kiosks, page):
+    own = service.sibling()  # stopped and restarted here: not the shared one
+    try:
+        kiosk = kiosks(own)
+        open_kiosk(page, kiosk)
+        known, other = own.label(own.samples[0][0]), own.label(own.samples[1][0])
+        scan(page, kiosk, known)
+        wait_mark(page, "title")
+        own.stop()
+        page.locator("#status.warn").wait_for()
+        assert "tidak tersedia" in page.locator("#status").inner_text()
+        scan(page, kiosk, known)
+        wait_mark(page, "title", after=1)
+        assert page.locator("#book-cached").is_visible()
+        assert page.locator("#book-title").inner_text() == own.samples[0][1]
+        shot(page, "service-down")
+        notices = count_marks(page, "notice")
+        scan(page, kiosk, other)
+        assert "tidak tersedia" in wait_mark(page, "notice", after=notices)["text"]
+        own.start()
+        wait_mark(page, "service-up", timeout=10_000)
+        assert page.locator("#status").inner_text() == ""
+        scan(page, kiosk, other)
+        wait_mark(page, "title", after=2)
+        assert page.locator("#book-title").inner_text() == own.samples[1][1]
+        assert page.locator("#book-cached").is_hidden()
+    finally:
+        own.close()
