@@ -5,7 +5,8 @@ The parts, one module each: ``models`` (tables), ``schedule`` (UTC storage,
 WIB display, RRULE recurrence), ``calendar`` (making events, upcoming dates,
 JSON shapes), ``registration`` (seats, waitlist, locking), ``visits``
 (school-visit requests), ``feedback`` (the survey), ``ical`` (.ics and
-feeds), ``api`` (``/api/v1``), ``public`` (pages), ``cli`` (``flask events``)."""
+feeds), ``api`` (``/api/v1``), ``public`` (pages), ``staff`` (``/staff/events``,
+behind the staff portal's login), ``cli`` (``flask events``)."""
 from __future__ import annotations
 
 from flask import Flask
@@ -23,7 +24,7 @@ def init_app(app: Flask) -> None:
 
     from .. import resolve
     from ..i18n import current_language
-    from . import api, calendar, cli, public, text
+    from . import api, calendar, cli, public, staff, text
 
     text.install()
     resolve.TARGET_RESOLVERS["event"] = calendar.resolve_event_code
@@ -37,5 +38,6 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals.update(wib=schedule.WIB, day_name=day_name, local_time=local_time)
     app.register_blueprint(public.bp)
+    app.register_blueprint(staff.bp)
     api.init_app(app)
     app.cli.add_command(cli.events)

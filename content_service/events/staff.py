@@ -1,0 +1,210 @@
+"""Staff pages for programmes (``/staff/events``), in the staff portal's
+look and behind its login: create and edit events, cancel a date, see who
+registered and tick who came, decide school visits, read the survey.
+
+The staff portal guards only its own blueprint, so this one has a guard of
+its own built from the portal's parts: log in first; librarians and admins
+change things, every role may look; CSRF on every form; changes audited."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import codes, errors
+from ..db import get_session
+from ..staff import access
+from . import calendar, feedback, registration, schedule, visits
+from .models import AUDIENCES, CATEGORIES, EVENT_STATUSES, Event, EventOccurrence, Registration
+
+bp = Blueprint("events_staff", __name__, url_prefix="/staff/events")
+
+
+@bp.before_request
+def _guard():
+    if not current_user.is_authenticated:
+        return access.login_manager.unauthorized()
+    reading = request.method in ("GET", "HEAD", "OPTIONS")
+    if current_user.role not in access.PERMISSIONS["analytics" if reading else "catalogue"]:
+        raise access.Forbidden()
+    if not reading:
+        access.csrf.protect()
+
+
+@bp.after_request
+def _no_store(response):
+    response.headers.setdefault("Cache-Control", "no-store")  # names and phone numbers
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+@bp.get("")
+def index():
+    session = get_session()
+    events = session.scalars(select(Event).order_by(Event.status, Event.starts_at.desc())).all()
+    rows = []
+    for event in events:
+        nxt = calendar.upcoming_dates(session, event, limit=1)
+        seats = calendar.seats_left(session, nxt) if nxt else {}
+        rows.append({"event": event, "next": nxt[0] if nxt else None,
+                     "seats": seats.get((event.id, nxt[0].key)) if nxt else None,
+                     "code": codes.active_code_for(session, "event", event.id)})
+    return render_template("events/staff/index.html", rows=rows, pending=len(visits.pending(session)),
+                           message=request.args.get("saved"))
+
+
+def _form_fields(form) -> tuple[dict, list[int]]:
+    """Event fields from the form; bad numbers and times are a clear BadRequest."""
+    def number(name):
+        raw = (form.get(name) or "").strip()
+        if not raw:
+            return None
+        if not raw.isdigit():
+            raise errors.BadRequest(f"'{name}' must be a whole number.", message_id=f"'{name}' harus bilangan bulat.")
+        return int(raw)
+
+    fields = {name: form.get(name, "") for name in (
+        "title", "title_en", "summary", "summary_en", "description", "description_en", "category", "audience",
+        "location", "rrule", "cover_url", "status")}
+    fields.update(age_min=number("age_min"), age_max=number("age_max"), capacity=number("capacity"),
+                  registration_required=form.get("registration_required") == "on",
+                  related_subjects=[s for s in (form.get("related_subjects") or "").split(",")])
+    for name, key in (("starts_at", "start"), ("ends_at", "end")):
+        fields[name] = schedule.parse_local(form.get(key) or "") if form.get(key) else None
+    book_ids = [part.strip() for part in (form.get("book_ids") or "").split(",") if part.strip()]
+    if not all(part.isdigit() for part in book_ids):
+        raise errors.BadRequest("Related books are book ids separated by commas.",
+                                message_id="Buku terkait ditulis sebagai id buku, dipisah koma.")
+    return fields, [int(part) for part in book_ids]
+
+
+def _form_page(event: Event | None, form: dict, error: dict | None = None, status: int = 200):
+    return render_template("events/staff/form.html", event=event, form=form, error=error, categories=CATEGORIES,
+                           audiences=AUDIENCES, statuses=EVENT_STATUSES), status
+
+
+def _form_values(event: Event) -> dict:
+    local = lambda moment: schedule.local(moment).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
+    values = {name: getattr(event, name) or "" for name in (
+        "title", "title_en", "summary", "summary_en", "description", "description_en", "category", "audience",
+        "location", "rrule", "cover_url", "status", "age_min", "age_max", "capacity")}
+    values.update(start=local(event.starts_at), end=local(event.ends_at),
+                  registration_required="on" if event.registration_required else "",
+                  related_subjects=", ".join(event.related_subjects or []),
+                  book_ids=", ".join(str(book.id) for book in event.books))
+    return values
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    if request.method == "GET":
+        return _form_page(None, {"category": "storytelling", "audience": "all", "status": "published"})
+    return _save(None)
+
+
+@bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
+def edit(event_id: int):
+    event = calendar.get_event(get_session(), event_id, public=False)
+    if request.method == "GET":
+        return _form_page(event, _form_values(event))
+    return _save(event)
+
+
+def _save(event: Event | None):
+    session = get_session()
+    try:
+        fields, book_ids = _form_fields(request.form)
+        saved = calendar.save_event(session, event, book_ids=book_ids, **fields)
+        code = codes.ensure_code(session, "event", saved.id)
+        access.audit(session, "event.edit" if event else "event.create", "event", saved.id, title=saved.title)
+        session.commit()
+    except errors.PindaiError as exc:
+        session.rollback()
+        error = {"code": exc.code, "message_en": exc.message_en, "message_id": exc.message_id}
+        return _form_page(event, request.form, error, exc.status)
+    promoted = registration.capacity_changed(session, saved) if event is not None else 0
+    return redirect(url_for(".index", saved=f"{saved.id}:{code.code}:{promoted}"), 303)
+
+
+@bp.post("/<int:event_id>/cancel-date")
+def cancel_date(event_id: int):
+    session = get_session()
+    event = calendar.get_event(session, event_id, public=False)
+    start = schedule.parse_occurrence_key(request.form.get("date", ""))
+    if start is None:
+        raise errors.BadRequest("Choose a date to cancel.", message_id="Pilih tanggal yang dibatalkan.")
+    schedule.cancel_date(event, start)
+    access.audit(session, "event.cancel_date", "event", event.id, date=start.isoformat())
+    session.commit()
+    return redirect(url_for(".registrations", event_id=event.id), 303)
+
+
+@bp.get("/<int:event_id>/registrations")
+def registrations(event_id: int):
+    """Who registered for a date, who came; the dates people registered for, and the next ones."""
+    session = get_session()
+    event = calendar.get_event(session, event_id, public=False)
+    booked = [schedule.as_utc(start) for start in session.scalars(
+        select(EventOccurrence.starts_at).where(EventOccurrence.event_id == event.id).order_by(EventOccurrence.starts_at))]
+    coming = [occ.start for occ in calendar.upcoming_dates(session, event, limit=6)]
+    dates = sorted(set(booked) | set(coming))
+    chosen = schedule.parse_occurrence_key(request.args.get("date", "")) or (coming[0] if coming else (dates[-1] if dates else None))
+    rows = registration.for_date(session, event, chosen) if chosen else []
+    return render_template("events/staff/registrations.html", event=event, dates=dates, chosen=chosen, rows=rows,
+                           coming=coming, key=schedule.occurrence_key)
+
+
+@bp.post("/registrations/<int:registration_id>/attended")
+def attended(registration_id: int):
+    session = get_session()
+    made = session.get(Registration, registration_id)
+    if made is None:
+        raise registration.UnknownRegistration()
+    if made.attended_at is None:
+        registration.mark_attended(session, made)
+    else:
+        made.attended_at = None  # ticked by mistake
+    access.audit(session, "event.attended", "registration", made.id, attended=made.attended_at is not None)
+    session.commit()
+    occurrence = session.get(EventOccurrence, made.occurrence_id)
+    return redirect(url_for(".registrations", event_id=occurrence.event_id,
+                            date=schedule.occurrence_key(occurrence.starts_at)), 303)
+
+
+@bp.get("/visits")
+def school_visits():
+    session = get_session()
+    return render_template("events/staff/visits.html", visits=visits.all_visits(session), local=schedule.local)
+
+
+@bp.post("/visits/<int:visit_id>/<decision>")
+def decide_visit(visit_id: int, decision: str):
+    session = get_session()
+    visit = visits.get_visit(session, visit_id)
+    note = request.form.get("note")
+    if decision == "accept":
+        visits.accept(session, visit, schedule.parse_local(request.form.get("at") or ""), note)
+    elif decision == "decline":
+        visits.decline(session, visit, note)
+    else:
+        raise errors.NotFound()
+    access.audit(session, f"school_visit.{decision}", "school_visit", visit.id, school=visit.school)
+    session.commit()
+    return redirect(url_for(".school_visits"), 303)
+
+
+@bp.get("/feedback")
+def feedback_report():
+    """Survey results over time, with the comments."""
+    from ..staff.analytics import bar_chart
+
+    try:
+        days = int(request.args.get("days") or 90)
+    except ValueError:
+        days = 0
+    if not 1 <= days <= 366:
+        raise errors.BadRequest("days must be between 1 and 366.", message_id="days harus antara 1 dan 366.")
+    result = feedback.summary(get_session(), days=days)
+    chart = bar_chart([w["week"][5:] for w in result["weeks"]], [round(w["average"] * 20) for w in result["weeks"]],
+                      title="Rata-rata per minggu (x20) / Weekly average (x20)", height=160) if result["weeks"] else ""
+    return render_template("events/staff/feedback.html", result=result, days=days, chart=chart)

@@ -1,0 +1,105 @@
+"""Staff pages for events, behind the staff portal's login: roles, CSRF,
+the event form, registrations with attendance, school visits, the survey."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from content_service.events import registration, schedule
+from content_service.events.models import Event, Feedback, Registration, SchoolVisit
+from content_service.staff.access import create_staff
+from content_service.staff.models import AuditEntry
+from tests.content_service.staff.conftest import PASSWORD, csrf_token, login
+from tests.factories import make_book
+
+from .helpers import make_event
+
+
+@pytest.fixture
+def staff(app, session):
+    def client_for(role: str):
+        create_staff(session, f"{role}-user", PASSWORD, role, f"Staf {role}")
+        session.commit()
+        client = app.test_client()
+        assert login(client, f"{role}-user").status_code == 302
+        return client, csrf_token(client, "/staff/events/new" if role != "editor" else "/staff/events")
+
+    return client_for
+
+
+def test_pages_need_a_login_and_editors_only_look(app, session, staff):
+    anonymous = app.test_client().get("/staff/events")
+    assert anonymous.status_code == 302 and "/staff/login" in anonymous.headers["Location"]
+    client, token = staff("editor")
+    assert client.get("/staff/events").status_code == 200
+    assert client.get("/staff/events/feedback").status_code == 200
+    refused = client.post("/staff/events/new", data={"csrf_token": token, "title": "X"})
+    assert refused.status_code == 403
+
+
+def test_librarian_creates_a_weekly_event_with_a_poster_code(session, staff):
+    book = make_book(session, title="Kancil")
+    session.commit()
+    client, token = staff("librarian")
+    form = {"csrf_token": token, "title": "Cerita di Pagi Hari", "title_en": "Morning Stories",
+            "category": "storytelling", "audience": "children", "age_min": "4", "age_max": "8",
+            "location": "Ruang Anak", "start": "2030-01-05T09:00", "end": "2030-01-05T10:30",
+            "rrule": "FREQ=WEEKLY;BYDAY=SA", "capacity": "20", "registration_required": "on",
+            "book_ids": str(book.id), "related_subjects": "Dongeng, Fabel", "status": "published"}
+    assert client.post("/staff/events/new", data={**form, "csrf_token": "forged"}).status_code == 400
+    bad = client.post("/staff/events/new", data={**form, "rrule": "FREQ=MINUTELY"})
+    assert bad.status_code == 400 and "Pengulangan" in bad.get_data(as_text=True)
+    assert 'value="Cerita di Pagi Hari"' in bad.get_data(as_text=True)  # what was typed is kept
+    saved = client.post("/staff/events/new", data=form)
+    assert saved.status_code == 303
+    listing = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "https://pindai.example.id/q/" in listing and "Cerita di Pagi Hari" in listing
+    event = session.scalars(select(Event)).one()
+    assert (schedule.local(event.starts_at).hour, event.rrule, event.related_subjects) == (9, "FREQ=WEEKLY;BYDAY=SA", ["Dongeng", "Fabel"])
+    assert [b.title for b in event.books] == ["Kancil"]
+    edit = client.get(f"/staff/events/{event.id}/edit").get_data(as_text=True)
+    assert 'value="2030-01-05T09:00"' in edit and "checked" in edit
+    assert session.scalars(select(AuditEntry.action)).all()[-1] == "event.create"
+
+
+def test_registrations_attendance_and_cancelling_a_date(session, staff):
+    event = make_event(session, capacity=1, registration_required=True, rrule="FREQ=WEEKLY")
+    first = registration.register(session, event, event.starts_at, name="Siti", phone="081200000001")
+    registration.register(session, event, event.starts_at, card_number="BK0009")
+    client, token = staff("librarian")
+    page = client.get(f"/staff/events/{event.id}/registrations").get_data(as_text=True)
+    assert "Siti" in page and "BK0009" in page and "1 terkonfirmasi, 1 antre" in page
+    ticked = client.post(f"/staff/events/registrations/{first.id}/attended", data={"csrf_token": token})
+    assert ticked.status_code == 303, ticked.get_data(as_text=True)[:300]
+    session.rollback()  # a fresh snapshot of what the requests wrote
+    session.expire_all()
+    assert session.get(Registration, first.id).attended_at is not None
+    next_week = schedule.occurrence_key(event.starts_at + timedelta(days=7))
+    client.post(f"/staff/events/{event.id}/cancel-date", data={"csrf_token": token, "date": next_week})
+    session.rollback()  # a fresh snapshot of what the requests wrote
+    session.expire_all()
+    assert not schedule.is_occurrence(session.get(Event, event.id), event.starts_at + timedelta(days=7))
+
+
+def test_school_visit_decisions_and_survey_results(client, session, staff):
+    day = schedule.local(schedule.now()).date() + timedelta(days=10)
+    client.post("/school-visits", data={"school": "SD 7 Batam", "teacher_name": "Bu Ani", "phone": "081200001111",
+                                        "class_size": "30", "preferred_date": str(day)})
+    for rating, comment in ((5, "Petugas ramah"), (3, None), (1, "Kios lambat")):
+        client.post("/api/v1/feedback", json={"rating": rating, "comment": comment, "context": "kiosk_book"})
+    staff_client, token = staff("librarian")
+    visit = session.scalars(select(SchoolVisit)).one()
+    assert "SD 7 Batam" in staff_client.get("/staff/events/visits").get_data(as_text=True)
+    staff_client.post(f"/staff/events/visits/{visit.id}/accept", data={"csrf_token": token, "at": f"{day}T09:00"})
+    session.rollback()  # a fresh snapshot of what the requests wrote
+    session.expire_all()
+    assert session.get(SchoolVisit, visit.id).status == "accepted"
+    again = staff_client.post(f"/staff/events/visits/{visit.id}/decline", data={"csrf_token": token})
+    assert again.status_code == 409
+    report = staff_client.get("/staff/events/feedback?days=30").get_data(as_text=True)
+    assert 'data-count="3"' in report and 'data-average="3.0"' in report
+    assert "Kios lambat" in report and "Petugas ramah" in report
+    assert session.scalar(select(Feedback.id).where(Feedback.rating == 1)) is not None
+    assert staff_client.get("/staff/events/feedback?days=0").status_code == 400
