@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-import numpy as np
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import event
@@ -26,13 +25,14 @@ from .analysis import stem, words
 from .documents import count_books, iter_documents
 from .lexicon import Filters, Lexicon
 from .query import ParsedQuery, parse
+from .tantivy_backend import TantivyBackend
 from .whoosh_backend import WhooshBackend
 
 __all__ = ["Filters", "ParsedQuery", "parse", "search", "autocomplete", "related", "mark_changed", "get_backend"]
 
 log = logging.getLogger(__name__)
 
-BACKENDS = {"whoosh": WhooshBackend}
+BACKENDS = {"whoosh": WhooshBackend, "tantivy": TantivyBackend}
 _PENDING = "pindai.search.pending"
 
 
@@ -134,40 +134,12 @@ def search(parsed: ParsedQuery, filters: Filters, page: int, per_page: int, back
     backend = backend or ensure_index()
     searcher = backend.searcher()
     lexicon = backend.lexicon(searcher)
-    size = len(lexicon.entries)
     corrections = _corrections(backend, searcher, lexicon, parsed)
-    query = backend.compile(parsed, corrections)
-    if query is None:
-        matched = lexicon.live.copy()
-    else:
-        matched = backend.matches(searcher, query, size)
-        if not matched.any():
-            # Any typed word may match, as typed: a correction alone
-            # matching would show books about something else.
-            loose = backend.loosen(backend.compile(parsed, {}))
-            corrections = {}
-            if loose is not None:
-                query = loose
-                matched = backend.matches(searcher, query, size)
-    masks = lexicon.masks(filters)
-    allowed = matched
-    for mask in masks.values():
-        allowed = allowed & mask
-    total = int(np.count_nonzero(allowed))
-    facets = lexicon.facets(matched, masks)
-    start = (page - 1) * per_page
-    if start >= total:
-        slots = []
-    elif query is None:
-        order = lexicon.title_order()
-        slots = order[allowed[order]][start:start + per_page].tolist()
-    else:
-        ranked = backend.ranked(searcher, query, start + per_page, allowed if masks else None)
-        slots = ranked[start:start + per_page]
+    book_ids, total, facets, corrected = backend.page(searcher, lexicon, parsed, corrections, filters, page, per_page)
     suggestion = None
-    if corrections:
+    if corrected and corrections:
         suggestion = " ".join(corrections.get(w, w) for w in words(parsed.text))
-    return SearchResult([int(lexicon.book_ids[s]) for s in slots], total, facets, suggestion)
+    return SearchResult(book_ids, total, facets, suggestion)
 
 
 def _corrections(backend, searcher, lexicon: Lexicon, parsed: ParsedQuery) -> dict[str, str]:
@@ -190,8 +162,7 @@ def autocomplete(text: str, limit: int, backend=None) -> list[dict]:
 def related(book_id: int, limit: int, backend=None) -> list[int]:
     """Ids of books by the same author or on the same subjects."""
     backend = backend or ensure_index()
-    lexicon = backend.lexicon()
-    return [int(lexicon.book_ids[slot]) for slot in backend.related(book_id, limit)]
+    return backend.related(book_id, limit)
 
 
 # -- the command ----------------------------------------------------------

@@ -2,15 +2,18 @@
 splitting, and a stemmer that understands Indonesian and English.
 
 Most titles are Indonesian and many are English, and a query rarely says
-which, so one stemmer serves both: Sastrawi (dictionary-based Nazief-Adriani)
-first, because it only changes a word when it finds an Indonesian root
-("membaca", "bacaan" -> "baca"); otherwise the English Porter stemmer
-("games" -> "game"). The same function runs at index and at query time."""
+which, so one stemmer serves both: the Indonesian rules (``stemmer_id``,
+Nazief-Adriani over Sastrawi's root words) first, because they only change a
+word when they reach a known root ("membaca", "bacaan" -> "baca"); otherwise
+the English Porter stemmer ("games" -> "game"). The same function runs at
+index and at query time."""
 from __future__ import annotations
 
 import re
 import unicodedata
 from functools import lru_cache
+
+from . import stemmer_id
 
 _WORD = re.compile(r"\w+")
 # Control characters, including the C1 range a broken paste brings along.
@@ -38,13 +41,6 @@ def words(text: str | None) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _sastrawi():
-    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-
-    return StemmerFactory().create_stemmer()
-
-
-@lru_cache(maxsize=1)
 def _porter():
     from whoosh.lang.porter import stem as porter_stem
 
@@ -56,10 +52,7 @@ def stem(word: str) -> str:
     """The stem of one folded word, Indonesian first, then English."""
     if len(word) <= 3 or not word.isalpha():
         return word
-    root = _sastrawi().stem(word)
-    if root and root != word:
-        return root
-    return _porter()(word)
+    return stemmer_id.stem(word) or _porter()(word)
 
 
 def stems(text: str | None) -> list[str]:

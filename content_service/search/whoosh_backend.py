@@ -21,7 +21,7 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.writing import CLEAR
 
 from .analysis import stem, words
-from .lexicon import Lexicon
+from .lexicon import Filters, Lexicon
 from .query import ParsedQuery
 
 log = logging.getLogger(__name__)
@@ -258,8 +258,43 @@ class WhooshBackend:
         results = searcher.search(query, limit=limit, **kwargs)
         return [hit.docnum for hit in results]
 
+    def page(self, searcher, lexicon: Lexicon, parsed: ParsedQuery, corrections: dict[str, str],
+             filters: Filters, page: int, per_page: int) -> tuple[list[int], int, dict, bool]:
+        """(book ids of the page, total, facets, whether corrections were used).
+        Matches become a boolean mask over document numbers; filters and
+        facet counts are numpy operations on the lexicon's columns."""
+        size = len(lexicon.entries)
+        query = self.compile(parsed, corrections)
+        if query is None:
+            matched = lexicon.live.copy()
+        else:
+            matched = self.matches(searcher, query, size)
+            if not matched.any():
+                # Any typed word may match, as typed: a correction alone
+                # matching would show books about something else.
+                loose = self.loosen(self.compile(parsed, {}))
+                corrections = {}
+                if loose is not None:
+                    query = loose
+                    matched = self.matches(searcher, query, size)
+        masks = lexicon.masks(filters)
+        allowed = matched
+        for mask in masks.values():
+            allowed = allowed & mask
+        total = int(np.count_nonzero(allowed))
+        facets = lexicon.facets(matched, masks)
+        start = (page - 1) * per_page
+        if start >= total:
+            slots = []
+        elif query is None:
+            order = lexicon.title_order()
+            slots = order[allowed[order]][start:start + per_page].tolist()
+        else:
+            slots = self.ranked(searcher, query, start + per_page, allowed if masks else None)[start:start + per_page]
+        return [int(lexicon.book_ids[s]) for s in slots], total, facets, bool(corrections)
+
     def related(self, book_id: int, limit: int) -> list[int]:
-        """Slots of books sharing an author (first) or subjects with a book."""
+        """Ids of books sharing an author (first) or subjects with a book."""
         searcher = self.searcher()
         lexicon = self.lexicon(searcher)
         slot = lexicon.slot_of.get(book_id)
@@ -271,4 +306,4 @@ class WhooshBackend:
         if not parts:
             return []
         results = searcher.search(Q.Or(parts), limit=limit + 1, mask={slot})
-        return [hit.docnum for hit in results][:limit]
+        return [int(lexicon.book_ids[hit.docnum]) for hit in results][:limit]

@@ -11,6 +11,12 @@ from content_service.models import Book, Item
 from tests.factories import make_book, make_item
 
 
+@pytest.fixture(params=["whoosh", "tantivy"])
+def app(make_app, request):
+    """Every search test runs on both backends of the registry."""
+    return make_app(SEARCH_BACKEND=request.param)
+
+
 @pytest.fixture
 def validate(client):
     spec = client.get("/api/v1/openapi.json").get_json()
