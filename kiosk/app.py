@@ -97,17 +97,25 @@ DEFAULTS = {
     "RELAY_TIMEOUT": 6.0,  # searches and the other screens' calls may take longer
     "EVENTS_ROTATE_SECONDS": 8,
 }
-# Environment variables read by `create_app` (PINDAI_<name>).
-ENV_SETTINGS = {"SERVICE_URL": str, "KIOSK_KEY": str, "IDLE_SECONDS": float, "IDLE_WARNING_SECONDS": float}
+# Environment variables read by `create_app`: variable -> (setting, type).
+ENV_SETTINGS = {
+    "PINDAI_SERVICE_URL": ("SERVICE_URL", str),
+    "PINDAI_KIOSK_KEY": ("KIOSK_KEY", str),
+    "PINDAI_KIOSK_IDLE_SECONDS": ("IDLE_SECONDS", float),
+    "PINDAI_KIOSK_IDLE_WARNING_SECONDS": ("IDLE_WARNING_SECONDS", float),
+}
 
 
 def load_config(overrides: dict | None = None, environ=os.environ) -> dict:
     """Defaults, then PINDAI_* variables, then `overrides`."""
     config = dict(DEFAULTS)
-    for name, kind in ENV_SETTINGS.items():
-        value = environ.get(f"PINDAI_{name}")
+    for variable, (name, kind) in ENV_SETTINGS.items():
+        value = environ.get(variable)
         if value not in (None, ""):
-            config[name] = kind(value)
+            try:
+                config[name] = kind(value)
+            except ValueError:
+                raise SystemExit(f"{variable}={value!r} is not a valid {kind.__name__}") from None
     config.update(overrides or {})
     return config
 

@@ -106,8 +106,13 @@ class KioskRuntime:
 
     def status(self) -> dict:
         """What the page needs on connecting (and a health page shows)."""
+        last = self.recent[-1] if self.recent else None
+        if last is not None:
+            book = (last.get("resolution") or {}).get("book") or {}
+            last = {"seq": last["seq"], "payload": last["payload"], "outcome": last["outcome"],
+                    "title": book.get("title"), "error": (last.get("error") or {}).get("code")}
         return {"type": "hello", "service": self.service_state, "camera": self.camera_state,
-                "scanner": self.scanner.status() if self.scanner else None, "seq": self.seq}
+                "scanner": self.scanner.status() if self.scanner else None, "seq": self.seq, "last_scan": last}
 
     # --- scanning thread ------------------------------------------------------
     def _on_scan(self, event: ScanEvent) -> None:
@@ -154,14 +159,16 @@ class KioskRuntime:
             if answer.ok:
                 resolution = answer.data
                 message.update(outcome="ok", cached=False, resolution=resolution)
-                if resolution.get("type") in BOOK_TYPES and resolution.get("book"):
-                    self.cache.remember(book_view(resolution), payload)
-                    self._load_overlay(payload, resolution.get("assets") or [])
             else:
                 message.update(outcome="error", status=answer.status, error=answer.error)
         message["resolved_at"] = time.time()
         self.recent.append(message)
-        self.hub.publish(message)
+        self.hub.publish(message)  # the screen first; the cache and the AR overlay after
+        resolution = message.get("resolution") or {}
+        if message["outcome"] == "ok" and not message.get("cached") and resolution.get("type") in BOOK_TYPES \
+                and resolution.get("book"):
+            self.cache.remember(book_view(resolution), payload)
+            self._load_overlay(payload, resolution.get("assets") or [])
         return message
 
     def _load_overlay(self, payload: str, assets: list[dict]) -> None:

@@ -1,5 +1,6 @@
 """`make demo` stays true: the demo runner seeds, serves a demo page through
-gunicorn and runs the kiosk scanner on the generated video."""
+gunicorn and runs the kiosk (`python -m kiosk run`) on the generated video,
+which scans the label and resolves it to the demo book."""
 from __future__ import annotations
 
 import os
@@ -24,5 +25,7 @@ def test_demo_runner_check(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "demo check: ok" in result.stdout
     assert f"http://localhost:{port}/q/" in result.stdout
-    # The kiosk scanner read the demo video's label: a scan event line with our URL.
-    assert f'"text": "http://localhost:{port}/q/' in result.stdout
+    assert "Kiosk screen:  http://localhost:" in result.stdout
+    # The kiosk read the demo video's label and the service resolved it to its book.
+    assert f"demo check: the kiosk scanned http://localhost:{port}/q/" in result.stdout
+    assert "-> ok: Laskar Pelangi" in result.stdout

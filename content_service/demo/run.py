@@ -1,15 +1,20 @@
-"""``make demo``: set up the demo library, start the content service under
-gunicorn and a kiosk scanner on a generated demo video (or the camera when
-there is one), and print what to open.
+"""``make demo``: set up the demo library, register a demo kiosk, start the
+content service under gunicorn and the kiosk (``python -m kiosk run``) on a
+generated demo video (or the camera when there is one), and print what to
+open: the kiosk screen (full screen in Chromium) and the public pages.
 
 ``--check`` starts everything, fetches a demo page through the running
-server, and stops: the test suite runs it so ``make demo`` stays true."""
+server, the kiosk screen, and waits for the kiosk to have scanned and
+resolved the demo video's label, then stops: the test suite runs it so
+``make demo`` stays true."""
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,13 +24,20 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def prepare(env: dict) -> tuple[list[tuple[str, str]], str]:
-    """Migrate and seed the database; returns sample (url, title) pairs and
-    the label URL the demo video shows."""
+DEMO_KIOSK = "Kios demo"
+
+
+def prepare(env: dict) -> tuple[list[tuple[str, str]], str, str]:
+    """Migrate and seed the database and give the demo kiosk a fresh key;
+    returns sample (url, title) pairs, the label URL the demo video shows
+    and the kiosk key."""
     os.environ.update(env)
     from content_service import codes, create_app
     from content_service.db import get_engine, get_session, upgrade
     from content_service.demo import sample_codes, seed
+    from content_service.kiosks import create_kiosk, hash_key
+    from content_service.models import Kiosk
+    from sqlalchemy import select
 
     app = create_app()
     with app.app_context():
@@ -34,9 +46,15 @@ def prepare(env: dict) -> tuple[list[tuple[str, str]], str]:
         seed(session)
         base = app.config["PUBLIC_BASE_URL"]
         samples = [(codes.label_url(base, code), title) for code, title in sample_codes(session)]
+        kiosk = session.scalars(select(Kiosk).where(Kiosk.name == DEMO_KIOSK)).first()
+        if kiosk is None:
+            _, key = create_kiosk(session, DEMO_KIOSK, "Demo")
+        else:  # keys are shown once and stored hashed: a new run gets a new key
+            key = secrets.token_urlsafe(32)
+            kiosk.key_hash, kiosk.retired_at = hash_key(key), None
         session.commit()
     app.extensions["pindai.engine"].dispose()
-    return samples, samples[0][0]
+    return samples, samples[0][0], key
 
 
 def demo_video(folder: Path, payload: str) -> Path:
@@ -69,9 +87,28 @@ def wait_for(url: str, seconds: float = 30) -> None:
             time.sleep(0.2)
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_scan(kiosk_url: str, seconds: float = 90) -> dict:
+    """The kiosk's first resolved scan (polls its /status)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = json.loads(urllib.request.urlopen(f"{kiosk_url}/status", timeout=5).read())
+        if status.get("last_scan"):
+            return status["last_scan"]
+        time.sleep(0.5)
+    raise TimeoutError(f"the kiosk at {kiosk_url} resolved no scan in {seconds:.0f} s")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PINDAI_DEMO_PORT", "5000")))
+    parser.add_argument("--kiosk-port", type=int, default=int(os.environ.get("PINDAI_DEMO_KIOSK_PORT", "8080")),
+                        help="port of the kiosk screen (default 8080; 0: any free port)")
     parser.add_argument("--check", action="store_true", help="start, fetch a demo page, stop")
     args = parser.parse_args(argv)
 
@@ -83,7 +120,8 @@ def main(argv=None) -> int:
         "PINDAI_MEDIA_ROOT": os.environ.get("PINDAI_MEDIA_ROOT", str(instance / "media")),
         "PINDAI_PUBLIC_BASE_URL": os.environ.get("PINDAI_PUBLIC_BASE_URL", f"http://localhost:{args.port}"),
     }
-    samples, payload = prepare(env)
+    samples, payload, key = prepare(env)
+    kiosk_port = free_port() if args.check or args.kiosk_port == 0 else args.kiosk_port
     source = "0" if camera_present() and not args.check else str(demo_video(instance, payload))
     children_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
     bin_dir = Path(sys.executable).parent
@@ -94,27 +132,36 @@ def main(argv=None) -> int:
     kiosk = None
     try:
         wait_for(f"http://127.0.0.1:{args.port}/ping")
-        kiosk_cmd = [sys.executable, "-m", "kiosk", "watch", "--source", source]
+        kiosk_cmd = [sys.executable, "-m", "kiosk", "run", "--service", f"http://127.0.0.1:{args.port}",
+                     "--key", key, "--source", source, "--port", str(kiosk_port)]
         if source != "0":
             kiosk_cmd.append("--loop")
-        if args.check:
-            kiosk_cmd += ["--seconds", "3"]
         kiosk = subprocess.Popen(kiosk_cmd, cwd=REPO, env=children_env)
+        kiosk_url = f"http://localhost:{kiosk_port}"
+        wait_for(f"http://127.0.0.1:{kiosk_port}/status")
         local = samples[0][0].replace(env["PINDAI_PUBLIC_BASE_URL"], f"http://127.0.0.1:{args.port}")
         page = urllib.request.urlopen(local, timeout=10).read().decode("utf-8")
         if samples[0][1] not in page:
             print(f"demo page {local} does not show {samples[0][1]!r}", file=sys.stderr)
             return 1
         print("\nPindai demo is running.")
+        print(f"  Kiosk screen:  {kiosk_url}/   (full screen: chromium --kiosk {kiosk_url}/)")
+        print(f"                 scanning {'the camera' if source == '0' else 'a generated video of ' + samples[0][1]}")
         print("  Public book pages (open one on a phone or in a browser):")
         for url, title in samples:
             print(f"    {url}   {title}")
         print(f"  JSON API:      http://localhost:{args.port}/api/v1/books   (OpenAPI: /api/v1/openapi.json)")
-        print(f"  Kiosk scanner: watching {'the camera' if source == '0' else source}; scan events print below.")
         print("  Phones need the server's network address: set PINDAI_PUBLIC_BASE_URL=http://<this-machine>:"
               f"{args.port} before `make demo` so printed labels point there.")
         if args.check:
-            kiosk.wait(timeout=60)
+            screen = urllib.request.urlopen(f"http://127.0.0.1:{kiosk_port}/", timeout=10).read().decode("utf-8")
+            if "screen-attract" not in screen:
+                print("the kiosk screen did not load", file=sys.stderr)
+                return 1
+            scan = wait_for_scan(f"http://127.0.0.1:{kiosk_port}")
+            print(f"demo check: the kiosk scanned {scan['payload']} -> {scan['outcome']}: {scan.get('title')}")
+            if scan["outcome"] != "ok" or scan.get("title") != samples[0][1]:
+                return 1
             print("demo check: ok")
             return 0
         print("Press Ctrl-C to stop.\n", flush=True)

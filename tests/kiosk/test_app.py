@@ -146,3 +146,16 @@ def test_the_page_lists_every_registered_screen(service):
     for name in SCREENS:
         assert f'id="screen-{name}"' in page and f"screens/{name}.js" in page
     assert '"idleSeconds": 30' in page
+
+
+def test_kiosk_settings_come_from_the_environment_and_are_documented():
+    from kiosk.app import ENV_SETTINGS, REPO, load_config
+
+    config = load_config({"SOURCE": "0"}, environ={"PINDAI_SERVICE_URL": "http://svc:8000",
+                                                   "PINDAI_KIOSK_IDLE_SECONDS": "30"})
+    assert (config["SERVICE_URL"], config["IDLE_SECONDS"], config["SOURCE"]) == ("http://svc:8000", 30.0, "0")
+    with pytest.raises(SystemExit, match="PINDAI_KIOSK_IDLE_SECONDS"):
+        load_config(environ={"PINDAI_KIOSK_IDLE_SECONDS": "soon"})
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for variable in ENV_SETTINGS:
+        assert f"`{variable}`" in readme, f"{variable} is not in the README"
