@@ -226,6 +226,24 @@ def order_assets(book_id: int):
     return redirect(url_for("staff.book_content", book_id=book.id), 303)
 
 
+@bp.post("/assets/<int:asset_id>/move")
+@requires("content")
+def move_asset(asset_id: int):
+    """One step up or down: the order for keyboards and touch screens, where dragging does not work."""
+    session = get_session()
+    asset = _asset(asset_id)
+    book = _book(asset.book_id)
+    ids = [a.id for a in sorted(book.assets, key=lambda a: (a.position, a.id))]
+    at = ids.index(asset.id)
+    to = at - 1 if request.form.get("direction") == "up" else at + 1
+    if 0 <= to < len(ids):
+        ids[at], ids[to] = ids[to], ids[at]
+        reorder(session, book, ids)
+        audit(session, "asset.reorder", "book", book.id, order=ids)
+        session.commit()
+    return redirect(url_for("staff.book_content", book_id=book.id, _anchor=f"asset-{asset.id}"), 303)
+
+
 @bp.get("/books/<int:book_id>/preview")
 @requires("content")
 def preview_book(book_id: int):
