@@ -82,6 +82,7 @@ class LocalBackend:
         patron = self._patron(session, card)
         now = calendar.utcnow()
         found = local.blocks(session, patron, self.max_fines, now)
+        limit = local.loan_limit_reached(session, patron)
         loans = [loan_dict(l, local.renewals_left(session, patron, l), now) for l in local.open_loans(session, patron)]
         return {
             "patron": {
@@ -91,9 +92,9 @@ class LocalBackend:
                 "expires_on": patron.expires_on.isoformat() if patron.expires_on else None,
             },
             "loans": loans,
-            "blocks": [refusal_dict(b) for b in found],
+            "blocks": [refusal_dict(b) for b in [*found, *([limit] if limit else [])]],
             "fines": patron.fines,
-            "can_borrow": not found,
+            "can_borrow": not found and limit is None,
         }
 
     def checkout(self, session: Session, card: str, barcode: str, kiosk_id: int | None) -> dict:

@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from ..db import get_session
 from . import calendar
-from .local import DEFAULT_RULES
+from ..models import Item
+from .local import DEFAULT_RULES, active_hold, cancel_holds, place_hold
 from .models import PATRON_CATEGORIES, ClosedDay, LoanRule
-from .patrons import import_patrons
+from .patrons import find_patron, import_patrons, normalise_card
 
 
 @click.command("import-patrons")
@@ -91,3 +92,28 @@ def loan_rules_command(target, days, max_loans, renewals) -> None:
         click.echo(f"{r.patron_category:<9} {r.item_type:<10} {r.loan_days:>4}  {r.max_loans:>9}  {r.max_renewals:>8}")
     for category, r in DEFAULT_RULES.items():
         click.echo(f"{category:<9} {'* (default)':<10} {r.loan_days:>4}  {r.max_loans:>9}  {r.max_renewals:>8}")
+
+
+@click.command("hold")
+@click.argument("barcode")
+@click.argument("card", required=False)
+@click.option("--cancel", is_flag=True, help="End the holds on this copy instead.")
+@with_appcontext
+def hold_command(barcode: str, card: str | None, cancel: bool) -> None:
+    """Set a copy aside for a member (nobody else can borrow it at a kiosk), or --cancel."""
+    session = get_session()
+    item = session.scalars(select(Item).where(Item.barcode == barcode)).first()
+    if item is None:
+        raise click.ClickException(f"no copy with barcode {barcode!r}")
+    if cancel:
+        click.echo(f"{cancel_holds(session, item)} hold(s) on {barcode} ended")
+        session.commit()
+        return
+    patron = find_patron(session, normalise_card(card or "") or "")
+    if patron is None:
+        raise click.ClickException(f"no member with card {card!r}")
+    if active_hold(session, item) is not None:
+        raise click.ClickException(f"{barcode} is already on hold (cancel it first with --cancel)")
+    place_hold(session, patron, item)
+    session.commit()
+    click.echo(f"{barcode} is on hold for card …{patron.card_number[-3:]}")

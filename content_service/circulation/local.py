@@ -73,6 +73,15 @@ def blocks(session: Session, patron: Patron, max_fines: int, now: datetime | Non
     return found
 
 
+def loan_limit_reached(session: Session, patron: Patron) -> refusals.Refusal | None:
+    """``too_many_loans`` when the patron holds as many loans as books allow
+    (what an account shows; checkout checks each copy's own item type)."""
+    rule = rule_for(session, patron.category, "book")
+    count = session.scalar(select(func.count()).select_from(Loan).where(Loan.patron_id == patron.id,
+                                                                       Loan.returned_at.is_(None))) or 0
+    return refusals.TooManyLoans(max_loans=rule.max_loans) if count >= rule.max_loans else None
+
+
 def authenticate(session: Session, card: str, pin: str, now: datetime | None = None) -> Patron:
     """The patron with this card and PIN. Five wrong PINs in a row lock the
     card for 15 minutes; a wrong PIN is recorded in the session (the caller
@@ -125,11 +134,20 @@ def active_hold(session: Session, item: Item) -> Hold | None:
 
 
 def place_hold(session: Session, patron: Patron, item: Item) -> Hold:
-    """Set a copy aside for a patron (staff do this at the desk)."""
+    """Set a copy aside for a patron (staff do this at the desk: ``flask hold``)."""
     hold = Hold(item_id=item.id, patron_id=patron.id)
     session.add(hold)
     session.flush()
     return hold
+
+
+def cancel_holds(session: Session, item: Item, now: datetime | None = None) -> int:
+    """End every open hold on a copy; returns how many there were."""
+    holds = session.scalars(select(Hold).where(Hold.item_id == item.id, Hold.ended_at.is_(None))).all()
+    for hold in holds:
+        hold.ended_at = now or calendar.utcnow()
+    session.flush()
+    return len(holds)
 
 
 def open_loan_of(session: Session, item: Item) -> Loan | None:

@@ -184,3 +184,17 @@ def test_receipt_links_expire(client, session, app):
     assert gone.status_code == 410 and "Bumi" not in gone.get_data(as_text=True)
     assert client.get("/r/made-up-token").status_code == 410
     assert session.scalar(select(func.count()).select_from(Receipt)) == 1
+
+
+def test_status_shows_the_loan_limit_as_a_block(client, session, library):
+    make_patron(session, card_number="2171000077", category="child")  # 3 books at a time
+    session.commit()
+    auth = login(client, library["headers"], "2171000077")
+    for n in range(3):
+        item = make_item(session, make_book(session))
+        code = make_code(session, item)
+        session.commit()
+        assert client.post(f"{API}/checkouts", json={"payload": code}, headers=auth).status_code == 201
+    status = client.get(f"{API}/session", headers=auth).get_json()
+    assert not status["can_borrow"] and [b["code"] for b in status["blocks"]] == ["too_many_loans"]
+    assert len(status["loans"]) == 3

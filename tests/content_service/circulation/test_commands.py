@@ -71,3 +71,22 @@ def test_loan_rules_command(runner, session):
     assert runner.invoke(args=["loan-rules", "--set", "adult", "*"]).exit_code != 0
     listing = runner.invoke(args=["loan-rules"]).output
     assert "child     *            10          2         0" in listing
+
+
+def test_hold_command_sets_a_copy_aside(runner, session):
+    from tests.factories import make_book, make_item
+
+    from .helpers import make_patron
+
+    waiting, other = make_patron(session), make_patron(session)
+    item = make_item(session, make_book(session), barcode="B-HOLD-1")
+    session.commit()
+    result = runner.invoke(args=["hold", "B-HOLD-1", waiting.card_number])
+    assert result.exit_code == 0 and waiting.card_number not in result.output, result.output
+    assert runner.invoke(args=["hold", "B-HOLD-1", other.card_number]).exit_code != 0  # one hold at a time
+    session.rollback()
+    assert local.active_hold(session, item).patron_id == waiting.id
+    assert runner.invoke(args=["hold", "NOPE", waiting.card_number]).exit_code != 0
+    assert "1 hold(s)" in runner.invoke(args=["hold", "B-HOLD-1", "--cancel"]).output
+    session.rollback()
+    assert local.active_hold(session, item) is None
