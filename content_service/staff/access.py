@@ -86,6 +86,17 @@ def public(view):
     return view
 
 
+# Menu entries other features add to the portal's bar: (endpoint, text key,
+# permission). Shown when the endpoint exists and the user holds the permission.
+NAV: list[tuple[str, str, str]] = [("events_staff.index", "s.events", "analytics")]
+
+
+def nav_items() -> list[tuple[str, str]]:
+    """(endpoint, text key) of the extra menu entries the current user may open."""
+    views = current_app.view_functions
+    return [(endpoint, key) for endpoint, key, permission in NAV if endpoint in views and allowed(permission)]
+
+
 def allowed(permission: str) -> bool:
     """Whether the logged-in user holds ``permission`` (for menus)."""
     return current_user.is_authenticated and current_user.role in PERMISSIONS[permission]
@@ -267,4 +278,4 @@ def init_app(app) -> None:
             "message_id": "Formulir kedaluwarsa atau bukan dari situs ini. Kembali, muat ulang halaman, lalu coba lagi.",
         })
 
-    app.jinja_env.globals.update(staff_allowed=allowed)
+    app.jinja_env.globals.update(staff_allowed=allowed, staff_nav=nav_items)
