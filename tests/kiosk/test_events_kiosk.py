@@ -96,6 +96,19 @@ def wait_mark(page, name: str, after: int = 0) -> dict:
     return page.evaluate(f"Kiosk.marks.filter(m => m.name === {name!r})")[-1]
 
 
+def axe(page, name: str) -> None:
+    """No serious or critical accessibility violation on the screen shown
+    (axe-core from node_modules, installed by `make setup`; skipped without it)."""
+    if not page.request.get(page.url.split("#")[0].rstrip("/") + "/vendor/axe.min.js").ok:
+        return
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(url="/vendor/axe.min.js")
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    bad = [f"{v['id']} ({v['impact']}): {v['help']} @ {[n['target'] for n in v['nodes']][:3]}"
+           for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, f"{name}: {bad}"
+
+
 def qr_text(element) -> list[str]:
     """Decode a QR code from a screenshot of the element, with the kiosk's own decoder."""
     png = np.frombuffer(element.screenshot(), np.uint8)
@@ -134,6 +147,7 @@ def test_event_screen_registers_a_scanned_card_then_waitlists_the_next(page, kio
     scan(page, kiosk, "BK7001")
     wait_mark(page, "event-registration")
     assert "Nomor kursi Anda: 1" in page.locator("#event-result").inner_text()
+    axe(page, "event screen")
     assert "Penuh" in page.locator("#event-seats").inner_text()
     scan(page, kiosk, "BK7002")
     wait_mark(page, "event-registration", after=1)
@@ -154,6 +168,7 @@ def test_book_screen_shows_the_related_event_and_leaving_asks_the_survey(page, k
     page.click("#home-button")
     page.locator("#screen-survey").wait_for()
     assert page.locator("#survey-faces .face").count() == 5
+    axe(page, "survey")
     page.click("#survey-faces .face[data-rating='5']")
     page.fill("#survey-comment", "Seru, anak saya senang")
     page.click("#survey-send")
@@ -179,3 +194,16 @@ def test_one_tap_is_an_answer(page, kiosk, service):
     page.click("#survey-faces .face[data-rating='2']")
     sent = wait_mark(page, "survey-sent")  # sent by itself after the countdown
     assert sent["rating"] == 2 and sent["comment"] is None
+
+
+def test_a_member_finishing_self_checkout_is_asked_too(page):
+    if not page.evaluate("!!document.getElementById('co-finish')"):
+        pytest.skip("no self-checkout screen on this kiosk")
+    page.evaluate("Kiosk.show('checkout', {mode: 'borrow'}); document.getElementById('co-finish').click()")
+    page.locator("#screen-survey").wait_for()
+    page.click("#survey-faces .face[data-rating='4']")
+    page.click("#survey-send")
+    sent = wait_mark(page, "survey-sent")
+    assert (sent["rating"], sent["context"]) == (4, "kiosk_checkout")
+    wait_mark(page, "reset")  # then everything is wiped, as after any member session
+    assert page.locator("#screen-attract").is_visible()

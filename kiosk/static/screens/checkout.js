@@ -306,7 +306,8 @@
   });
   $("co-renew-all").addEventListener("click", () => renew({ all: true }));
   $("co-print-button").addEventListener("click", () => { Kiosk.mark("checkout-print"); window.print(); });
-  $("co-finish").addEventListener("click", () => Kiosk.reset());
+  // The member is done: the one-tap survey (screens/survey.js) when there is one, then a full reset.
+  $("co-finish").addEventListener("click", () => (Kiosk.survey ? Kiosk.survey("kiosk_checkout") : Kiosk.reset()));
 
   // The way in, on the attract screen: borrow, return, my account.
   const actions = document.createElement("div");

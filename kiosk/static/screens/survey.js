@@ -1,9 +1,9 @@
 /* Survey after a visit: five faces and an optional short comment.
  *
- * Shown once per visit when a visitor leaves a book or event screen for the
- * start screen (not when the idle timer resets the kiosk: nobody is there).
- * Other screens ask for it with `Kiosk.survey("kiosk_checkout")`, e.g. when
- * a member ends a self-checkout session. One tap on a face is an answer: it
+ * Shown once per visit when a visitor leaves a book or event screen (or a
+ * member the self-checkout screen) for the start screen; not when the idle
+ * timer resets the kiosk: nobody is there. Other screens may ask for it with
+ * `Kiosk.survey(context)`. One tap on a face is an answer: it
  * is sent after a few seconds (`Kiosk.config.surveyAutoSeconds`, default 8)
  * unless the visitor starts writing a comment. */
 (function () {
@@ -98,7 +98,9 @@
     } catch (err) {
       Kiosk.mark("survey-failed", { code: err.code });  // a lost answer is not worth an error screen
     }
-    setTimeout(() => { if (Kiosk.state.current === "survey") Kiosk.show("attract"); }, 2500);
+    // After a member's session everything is wiped (language, child mode, screens); a visitor just goes back.
+    const done = context === "kiosk_checkout" ? () => Kiosk.reset() : () => Kiosk.show("attract");
+    setTimeout(() => { if (Kiosk.state.current === "survey") done(); }, 2500);
   }
 
   function clear() {
@@ -133,16 +135,19 @@
     const from = previous;
     previous = msg.name;
     if (resetting) { resetting = false; return; }
-    if (msg.name === "attract" && !asked && (from === "book" || from === "event")) {
-      Kiosk.survey("kiosk_book", { bookId: from === "book" ? lastBook : null });
-    }
+    if (msg.name !== "attract" || asked) return;
+    if (from === "book" || from === "event") Kiosk.survey("kiosk_book", { bookId: from === "book" ? lastBook : null });
+    else if (from === "checkout") Kiosk.survey("kiosk_checkout");  // a member finished a self-checkout session
   });
   let lastBook = null;
   Kiosk.bookShown = (Kiosk.bookShown || []).concat([(book) => { lastBook = book.id; }]);
 
   build();
   $("survey-send").addEventListener("click", send);
-  $("survey-skip").addEventListener("click", () => { clear(); Kiosk.show("attract"); });
+  $("survey-skip").addEventListener("click", () => {
+    clear();
+    if (context === "kiosk_checkout") Kiosk.reset(); else Kiosk.show("attract");
+  });
   $("survey-comment").addEventListener("input", stopCountdown);
   $("survey-comment").addEventListener("focus", stopCountdown);
 })();
