@@ -191,3 +191,15 @@ def test_one_open_loan_per_copy_is_a_database_constraint(session):
     with pytest.raises(IntegrityError):
         session.commit()
     session.rollback()
+
+
+def test_the_backend_is_chosen_by_config(make_app):
+    from content_service.circulation.backends import LocalBackend, get_backend
+    from content_service.config import ConfigError
+
+    app = make_app(CIRCULATION="local", CIRCULATION_MAX_FINES=1000)
+    with app.app_context():
+        backend = get_backend()
+        assert isinstance(backend, LocalBackend) and backend.max_fines == 1000
+    with pytest.raises(ConfigError, match="PINDAI_CIRCULATION='sip2'"):
+        make_app(CIRCULATION="sip2")  # not written yet: refused at start-up, never at the first checkout
