@@ -16,6 +16,7 @@ DEFAULTS = {
     "API_MAX_PAGE_SIZE": 100,
     "MAX_PAYLOAD_LENGTH": 2048,
     "ANSWER_CACHE_SIZE": 4096,
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For is believed
     "SEARCH_BACKEND": "whoosh",  # search backend (search.BACKENDS)
     "SEARCH_INDEX": None,  # None: instance/search-index ("memory" for test apps)
     "CIRCULATION": "local",  # circulation backend (circulation.backends.BACKENDS)
@@ -35,6 +36,7 @@ ENV_SETTINGS = {
     "API_PAGE_SIZE": int,
     "API_MAX_PAGE_SIZE": int,
     "ANSWER_CACHE_SIZE": int,
+    "TRUSTED_PROXIES": int,
     "SEARCH_BACKEND": str,
     "SEARCH_INDEX": str,
     "CIRCULATION": str,

@@ -18,6 +18,13 @@ def init_app(app: Flask) -> None:
     from . import admin, analytics, catalogue, content, importing, plays  # noqa: F401  (their views join the blueprint)
 
     text.install()
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Behind nginx every request comes from the proxy: the login throttle
+        # (and CSRF's HTTPS referrer check) need the visitor's address and scheme.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     access.init_app(app)
     app.register_blueprint(access.bp)
     app.register_blueprint(plays.api_bp)

@@ -115,6 +115,23 @@ def test_five_failures_lock_the_address(client, make_staff):
     assert login(client, "editor-user", address="10.9.9.10").status_code == 302
 
 
+def test_behind_a_proxy_the_visitor_address_is_locked_not_the_proxy(make_app, make_staff):
+    app = make_app(TRUSTED_PROXIES=1)
+    make_staff("editor")
+    client = app.test_client()
+    token = csrf_token(client)
+
+    def attempt(password, forwarded):
+        return client.post("/staff/login", data={"username": "editor-user", "password": password, "csrf_token": token},
+                           headers={"X-Forwarded-For": forwarded}, environ_base={"REMOTE_ADDR": "10.0.0.254"})
+
+    for n in range(5):
+        assert attempt("wrong password!", f"203.0.113.{n}").status_code == 401
+    # The account is locked whatever the address; the proxy's own address is not locked.
+    assert attempt(PASSWORD, "198.51.100.7").status_code == 429
+    assert login(client, "other", "wrong password!", address="10.0.0.254").status_code == 401
+
+
 def test_inactive_accounts_cannot_log_in(client, make_staff, session):
     user = make_staff("editor")
     user.active = False
