@@ -138,19 +138,32 @@ def search(parsed: ParsedQuery, filters: Filters, page: int, per_page: int, back
     book_ids, total, facets, corrected = backend.page(searcher, lexicon, parsed, corrections, filters, page, per_page)
     suggestion = None
     if corrected and corrections:
-        suggestion = " ".join(corrections.get(w, w) for w in words(parsed.text))
+        top = book_ids if page == 1 else backend.page(searcher, lexicon, parsed, corrections, filters, 1, 1)[0]
+        suggestion = _suggestion(lexicon, parsed, corrections, top)
     return SearchResult(book_ids, total, facets, suggestion)
 
 
-def _corrections(backend, searcher, lexicon: Lexicon, parsed: ParsedQuery) -> dict[str, str]:
+def _corrections(backend, searcher, lexicon: Lexicon, parsed: ParsedQuery) -> dict[str, list[str]]:
+    """Per misspelt word, the catalogue words it may have meant."""
     corrections = {}
     for word in parsed.words:
-        if word in lexicon.vocabulary or backend.knows(searcher, word, stem(word)):
-            continue
-        better = lexicon.correct(word)
-        if better:
-            corrections[word] = better
+        if lexicon.vocabulary.get(word, 0) >= 3:
+            continue  # a word several titles, authors or subjects use is no typo
+        found = lexicon.candidates(word, seen=backend.frequency(searcher, word, stem(word)))
+        if found:
+            corrections[word] = found
     return corrections
+
+
+def _suggestion(lexicon: Lexicon, parsed: ParsedQuery, corrections: dict[str, list[str]], book_ids: list[int]) -> str:
+    """The query with each misspelt word replaced by the candidate the best
+    match uses ("harry poter" -> "harry potter", not "harry peter")."""
+    slot = lexicon.slot_of.get(book_ids[0]) if book_ids else None
+    used = set(lexicon.book_words[slot]) if slot is not None else set()
+    chosen = {}
+    for word, candidates in corrections.items():
+        chosen[word] = next((c for c in candidates if c in used), candidates[0])
+    return " ".join(chosen.get(w, w) for w in words(parsed.text))
 
 
 def autocomplete(text: str, limit: int, backend=None) -> list[dict]:

@@ -90,6 +90,9 @@ class Lexicon:
         subj_code: list[int] = []
         vocabulary: Counter[str] = Counter()
         prefix_rows: list[tuple[str, int, int]] = []
+        # Per slot: folded title words, and title + author words.
+        self.title_words: list[tuple[str, ...]] = [()] * size
+        self.book_words: list[tuple[str, ...]] = [()] * size
         for slot, entry in enumerate(entries):
             if entry is None:
                 continue
@@ -111,6 +114,8 @@ class Lexicon:
             title = entry.get("title") or ""
             title_words = words(title)
             author_words = words(" ".join(entry.get("authors") or ()))
+            self.title_words[slot] = tuple(title_words)
+            self.book_words[slot] = tuple(title_words + author_words)
             vocabulary.update(title_words)
             vocabulary.update(author_words)
             for subject in entry.get("subjects") or ():
@@ -246,8 +251,8 @@ class Lexicon:
                 continue
             seen_slots.add(slot)
             entry = self.entries[slot]
-            title_words = words(entry["title"])
-            book_words = title_words + words(" ".join(entry["authors"]))
+            title_words = self.title_words[slot]
+            book_words = self.book_words[slot]
             if others and not all(any(w.startswith(o) for w in book_words) for o in others):
                 continue
             title_text = " ".join(title_words)
@@ -271,13 +276,21 @@ class Lexicon:
 
     # -- spelling ---------------------------------------------------------
 
-    def correct(self, word: str) -> str | None:
-        """The likeliest catalogue word for a word the catalogue does not
-        have (1 edit for short words, 2 for longer), or None."""
-        if word in self.vocabulary or not word.isalpha() or len(word) < 3:
-            return None
+    def correct(self, word: str, seen: int = 0) -> str | None:
+        """The likeliest catalogue word for a misspelt word, or None."""
+        found = self.candidates(word, seen)
+        return found[0] if found else None
+
+    def candidates(self, word: str, seen: int = 0, limit: int = 4) -> list[str]:
+        """Catalogue words a misspelt word may have meant, likeliest first
+        (1 edit for short words, 2 for longer). A word the catalogue has
+        ``seen`` in a few books only yields words used ten times as often:
+        "poter" in one summary does not hide "potter"."""
+        if not word.isalpha() or len(word) < 3:
+            return []
+        seen = max(seen, self.vocabulary.get(word, 0))
         most = 1 if len(word) <= 5 else 2
-        best = None
+        ranked = []
         for length in range(len(word) - most, len(word) + most + 1):
             choices = self._by_length.get(length)
             if not choices:
@@ -285,10 +298,13 @@ class Lexicon:
             for candidate, distance, _ in process.extract(
                 word, choices, scorer=Levenshtein.distance, score_cutoff=most, limit=20
             ):
-                rank = (distance, -self.vocabulary[candidate])
-                if best is None or rank < best[0]:
-                    best = (rank, candidate)
-        return best[1] if best else None
+                if candidate == word or (seen and self.vocabulary[candidate] < 10 * seen):
+                    continue
+                # Fewest edits; then a typo rarely hits the first letter;
+                # then the word more books use.
+                ranked.append(((distance, candidate[0] != word[0], -self.vocabulary[candidate]), candidate))
+        ranked.sort()
+        return [candidate for _rank, candidate in ranked[:limit]]
 
 
 def _subject_key(subject: str) -> str:

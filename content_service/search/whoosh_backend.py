@@ -193,19 +193,18 @@ class WhooshBackend:
     # -- queries ----------------------------------------------------------
 
     @staticmethod
-    def knows(searcher, word: str, stemmed: str) -> bool:
-        """Whether any field holds the word (so it is not a misspelling)."""
-        return any(searcher.doc_frequency(field, text) for field, text in (
+    def frequency(searcher, word: str, stemmed: str) -> int:
+        """In how many books' fields the word occurs (0: likely a typo)."""
+        return sum(searcher.doc_frequency(field, text) for field, text in (
             ("title", stemmed), ("authors", word), ("subjects", stemmed), ("summary", stemmed)))
 
-    def compile(self, parsed: ParsedQuery, corrections: dict[str, str]) -> Q.Query | None:
+    def compile(self, parsed: ParsedQuery, corrections: dict[str, list[str]]) -> Q.Query | None:
         """The whoosh query: every word must match in some field (a misspelt
         word also matches its correction); phrases match in order."""
         parts = []
         for word in parsed.words:
             alternatives = [self._word_query(word)]
-            if word in corrections:
-                alternatives.append(self._word_query(corrections[word], boost=0.9))
+            alternatives += [self._word_query(other, boost=0.9) for other in corrections.get(word, ())]
             parts.append(alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives))
         for prefix in parsed.prefixes:
             parts.append(Q.Or([Q.Prefix("title", prefix, boost=BOOSTS["title"]),
@@ -258,7 +257,7 @@ class WhooshBackend:
         results = searcher.search(query, limit=limit, **kwargs)
         return [hit.docnum for hit in results]
 
-    def page(self, searcher, lexicon: Lexicon, parsed: ParsedQuery, corrections: dict[str, str],
+    def page(self, searcher, lexicon: Lexicon, parsed: ParsedQuery, corrections: dict[str, list[str]],
              filters: Filters, page: int, per_page: int) -> tuple[list[int], int, dict, bool]:
         """(book ids of the page, total, facets, whether corrections were used).
         Matches become a boolean mask over document numbers; filters and
