@@ -255,6 +255,10 @@ class KioskServer:
         return self
 
     def stop(self) -> None:
+        """Stop the runtime and the server (safe to call twice)."""
+        if self.server is None:
+            return
         self.runtime.stop()
         self.server.shutdown()
         self.server.server_close()
+        self.server = None

@@ -63,6 +63,7 @@ class Preview:
         self._scans: list = []
         self._seq = 0
         self._cond = threading.Condition()
+        self._closed = False
 
     def on_frame(self, frame: np.ndarray, scans: list) -> None:
         """Scanner callback: keep a reference (no copy, no work)."""
@@ -70,6 +71,16 @@ class Preview:
             self._frame, self._scans = frame, scans
             self._seq += 1
             self._cond.notify_all()
+
+    def close(self) -> None:
+        """End every stream (the kiosk is stopping); `reopen()` undoes it."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def reopen(self) -> None:
+        with self._cond:
+            self._closed = False
 
     def set_overlay(self, text: str, overlay: np.ndarray | None) -> None:
         """Draw `overlay` wherever a code reading `text` is seen (None: stop)."""
@@ -92,13 +103,15 @@ class Preview:
         ok, data = cv2.imencode(".jpg", self.render(frame, scans), [cv2.IMWRITE_JPEG_QUALITY, self.quality])
         return data.tobytes() if ok else b""
 
-    def stream(self, stop: threading.Event | None = None):
-        """MJPEG parts (multipart/x-mixed-replace) until `stop` is set."""
+    def stream(self):
+        """MJPEG parts (multipart/x-mixed-replace) until `close()`."""
         seen = -1
-        while stop is None or not stop.is_set():
+        while not self._closed:
             with self._cond:
-                if self._seq == seen:
+                if self._seq == seen and not self._closed:
                     self._cond.wait(1.0)
+                if self._closed:
+                    break
                 if self._seq == seen or self._frame is None:
                     continue  # no new frame (camera lost): keep the connection
                 frame, scans, seen = self._frame, self._scans, self._seq

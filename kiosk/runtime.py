@@ -88,6 +88,7 @@ class KioskRuntime:
         """Start the resolver, the service watch and (with a source and
         `scan`) the scanner; `scanner.start()` starts it later."""
         self._stop.clear()
+        self.preview.reopen()
         for target, name in ((self._resolve_loop, "kiosk-resolver"), (self._watch_loop, "kiosk-service-watch")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -97,6 +98,7 @@ class KioskRuntime:
 
     def stop(self) -> None:
         self._stop.set()
+        self.preview.close()
         self._scans.put(None)
         if self.scanner is not None:
             self.scanner.stop()

@@ -32,6 +32,7 @@
     (root || document).querySelectorAll("[data-t-label]").forEach((el) => {
       el.setAttribute("aria-label", t(el.dataset.tLabel));
     });
+    (root || document).querySelectorAll("[data-t-alt]").forEach((el) => { el.alt = t(el.dataset.tAlt); });
     (root || document).querySelectorAll("[data-t-placeholder]").forEach((el) => {
       el.setAttribute("placeholder", t(el.dataset.tPlaceholder));
     });

@@ -22,6 +22,8 @@
     "book.gallery": ["Galeri gambar (geser)", "Image gallery (swipe)"],
     "book.model": ["Model 3D (putar dengan jari)", "3D model (turn it with a finger)"],
     "book.no_speech": ["Maaf, kios ini tidak bisa membacakan.", "Sorry, this kiosk cannot read aloud."],
+    "book.live": ["Gambar langsung dari kamera, dengan stiker AR pada buku", "Live camera picture, with the AR sticker on the book"],
+    "book.live_caption": ["Bukumu di kamera", "Your book on camera"],
     "book.not_found": ["Buku ini tidak dapat dibuka.", "This book cannot be opened."],
     "status.on_loan": ["sedang dipinjam", "on loan"],
     "status.available": ["ada di rak", "on the shelf"],
@@ -249,8 +251,17 @@
   Kiosk.onResolution("book", fromScan);
   Kiosk.onResolution("item", fromScan);
 
+  // The live preview (with the AR sticker drawn on the book) streams only while this screen shows.
+  const live = document.getElementById("book-live");
+  function showLive() {
+    const running = Kiosk.state.camera === "running";
+    live.parentElement.hidden = !running;  // no camera: no black box
+    if (running && !live.getAttribute("src")) live.src = "/preview.mjpg";
+  }
+  Kiosk.on("camera", () => { if (Kiosk.state.current === "book") showLive(); });
   Kiosk.screen("book", {
-    hide() { stopSpeaking(); document.querySelectorAll("#book-extras video, #book-extras audio").forEach((m) => m.pause()); },
+    show: showLive,
+    hide() { live.removeAttribute("src"); stopSpeaking(); document.querySelectorAll("#book-extras video, #book-extras audio").forEach((m) => m.pause()); },
     reset() { stopSpeaking(); view = null; scan = null; $("book-extras").textContent = ""; $("book-related").textContent = ""; },
   });
   document.getElementById("book-read").addEventListener("click", readAloud);
