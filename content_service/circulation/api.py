@@ -11,11 +11,12 @@ import time
 import qrcode
 import qrcode.image.svg
 from flask import Blueprint, current_app, jsonify, request, url_for
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from .. import errors, kiosks
+from .. import codes, errors, kiosks
 from ..db import get_session
+from ..models import Code, Item
 from ..resolve import resolve
 from . import refusals, sessions
 from .backends import get_backend
@@ -98,10 +99,32 @@ def _patron_session(session, kiosk):
 def _item_barcode(session, payload) -> str:
     """The barcode of the copy a scanned payload (label URL, code, barcode) names."""
     config = current_app.config
+    barcode = _copy_fast(session, payload, config["PUBLIC_BASE_URL"])
+    if barcode is not None:
+        return barcode
+    # Anything else, and every error, exactly as the resolve API answers it.
     found = resolve(session, payload, config["PUBLIC_BASE_URL"], config["MAX_PAYLOAD_LENGTH"])
     if found.type != "item":
         raise refusals.NotAnItem(scanned=found.type)
     return found.item.barcode
+
+
+def _copy_fast(session, payload, base_url: str) -> str | None:
+    """The common scans (an item barcode, our label URL or code of a copy in
+    use) without loading the book as ``resolve`` does; None for the rest."""
+    if not isinstance(payload, str) or not payload.strip() or len(payload) > 256:
+        return None
+    text = payload.strip()
+    barcode = session.scalar(select(Item.barcode).where(Item.barcode == text))
+    if barcode is not None:
+        return barcode
+    from_url = codes.code_from_url(text, base_url)
+    code = codes.normalise(from_url if isinstance(from_url, str) else text)
+    row = session.get(Code, code) if code and from_url is not False else None
+    if row is None or row.retired_at is not None or row.target_type != "item":
+        return None
+    item = session.get(Item, row.target_id)
+    return item.barcode if item is not None and item.status != "withdrawn" else None
 
 
 @bp.post("/sessions")

@@ -198,3 +198,22 @@ def test_status_shows_the_loan_limit_as_a_block(client, session, library):
     status = client.get(f"{API}/session", headers=auth).get_json()
     assert not status["can_borrow"] and [b["code"] for b in status["blocks"]] == ["too_many_loans"]
     assert len(status["loans"]) == 3
+
+
+def test_scans_that_are_not_a_copy_in_use_are_refused_as_resolve_says(client, session, library):
+    from content_service.codes import retire
+    from content_service.models import Code
+
+    book = make_book(session, isbn13="9786020332956", copies=1)
+    withdrawn = make_code(session, make_item(session, book, status="withdrawn"))
+    retired = make_code(session, make_item(session, book))
+    retire(session.get(Code, retired))
+    session.commit()
+    auth = login(client, library["headers"], "2171000001")
+    for payload, status, code in (("9786020332956", 422, "not_an_item"), (withdrawn, 410, "retired_code"),
+                                  (retired, 410, "retired_code"), ("https://promo.example.com/x", 422, "not_ours"),
+                                  (f"{PUBLIC_BASE_URL}/q/ZZZZZZZZ", 404, "unknown_code"), ("2171000001", 422, "not_an_item"),
+                                  ("", 400, "missing_payload")):
+        res = client.post(f"{API}/checkouts", json={"payload": payload}, headers=auth)
+        assert (res.status_code, res.get_json()["error"]["code"]) == (status, code), payload
+    assert session.scalar(select(func.count()).select_from(Loan)) == 0
