@@ -237,10 +237,10 @@ def retire_code(code: str):
     codes.retire(row)
     audit(session, "code.retire", row.target_type, row.target_id, code=row.code)
     session.commit()
-    book_id = row.target_id
-    if row.target_type == "item":
-        book_id = session.get(Item, row.target_id).book_id
-    return redirect(url_for("staff.book", book_id=book_id), 303)
+    # Back to the book the code belonged to (event and collection codes have no book page here).
+    item = session.get(Item, row.target_id) if row.target_type == "item" else None
+    book_id = item.book_id if item else row.target_id if row.target_type == "book" else None
+    return redirect(url_for("staff.book", book_id=book_id) if book_id else url_for("staff.books"), 303)
 
 
 @bp.post("/labels")
