@@ -132,8 +132,7 @@ def search(parsed: ParsedQuery, filters: Filters, page: int, per_page: int, back
     """One page of books matching ``parsed`` under ``filters``, with facet
     counts and a "did you mean" suggestion for misspelt words."""
     backend = backend or ensure_index()
-    searcher = backend.searcher()
-    lexicon = backend.lexicon(searcher)
+    searcher, lexicon = backend.snapshot()
     corrections = _corrections(backend, searcher, lexicon, parsed)
     book_ids, total, facets, corrected = backend.page(searcher, lexicon, parsed, corrections, filters, page, per_page)
     suggestion = None

@@ -20,6 +20,7 @@ from tantivy import Occur, Order, Query
 from .analysis import stem, words
 from .lexicon import SUBJECT_FACET_SIZE, YEAR_RANGES, Filters, Lexicon, _subject_key
 from .query import ParsedQuery
+from .snapshot import Snapshots
 from .whoosh_backend import BOOSTS, REFRESH_SECONDS
 
 _STORED_KEYS = ("id", "title", "authors", "subjects", "audience", "language", "year", "available", "cover_url")
@@ -62,7 +63,7 @@ def to_document(doc: dict) -> tantivy.Document:
     return tantivy.Document(**fields)
 
 
-class TantivyBackend:
+class TantivyBackend(Snapshots):
     """Index, update and query books with tantivy."""
 
     name = "tantivy"
@@ -74,7 +75,7 @@ class TantivyBackend:
         self._lock = threading.RLock()
         self._checked = 0.0
         self._searcher = None
-        self._lexicon: tuple[object, Lexicon] | None = None
+        self._seen = None
 
     def exists(self) -> bool:
         if self.location == "memory":
@@ -146,40 +147,37 @@ class TantivyBackend:
             self._checked = 0.0
 
     def searcher(self):
+        """The searcher of the latest commit: reopened after our own
+        commits at once, after other processes' within REFRESH_SECONDS."""
         with self._lock:
             now = time.monotonic()
             if self._searcher is None or self._checked == 0.0 or now - self._checked >= REFRESH_SECONDS:
-                index = self._open()
-                index.reload()
-                self._searcher = index.searcher()
+                stamp = self._stamp()
+                if self._searcher is None or self._checked == 0.0 or stamp != self._seen:
+                    index = self._open()
+                    index.reload()
+                    self._searcher = index.searcher()
+                    self._seen = stamp
                 self._checked = now
             return self._searcher
 
-    def lexicon(self, searcher=None) -> Lexicon:
-        searcher = searcher or self.searcher()
-        with self._lock:
-            if self._lexicon is not None and self._lexicon[0] is searcher:
-                return self._lexicon[1]
-            if self._lexicon is not None and self._same_generation(searcher):
-                self._lexicon = (searcher, self._lexicon[1])
-                return self._lexicon[1]
+    def _stamp(self):
+        # tantivy rewrites meta.json on every commit.
+        if self.location == "memory":
+            return None
+        try:
+            found = (Path(self.location) / "meta.json").stat()
+        except FileNotFoundError:
+            return None
+        return (found.st_mtime_ns, found.st_size)
+
+    def _build_lexicon(self, searcher) -> Lexicon:
         total = searcher.num_docs
         entries: list[dict | None] = []
         if total:
             for _score, address in searcher.search(Query.all_query(), limit=total, count=False).hits:
                 entries.append(json.loads(searcher.doc(address)["book"][0]))
-        lexicon = Lexicon(entries)
-        lexicon.generation = self._generation(searcher)
-        with self._lock:
-            self._lexicon = (searcher, lexicon)
-        return lexicon
-
-    @staticmethod
-    def _generation(searcher) -> tuple:
-        return (searcher.num_docs, searcher.num_segments, repr(searcher))
-
-    def _same_generation(self, searcher) -> bool:
-        return getattr(self._lexicon[1], "generation", None) == self._generation(searcher)
+        return Lexicon(entries)
 
     def doc_count(self) -> int:
         return self.searcher().num_docs
@@ -329,8 +327,7 @@ class TantivyBackend:
 
     def related(self, book_id: int, limit: int) -> list[int]:
         """Book ids sharing an author (weighted) or subjects with a book."""
-        searcher = self.searcher()
-        lexicon = self.lexicon(searcher)
+        searcher, lexicon = self.snapshot()
         slot = lexicon.slot_of.get(book_id)
         if slot is None:
             return []

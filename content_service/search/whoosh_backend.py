@@ -23,6 +23,7 @@ from whoosh.writing import CLEAR
 from .analysis import stem, words
 from .lexicon import Filters, Lexicon
 from .query import ParsedQuery
+from .snapshot import Snapshots
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def to_fields(doc: dict) -> dict:
     }
 
 
-class WhooshBackend:
+class WhooshBackend(Snapshots):
     """Index, update and query books with whoosh."""
 
     name = "whoosh"
@@ -103,7 +104,6 @@ class WhooshBackend:
         self._lock = threading.RLock()
         self._searcher = None
         self._checked = 0.0
-        self._lexicon: tuple[object, Lexicon] | None = None
 
     # -- the index itself -------------------------------------------------
 
@@ -173,19 +173,12 @@ class WhooshBackend:
                 self._checked = now
             return self._searcher
 
-    def lexicon(self, searcher=None) -> Lexicon:
-        searcher = searcher or self.searcher()
+    def _build_lexicon(self, searcher) -> Lexicon:
         reader = searcher.reader()
-        with self._lock:
-            if self._lexicon is not None and self._lexicon[0] is reader:
-                return self._lexicon[1]
         entries: list[dict | None] = [None] * reader.doc_count_all()
         for docnum, stored in reader.iter_docs():
             entries[docnum] = stored["book"]
-        lexicon = Lexicon(entries)
-        with self._lock:
-            self._lexicon = (reader, lexicon)
-        return lexicon
+        return Lexicon(entries)
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()
@@ -294,8 +287,7 @@ class WhooshBackend:
 
     def related(self, book_id: int, limit: int) -> list[int]:
         """Ids of books sharing an author (first) or subjects with a book."""
-        searcher = self.searcher()
-        lexicon = self.lexicon(searcher)
+        searcher, lexicon = self.snapshot()
         slot = lexicon.slot_of.get(book_id)
         if slot is None:
             return []

@@ -262,3 +262,22 @@ def test_search_page_for_people(client, library):
     assert "On the shelf now" in facets and "audience=children" in facets
     bad = client.get("/search", query_string={"q": "x" * 10_000, "lang": "en"}, headers={"Accept": "text/html"})
     assert bad.status_code == 400 and "too long" in bad.get_data(as_text=True)
+
+
+def test_large_index_refreshes_in_the_background(client, session, library, monkeypatch):
+    import threading
+
+    from content_service.search import snapshot
+
+    monkeypatch.setattr(snapshot, "BACKGROUND_FROM", 1)
+    assert search(client, q="laskar")["total"] == 1  # the first pair is built at once
+    make_book(session, title="Sang Pemimpi", authors=["Andrea Hirata"])
+    session.commit()
+    first = search(client, q="pemimpi")  # answered from the previous pair or the new one
+    assert first["total"] in (0, 1)
+    for thread in threading.enumerate():
+        if thread.name == "pindai-search-lexicon":
+            thread.join(timeout=30)
+    assert titles(search(client, q="pemimpi")) == ["Sang Pemimpi"]
+    items = client.get("/api/v1/search/autocomplete?q=pemim").get_json()["items"]
+    assert [i["title"] for i in items] == ["Sang Pemimpi"]

@@ -1,0 +1,58 @@
+"""A searcher paired with the ``Lexicon`` of the same index generation.
+
+Building a lexicon reads every stored book: a second or more at 100,000
+titles. A small index rebuilds it at once, so a change is visible to the
+very next search; a large one keeps answering from the previous pair while
+a background thread builds the next, so a librarian's edit never makes a
+visitor wait."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from .lexicon import Lexicon
+
+log = logging.getLogger(__name__)
+
+# From this many documents on, a new lexicon is built in the background.
+BACKGROUND_FROM = 20_000
+
+
+class Snapshots:
+    """Mixin for backends: ``snapshot()`` -> (searcher, lexicon). A backend
+    provides ``searcher()``, ``_build_lexicon(searcher)`` and ``_lock``."""
+
+    _snapshot: tuple[object, Lexicon] | None = None
+    _building = False
+
+    def snapshot(self) -> tuple[object, Lexicon]:
+        searcher = self.searcher()
+        with self._lock:
+            current = self._snapshot
+            if current is not None and current[0] is searcher:
+                return current
+            if current is not None and len(current[1].entries) >= BACKGROUND_FROM:
+                if not self._building:
+                    self._building = True
+                    threading.Thread(target=self._refresh, args=(searcher,), daemon=True,
+                                     name="pindai-search-lexicon").start()
+                return current
+        return self._install(searcher)
+
+    def lexicon(self) -> Lexicon:
+        return self.snapshot()[1]
+
+    def _install(self, searcher) -> tuple[object, Lexicon]:
+        lexicon = self._build_lexicon(searcher)
+        with self._lock:
+            self._snapshot = (searcher, lexicon)
+            return self._snapshot
+
+    def _refresh(self, searcher) -> None:
+        try:
+            self._install(searcher)
+        except Exception:  # the previous pair keeps answering
+            log.exception("search lexicon rebuild failed")
+        finally:
+            with self._lock:
+                self._building = False
