@@ -65,6 +65,20 @@ def browser():
         chromium.close()
 
 
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"  # installed from npm by make setup
+
+
+def axe(page, name: str) -> None:
+    """No serious or critical accessibility violation on the page shown."""
+    if not AXE.exists():
+        return  # a fresh clone before `make setup`: the rest of the test still runs
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    bad = [f"{v['id']} ({v['impact']}): {v['help']} @ {[n['target'] for n in v['nodes']][:3]}"
+           for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, f"{name}: {bad}"
+
+
 def db(app):
     return app.extensions["pindai.sessionmaker"]()
 
@@ -75,6 +89,7 @@ def log_in(browser, app, username):
     page.set_default_timeout(10_000)
     page.goto(f"{app.url}/staff/books")
     assert "/staff/login" in page.url  # anonymous: sent to the login page
+    axe(page, "login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("form#login button")
@@ -97,6 +112,7 @@ def test_upload_reorder_publish_and_play(live, browser):
     page = log_in(browser, live, "sari")
     page.fill("input[name=q]", "pelangi")
     page.click(".filters button")
+    axe(page, "books")
     page.click("text=Kelola konten")
     page.wait_for_url(f"**/staff/books/{book_id}/content")
 
@@ -111,6 +127,7 @@ def test_upload_reorder_publish_and_play(live, browser):
     assert page.locator("li.asset-row").count() == 2
     assert page.locator("li.asset-row img").first.evaluate("img => img.naturalWidth") == 320  # the thumbnail
     page.screenshot(path=str(ARTIFACTS / "content.png"), full_page=True)
+    axe(page, "extras")
 
     # Drag the video above the image; the order is saved at once.
     rows = page.locator("li.asset-row")
@@ -136,6 +153,7 @@ def test_upload_reorder_publish_and_play(live, browser):
         visitor.locator("video").evaluate("v => { v.muted = true; return v.play(); }")
     assert played.value.status == 204
     visitor.screenshot(path=str(ARTIFACTS / "public-page.png"), full_page=True)
+    axe(visitor, "public page with extras")
     visitor.close()
     with db(live) as session:
         video = session.scalars(select(Asset).where(Asset.book_id == book_id, Asset.kind == "video")).one()
@@ -170,8 +188,14 @@ def test_dashboard_shows_the_seeded_numbers(live, browser):
     assert page.locator("#top-books tr[data-book-id] td.num").first.inner_text() == "5"
     assert page.locator("#per-kiosk tr[data-kiosk='Kios Lobi'] td.num").inner_text() == "4"
     page.screenshot(path=str(ARTIFACTS / "analytics.png"), full_page=True)
+    axe(page, "analytics")
     with page.expect_download() as download:
         page.click("#scans-per-day a:text('CSV')")
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
     assert rows[0] == ["day", "kiosk_scans", "phone_scans", "failed_scans"] and ["2026-05-10", "4", "0", "0"] in rows
+    # From the dashboard to the book's record, copies, codes and labels.
+    page.click("#top-books a")
+    page.wait_for_selector("#record-form")
+    assert page.locator("#record-form input[name=title]").input_value() == "Bumi Manusia"
+    axe(page, "book record")
     page.context.close()
