@@ -1,0 +1,62 @@
+"""The index on disk: `flask reindex`, a missing index built at first use,
+and catalogue imports (batched commits) followed by the index."""
+from __future__ import annotations
+
+import pytest
+
+from content_service.imports import import_file
+from content_service.search import get_backend
+from tests.factories import make_book
+
+CSV = """judul,pengarang,tahun terbit,bahasa,subjek,isbn
+Bumi Manusia,Pramoedya Ananta Toer,1980,Indonesia,Novel sejarah,9789799731234
+Cantik Itu Luka,Eka Kurniawan,2002,Indonesia,Novel,
+Negeri 5 Menara,Ahmad Fuadi,2009,Indonesia,Pendidikan,
+"""
+
+
+@pytest.fixture(params=["whoosh", "tantivy"])
+def disk_app(make_app, tmp_path, request):
+    return make_app(SEARCH_BACKEND=request.param, SEARCH_INDEX=str(tmp_path / f"index-{request.param}"))
+
+
+def total(client, q):
+    return client.get("/api/v1/search", query_string={"q": q}).get_json()["total"]
+
+
+def test_reindex_command_rebuilds_from_the_database(disk_app, tmp_path):
+    session = disk_app.extensions["pindai.sessionmaker"]()
+    for n in range(7):
+        make_book(session, title=f"Hikayat Nomor {n}")
+    session.commit()
+    session.close()
+    backend = get_backend(disk_app)
+    assert not backend.exists()  # nobody searched yet: no index
+    result = disk_app.test_cli_runner().invoke(args=["reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 7 books" in result.output and str(tmp_path) in result.output
+    assert backend.exists() and any((tmp_path / f"index-{backend.name}").iterdir())
+    assert total(disk_app.test_client(), "hikayat") == 7
+
+
+def test_missing_index_is_built_at_first_search_and_follows_imports(disk_app, make_app, tmp_path):
+    session = disk_app.extensions["pindai.sessionmaker"]()
+    make_book(session, title="Sitti Nurbaya")
+    session.commit()
+    client = disk_app.test_client()
+    assert total(client, "nurbaya") == 1  # built from the database on first use
+    path = tmp_path / "katalog.csv"
+    path.write_text(CSV, encoding="utf-8")
+    report = import_file(session, path, "csv")
+    assert report.count("imported") == 3
+    assert total(client, "pramoedya") == 1 and total(client, "9789799731234") == 1
+    assert total(client, "menara") == 1
+    # Another worker process opens the same index from disk and sees a
+    # change the first one indexed.
+    other = make_app(SEARCH_BACKEND=disk_app.config["SEARCH_BACKEND"], SEARCH_INDEX=disk_app.config["SEARCH_INDEX"])
+    assert total(other.test_client(), "kurniawan") == 1
+    make_book(session, title="Layar Terkembang")
+    session.commit()
+    session.close()
+    get_backend(other)._checked = 0.0  # past REFRESH_SECONDS, without sleeping in a test
+    assert total(other.test_client(), "terkembang") == 1
