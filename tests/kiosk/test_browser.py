@@ -77,9 +77,9 @@ def open_kiosk(page, kiosk):
     page.wait_for_function("Kiosk.marks.some(m => m.name === 'connected')")
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, full_page: bool = False) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 def axe(page, name: str) -> None:
@@ -168,6 +168,7 @@ def test_a_qr_that_is_not_ours_shows_a_gentle_message_and_goes_nowhere(service, 
     assert page.locator("#screen-attract").is_visible() and page.url == kiosk.url + "/"
     assert kiosk.runtime.recent[-1]["error"]["code"] == "not_ours"
     shot(page, "not-ours")
+    axe(page, "not-ours notice")
 
 
 def test_language_switch_and_child_mode(service, kiosks, page):
@@ -219,7 +220,7 @@ def test_search_with_the_on_screen_keyboard(service, kiosks, page):
 
 
 def test_idle_warning_then_back_to_attract_with_everything_wiped(service, kiosks, page):
-    kiosk = kiosks(IDLE_SECONDS=2.5, IDLE_WARNING_SECONDS=1.5)
+    kiosk = kiosks(IDLE_SECONDS=4, IDLE_WARNING_SECONDS=2.5)
     open_kiosk(page, kiosk)
     scan(page, kiosk, service.label(service.samples[0][0]))
     wait_mark(page, "title")
@@ -227,6 +228,7 @@ def test_idle_warning_then_back_to_attract_with_everything_wiped(service, kiosks
     page.click("#child-button")
     page.locator("#idle-warning").wait_for(state="visible")
     shot(page, "idle-warning")
+    axe(page, "idle warning")
     wait_mark(page, "reset", timeout=5_000)
     assert page.locator("#screen-attract").is_visible() and page.locator("#screen-book").is_hidden()
     assert page.evaluate("[Kiosk.state.lang, Kiosk.state.child, document.body.classList.contains('child')]") == \
@@ -282,3 +284,84 @@ def test_a_lost_camera_is_said_and_comes_back_by_itself(kiosks, page, tmp_path):
     page.wait_for_function("Kiosk.state.camera === 'running'", timeout=20_000)
     assert page.locator("#status").inner_text() == ""
     assert kiosk.runtime.scanner.reconnects >= 1
+
+
+def tiny_glb() -> bytes:
+    """A valid binary glTF: one triangle."""
+    import struct
+
+    positions = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 0)
+    gltf = {"asset": {"version": "2.0"}, "scene": 0, "scenes": [{"nodes": [0]}], "nodes": [{"mesh": 0}],
+            "meshes": [{"primitives": [{"attributes": {"POSITION": 0}}]}],
+            "buffers": [{"byteLength": len(positions)}],
+            "bufferViews": [{"buffer": 0, "byteOffset": 0, "byteLength": len(positions)}],
+            "accessors": [{"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3",
+                           "min": [0, 0, 0], "max": [1, 1, 0]}]}
+    text = json.dumps(gltf).encode()
+    text += b" " * (-len(text) % 4)
+    body = struct.pack("<I4s", len(text), b"JSON") + text + struct.pack("<I4s", len(positions), b"BIN\0") + positions
+    return struct.pack("<4sII", b"glTF", 2, 12 + len(body)) + body
+
+
+def tiny_wav(seconds: float = 1.0) -> bytes:
+    """A short 440 Hz tone as 16-bit PCM WAV."""
+    import io
+    import wave
+
+    rate = 8000
+    samples = (np.sin(np.arange(int(rate * seconds)) * 2 * np.pi * 440 / rate) * 8000).astype("<i2")
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.tobytes())
+    return out.getvalue()
+
+
+def test_book_extras_audio_narration_and_3d_model(service, kiosks, page):
+    from sqlalchemy import func, select
+
+    from content_service.db import get_session
+    from content_service.media import storage
+    from content_service.models import Asset, Item
+    from content_service.staff.models import AssetPlay
+
+    code, title = service.samples[3]  # no other test scans this book
+    with service.app.app_context():
+        session = get_session()
+        book_id = session.scalar(select(Item.book_id).where(Item.barcode == "DEMO-029-2"))
+        for kind, data, media_type, name in (("audio", tiny_wav(), "audio/wav", "Narasi · Narration"),
+                                             ("model3d", tiny_glb(), "model/gltf-binary", "Model 3D")):
+            session.add(Asset(book_id=book_id, kind=kind, title=name, media_hash=storage().put(data),
+                              media_type=media_type, language="both", audience="children"))
+        session.commit()
+    kiosk = kiosks()
+    open_kiosk(page, kiosk)
+    scan(page, kiosk, service.label(code))
+    wait_mark(page, "title")
+    assert page.locator("#book-title").inner_text().startswith(title.split(" and ")[0])
+    audio = page.locator("#book-extras audio")
+    assert audio.count() == 1 and audio.get_attribute("src").endswith(".wav")
+    viewer = page.locator("#book-extras model-viewer")
+    assert viewer.count() == 1 and viewer.get_attribute("src").endswith(".glb")
+    # model-viewer comes from node_modules through the kiosk, and defines its element.
+    page.wait_for_function("!!customElements.get('model-viewer')")
+    shot(page, "book-extras", full_page=True)
+    axe(page, "book with extras")
+    page.evaluate("document.querySelector('#book-extras audio').play()")
+    page.wait_for_function("!document.querySelector('#book-extras audio').paused")
+
+    def plays():
+        with service.app.app_context():
+            return get_session().scalar(select(func.count()).select_from(AssetPlay).where(AssetPlay.channel == "kiosk"))
+
+    deadline = time.monotonic() + 5
+    while plays() == 0 and time.monotonic() < deadline:  # the report is a fire-and-forget fetch
+        time.sleep(0.1)
+    assert plays() >= 1
+    # "Bacakan" in child mode plays the book's narration, not the speech synthesis.
+    page.evaluate("document.querySelector('#book-extras audio').pause()")
+    page.click("#child-button")
+    page.click("#book-read")
+    assert wait_mark(page, "read-aloud")["via"] == "narration"
