@@ -321,6 +321,7 @@
     button.addEventListener("click", go);
     actions.append(button);
   });
-  const attract = document.querySelector("#screen-attract .attract-main");
-  if (attract) attract.append(actions);
+  // Under the "how to scan" line, above the camera picture: seen without scrolling.
+  const lead = document.querySelector("#screen-attract .attract-main .lead");
+  if (lead) lead.after(actions);
 })();
