@@ -23,6 +23,8 @@ def open_session(session: Session, card: str, first_name: str, kiosk_id: int | N
     row = PatronSession(token_hash=_digest(token), card_number=card, first_name=first_name[:100], kiosk_id=kiosk_id,
                         expires_at=calendar.utcnow() + timedelta(minutes=minutes), receipt_lines=[])
     session.add(row)
+    # Sessions long over hold nothing anyone needs (receipts are rows of their own).
+    session.execute(delete(PatronSession).where(PatronSession.expires_at < calendar.utcnow() - timedelta(days=1)))
     session.flush()
     return row, token
 

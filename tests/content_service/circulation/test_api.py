@@ -217,3 +217,16 @@ def test_scans_that_are_not_a_copy_in_use_are_refused_as_resolve_says(client, se
         res = client.post(f"{API}/checkouts", json={"payload": payload}, headers=auth)
         assert (res.status_code, res.get_json()["error"]["code"]) == (status, code), payload
     assert session.scalar(select(func.count()).select_from(Loan)) == 0
+
+
+def test_sessions_over_for_a_day_are_swept_at_the_next_login(client, session, library):
+    from content_service.circulation.models import PatronSession
+
+    auth = login(client, library["headers"], "2171000001")
+    old = session.scalars(select(PatronSession)).one()
+    old.expires_at = old.created_at - timedelta(days=2)
+    session.commit()
+    assert client.get(f"{API}/session", headers=auth).get_json()["error"]["code"] == "session_expired"
+    login(client, library["headers"], "2171000001")
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(PatronSession)) == 1
