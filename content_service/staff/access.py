@@ -34,6 +34,7 @@ PERMISSIONS = {
     "analytics": {"admin", "librarian", "editor"},
     "catalogue": {"admin", "librarian"},
     "admin": {"admin"},
+    "self": {"admin", "librarian", "editor"},  # one's own account
 }
 ENDPOINTS: dict[str, str | None] = {}  # endpoint -> permission (None: open to anyone)
 MIN_PASSWORD = 10

@@ -1,4 +1,5 @@
-"""Admin pages: staff accounts, kiosks (keys shown once) and the audit log."""
+"""Admin pages: staff accounts, kiosks (keys shown once) and the audit log;
+and every user's own account page (their password)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -7,11 +8,12 @@ from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash
 
 from .. import errors, kiosks
 from ..db import get_session
 from ..models import Kiosk
-from .access import audit, bp, create_staff, hash_password, requires
+from .access import WeakPassword, audit, bp, create_staff, hash_password, requires
 from .models import ROLES, AuditEntry, StaffUser
 
 
@@ -115,3 +117,26 @@ def retire_kiosk(kiosk_id: int):
 def audit_log():
     entries = get_session().scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(500)).all()
     return render_template("staff/audit.html", entries=entries, me=current_user)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@requires("self")
+def account():
+    """Change one's own password (the current one is asked again)."""
+    if request.method == "GET":
+        return render_template("staff/account.html", done=False)
+    session = get_session()
+    user = session.get(StaffUser, current_user.id)
+    form = request.form
+    try:
+        if not check_password_hash(user.password_hash, form.get("current", "")):
+            # 400, not 401: the person is logged in; only the form is wrong.
+            raise errors.PindaiError("The current password is wrong.", message_id="Kata sandi saat ini salah.")
+        if form.get("new", "") != form.get("again", ""):
+            raise WeakPassword("The two new passwords differ.", message_id="Kedua kata sandi baru tidak sama.")
+        user.password_hash = hash_password(form.get("new", ""))
+    except errors.PindaiError as exc:
+        return render_template("staff/account.html", error=exc, done=False), exc.status
+    audit(session, "staff.password", "staff_user", user.id, username=user.username)
+    session.commit()
+    return render_template("staff/account.html", done=True)

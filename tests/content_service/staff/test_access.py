@@ -184,6 +184,21 @@ def test_admin_changes_are_audited_and_the_last_admin_stays(staff_client, sessio
     assert "staff.create" in log
 
 
+def test_staff_change_their_own_password(app, staff_client, session):
+    client, token = staff_client("editor")
+    new = "a much longer passphrase"
+    for form, status in (({"current": "wrong", "new": new, "again": new}, 400),
+                         ({"current": PASSWORD, "new": new, "again": new + "x"}, 400),
+                         ({"current": PASSWORD, "new": "short", "again": "short"}, 400),
+                         ({"current": PASSWORD, "new": new, "again": new}, 200)):
+        res = client.post("/staff/account", data={**form, "csrf_token": token})
+        assert res.status_code == status, form
+    assert "Kata sandi sudah diganti" in res.get_data(as_text=True)
+    fresh = app.test_client()
+    assert login(fresh, "editor-user").status_code == 401
+    assert login(fresh, "editor-user", new).status_code == 302
+
+
 @pytest.mark.parametrize("role", ["editor"])
 def test_a_logged_out_user_is_anonymous_again(staff_client, role):
     client, token = staff_client(role)
