@@ -27,8 +27,10 @@ YEAR_RANGES = (
     ("2020-", 2020, None),
 )
 SUBJECT_FACET_SIZE = 20
-# Autocomplete looks at this many candidates at most before ranking them.
-_CANDIDATES = 400
+# Autocomplete ranks at most this many candidates, found in at most _SCAN
+# rows of the word list (a kiosk asks on every key press).
+_CANDIDATES = 100
+_SCAN = 1000
 
 
 def _year_bucket(year: int | None) -> int:
@@ -135,6 +137,10 @@ class Lexicon:
         prefix_rows.sort()
         self.prefix_words = [row[0] for row in prefix_rows]
         self.prefix_slots = [row[2] for row in prefix_rows]
+        # Folded whole titles, sorted: "the fo" finds "the fountainhead" by bisection.
+        titled = sorted((" ".join(words_), slot) for slot, words_ in enumerate(self.title_words) if words_)
+        self.title_keys = [key for key, _slot in titled]
+        self.title_slots = [slot for _key, slot in titled]
         self.vocabulary = vocabulary
         self._by_length: dict[int, list[str]] = {}
         for word in vocabulary:
@@ -232,40 +238,27 @@ class Lexicon:
         return low, high
 
     def complete(self, text: str, limit: int) -> list[dict]:
-        """Books whose title (or author) words start with what was typed so
-        far; every typed word must match, the last one as a prefix."""
+        """Books whose title starts with what was typed so far, then books
+        whose title (or author) words do; every typed word must match, the
+        last one as a prefix. Shorter titles first within each kind."""
         typed = words(text)
         if not typed:
             return []
-        ranges = [self._prefix_range(word) for word in typed]
-        # Drive from the rarest typed word; check the others per candidate.
-        driver = min(range(len(typed)), key=lambda i: ranges[i][1] - ranges[i][0])
-        low, high = ranges[driver]
-        others = [word for i, word in enumerate(typed) if i != driver]
         phrase = " ".join(typed)
-        seen_slots: set[int] = set()
         ranked = []
-        for index in range(low, min(high, low + _CANDIDATES * 4)):
-            slot = self.prefix_slots[index]
-            if slot in seen_slots:
-                continue
-            seen_slots.add(slot)
-            entry = self.entries[slot]
-            title_words = self.title_words[slot]
-            book_words = self.book_words[slot]
-            if others and not all(any(w.startswith(o) for w in book_words) for o in others):
-                continue
-            title_text = " ".join(title_words)
-            in_title = all(any(w.startswith(t) for w in title_words) for t in typed)
-            ranked.append((not title_text.startswith(phrase), not in_title, len(entry["title"]), entry["title"], slot))
-            if len(ranked) >= _CANDIDATES:
-                break
+        low = bisect.bisect_left(self.title_keys, phrase)
+        high = bisect.bisect_left(self.title_keys, phrase + "\uffff", low)
+        for index in range(low, min(high, low + _CANDIDATES)):
+            slot = self.title_slots[index]
+            ranked.append((False, False, len(self.entries[slot]["title"]), self.entries[slot]["title"], slot))
+        if len(ranked) < limit * 4:
+            ranked += self._word_matches(typed, phrase, {r[-1] for r in ranked})
         ranked.sort()
         found, shown = [], set()
         for *_rank, slot in ranked:
             entry = self.entries[slot]
             # Many editions share a title: show it once.
-            key = (fold(entry["title"]), fold(entry["authors"][0]) if entry["authors"] else "")
+            key = (" ".join(self.title_words[slot]), fold(entry["authors"][0]) if entry["authors"] else "")
             if key in shown:
                 continue
             shown.add(key)
@@ -273,6 +266,28 @@ class Lexicon:
             if len(found) >= limit:
                 break
         return found
+
+    def _word_matches(self, typed: list[str], phrase: str, seen_slots: set[int]) -> list[tuple]:
+        ranges = [self._prefix_range(word) for word in typed]
+        # Drive from the rarest typed word; check the others per candidate.
+        driver = min(range(len(typed)), key=lambda i: ranges[i][1] - ranges[i][0])
+        low, high = ranges[driver]
+        others = [word for i, word in enumerate(typed) if i != driver]
+        ranked = []
+        for index in range(low, min(high, low + _SCAN)):
+            slot = self.prefix_slots[index]
+            if slot in seen_slots:
+                continue
+            seen_slots.add(slot)
+            title_words = self.title_words[slot]
+            if others and not all(any(w.startswith(o) for w in self.book_words[slot]) for o in others):
+                continue
+            in_title = all(any(w.startswith(t) for w in title_words) for t in typed)
+            title = self.entries[slot]["title"]
+            ranked.append((not " ".join(title_words).startswith(phrase), not in_title, len(title), title, slot))
+            if len(ranked) >= _CANDIDATES:
+                break
+        return ranked
 
     # -- spelling ---------------------------------------------------------
 
