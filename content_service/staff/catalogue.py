@@ -255,7 +255,10 @@ def print_labels():
     except ValueError:
         raise errors.BadRequest("Bad selection.", message_id="Pilihan tidak valid.") from None
     layout = request.form.get("layout") or current_app.config["LABEL_LAYOUT"]
-    chosen = labels.select_items(session, book_ids=book_ids)
+    if request.form.get("unlabelled") == "1":
+        chosen = labels.select_items(session, unlabelled=True)
+    else:
+        chosen = labels.select_items(session, book_ids=book_ids)
     if item_ids:
         chosen += [i for i in session.scalars(select(Item).where(Item.id.in_(item_ids), Item.status != "withdrawn"))
                    if i not in chosen]

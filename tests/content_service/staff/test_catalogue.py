@@ -120,6 +120,13 @@ def test_label_sheet_for_selected_books_and_copies(librarian, session):
     coded = {c.target_id for c in session.scalars(select(Code).where(Code.target_type == "item"))}
     assert coded == {first.items[0].id, first.items[1].id, second.items[0].id}
     assert staff.post("/staff/labels", data={"csrf_token": token}).status_code == 400
+    # Every copy without a code yet: only the one still unlabelled (withdrawn copies never).
+    fresh = make_item(session, second)
+    session.commit()
+    res = staff.post("/staff/labels", data={"csrf_token": token, "unlabelled": "1"})
+    assert res.status_code == 200 and len(pypdfium2.PdfDocument(res.data)) == 1
+    session.rollback()
+    assert session.scalars(select(Code.target_id).where(Code.target_type == "item")).all().count(fresh.id) == 1
     assert staff.post("/staff/labels", data={"csrf_token": token, "book": [first.id], "start": "99"}).status_code == 400
 
 
@@ -133,6 +140,7 @@ def test_csv_import_from_the_browser_shows_the_report(librarian, session):
     assert res.status_code == 200
     page = res.get_data(as_text=True)
     assert "1 imported" in page and "1 failed" in page and 'class="outcome failed"' in page
+    assert page.index("Perlu diperiksa") < page.index("Semua rekaman")
     # The answer streamed: the page head, progress to the end, the report, the page's end.
     assert page.index('id="import-progress"') < page.index("pindaiProgress(2, 2)") < page.index("import-report")
     assert page.rstrip().endswith("</html>")
