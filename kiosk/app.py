@@ -58,7 +58,7 @@ from werkzeug.serving import make_server as _werkzeug_server
 from kiosk.hub import sse
 from kiosk.preview import BOUNDARY
 from kiosk.runtime import KioskRuntime
-from kiosk.service import ServiceClient, ServiceDown
+from kiosk.service import BookCache, ServiceClient, ServiceDown
 from kiosk.sources import open_source
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,6 +96,7 @@ DEFAULTS = {
     "SERVICE_TIMEOUT": 2.0,  # resolve and books: a scan answer later than this is no answer
     "RELAY_TIMEOUT": 6.0,  # searches and the other screens' calls may take longer
     "EVENTS_ROTATE_SECONDS": 8,
+    "CACHE_FILE": None,  # where the offline book cache is kept across restarts (None: memory only)
 }
 # Environment variables read by `create_app`: variable -> (setting, type).
 ENV_SETTINGS = {
@@ -134,7 +135,8 @@ def create_app(config: dict | None = None, runtime: KioskRuntime | None = None) 
         if settings["SOURCE"] not in (None, ""):
             source = open_source(str(settings["SOURCE"]), loop=settings["LOOP"], realtime=settings["REALTIME"])
         runtime = KioskRuntime(client, source, gone_after=settings["GONE_AFTER"],
-                               health_interval=settings["HEALTH_INTERVAL"])
+                               health_interval=settings["HEALTH_INTERVAL"],
+                               cache=BookCache(path=settings["CACHE_FILE"]))
     app.extensions["kiosk"] = runtime
     _routes(app, runtime)
     return app

@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="back to the attract screen after this long untouched (default 90)")
     p.add_argument("--gone-after", type=float, default=1.0, metavar="SECONDS",
                    help="how long a code must be out of view to fire again (default 1.0)")
+    p.add_argument("--cache", default="instance/kiosk-cache.json", metavar="FILE",
+                   help="books kept for when the service is down, across restarts "
+                        "(default instance/kiosk-cache.json; '' keeps them in memory only)")
     p.set_defaults(func=cmd_run)
     return parser
 
@@ -111,7 +114,8 @@ def cmd_watch(args) -> int:
 def cmd_run(args) -> int:
     from kiosk.app import KioskServer, create_app
 
-    config = {"SOURCE": args.source, "LOOP": args.loop, "GONE_AFTER": args.gone_after}
+    config = {"SOURCE": args.source, "LOOP": args.loop, "GONE_AFTER": args.gone_after,
+              "CACHE_FILE": args.cache or None}
     if args.service:
         config["SERVICE_URL"] = args.service
     if args.key:

@@ -13,16 +13,23 @@ outcomes a screen can act on:
 
 `BookCache` holds the answers of recently scanned books and of the books
 scanned most often here, so a kiosk keeps showing them while the service
-is away.
+is away; with a `path` it is kept on disk and survives a restart.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import tempfile
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
+
+log = logging.getLogger(__name__)
 
 
 class ServiceDown(Exception):
@@ -132,12 +139,42 @@ class BookCache:
     Keys are scanned payloads (what the scanner reads again) and book ids
     (what search results and "more like this" open)."""
 
-    def __init__(self, recent: int = 50, popular: int = 20):
+    def __init__(self, recent: int = 50, popular: int = 20, path: str | os.PathLike | None = None):
         self.recent, self.popular = recent, popular
+        self.path = Path(path) if path else None
         self._books: OrderedDict[int, dict] = OrderedDict()
         self._payloads: dict[str, tuple[int, dict]] = {}
         self._scans: Counter[int] = Counter()
         self._lock = threading.Lock()
+        if self.path is not None:
+            self._load()
+
+    def _load(self) -> None:
+        # A kiosk restarted while the service is down still has its books.
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            books = OrderedDict((int(view["book"]["id"]), view) for view in data["books"])
+            payloads = {p: (int(book_id), item) for p, (book_id, item) in data["payloads"].items()}
+            scans = Counter({int(k): int(v) for k, v in data["scans"].items()})
+        except FileNotFoundError:
+            return
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring the unreadable kiosk cache %s: %s", self.path, exc)
+            return
+        self._books, self._payloads, self._scans = books, payloads, scans
+
+    def _save(self) -> None:
+        data = {"books": list(self._books.values()),
+                "payloads": {p: [book_id, item] for p, (book_id, item) in self._payloads.items()},
+                "scans": {str(k): v for k, v in self._scans.items()}}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".kiosk-cache-")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, ensure_ascii=False)
+            os.replace(tmp, self.path)  # never a half-written cache
+        except OSError as exc:
+            log.warning("cannot save the kiosk cache %s: %s", self.path, exc)
 
     def remember(self, view: dict, payload: str | None = None) -> None:
         """Keep a book view (from `book_view`); a payload counts as a scan."""
@@ -151,6 +188,8 @@ class BookCache:
                 self._payloads[payload] = (book["id"], view.get("item"))
                 self._scans[book["id"]] += 1
             self._evict()
+            if self.path is not None:
+                self._save()
 
     def by_payload(self, payload: str) -> dict | None:
         """The cached view a payload led to, or None."""

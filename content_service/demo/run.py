@@ -133,7 +133,8 @@ def main(argv=None) -> int:
     try:
         wait_for(f"http://127.0.0.1:{args.port}/ping")
         kiosk_cmd = [sys.executable, "-m", "kiosk", "run", "--service", f"http://127.0.0.1:{args.port}",
-                     "--key", key, "--source", source, "--port", str(kiosk_port)]
+                     "--key", key, "--source", source, "--port", str(kiosk_port),
+                     "--cache", str(instance / "kiosk-cache.json")]
         if source != "0":
             kiosk_cmd.append("--loop")
         kiosk = subprocess.Popen(kiosk_cmd, cwd=REPO, env=children_env)

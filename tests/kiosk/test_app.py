@@ -159,3 +159,14 @@ def test_kiosk_settings_come_from_the_environment_and_are_documented():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for variable in ENV_SETTINGS:
         assert f"`{variable}`" in readme, f"{variable} is not in the README"
+
+
+def test_the_cache_survives_a_restart_and_ignores_a_broken_file(tmp_path):
+    path = tmp_path / "cache.json"
+    cache = BookCache(path=path)
+    cache.remember({"book": {"id": 7, "title": "Bumi"}, "item": {"id": 3}, "assets": []}, payload="p7")
+    again = BookCache(path=path)
+    assert again.by_payload("p7")["book"]["title"] == "Bumi" and again.by_payload("p7")["item"] == {"id": 3}
+    assert again.by_id(7)["item"] is None
+    path.write_text("{not json", encoding="utf-8")
+    assert BookCache(path=path).book_ids() == []

@@ -217,6 +217,14 @@ def test_search_with_the_on_screen_keyboard(service, kiosks, page):
     covers.first.click()
     wait_mark(page, "title")
     assert page.locator("#book-title").inner_text() == "Laskar Pelangi"
+    # "More like this" (same subject or author); a tap opens that book.
+    related = page.locator("#book-related .cover-button")
+    related.first.wait_for()
+    other = related.first.inner_text()
+    assert other and other != "Laskar Pelangi"
+    related.first.click()
+    wait_mark(page, "title", after=1)
+    assert page.locator("#book-title").inner_text().startswith(other.split(":")[0])
 
 
 def test_idle_warning_then_back_to_attract_with_everything_wiped(service, kiosks, page):

@@ -54,6 +54,8 @@
     $("book-title").textContent = book.title + (book.subtitle && !Kiosk.state.child ? ": " + book.subtitle : "");
     $("book-authors").textContent = (book.authors || []).length ? Kiosk.t("book.by", { authors: book.authors.join(", ") }) : "";
     const cover = $("book-cover");
+    // A cover the service cannot send now (it is down) is left out rather than shown broken.
+    cover.onerror = () => { cover.hidden = true; };
     if (book.cover_url) { cover.src = book.cover_url; cover.alt = Kiosk.t("book.cover", { title: book.title }); cover.hidden = false; }
     else { cover.removeAttribute("src"); cover.hidden = true; }
     const a = view.availability;
@@ -238,6 +240,7 @@
     button.dataset.book = book.id;
     const img = document.createElement("img");
     img.alt = ""; img.loading = "lazy";
+    img.onerror = () => { img.style.visibility = "hidden"; };
     if (book.cover_url) img.src = book.cover_url;
     const label = document.createElement("span");
     label.textContent = book.title;
