@@ -71,4 +71,5 @@ def load(overrides: dict | None = None, environ=os.environ) -> dict:
                 "(set PINDAI_ENV=development for a local trial)."
             )
         config["SECRET_KEY"] = secrets.token_hex(32)
+        config["SECRET_KEY_GENERATED"] = True  # staff: one key shared by every worker
     return config

@@ -160,6 +160,23 @@ def test_session_cookie_flags(make_app, make_staff):
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_a_development_key_is_shared_by_every_worker(tmp_path, db_url):
+    """Two processes of one instance (gunicorn workers) must trust each other's sessions."""
+    from content_service import create_app
+
+    config = {"ENV": "development", "DATABASE_URL": db_url, "MEDIA_ROOT": str(tmp_path / "m"),
+              "SECRET_KEY_FILE": str(tmp_path / "instance" / "secret_key")}
+    first, second = create_app(dict(config)), create_app(dict(config))
+    try:
+        key = first.config["SECRET_KEY"]
+        assert key == second.config["SECRET_KEY"] and len(key) == 64
+        assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
+        assert create_app({**config, "SECRET_KEY": "x" * 40}).config["SECRET_KEY"] == "x" * 40
+    finally:
+        for app in (first, second):
+            app.extensions["pindai.engine"].dispose()
+
+
 def test_create_staff_command(runner, app, client):
     res = runner.invoke(args=["create-staff", "Ina", "--role", "admin", "--name", "Ina Pustaka"],
                         input=f"{PASSWORD}\n{PASSWORD}\n")
