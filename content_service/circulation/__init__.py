@@ -54,5 +54,6 @@ def init_app(app: Flask) -> None:
     openapi.register(paths=apidoc.PATHS, schemas=apidoc.SCHEMAS)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
-    for command in (cli.import_patrons_command, cli.closed_days_command, cli.loan_rules_command, cli.hold_command):
+    for command in (cli.import_patrons_command, cli.closed_days_command, cli.loan_rules_command, cli.hold_command,
+                    cli.patron_command):
         app.cli.add_command(command)

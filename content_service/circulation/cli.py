@@ -117,3 +117,51 @@ def hold_command(barcode: str, card: str | None, cancel: bool) -> None:
     place_hold(session, patron, item)
     session.commit()
     click.echo(f"{barcode} is on hold for card …{patron.card_number[-3:]}")
+
+
+@click.command("patron")
+@click.argument("card")
+@click.option("--lost/--found", default=None, help="The card was reported lost (blocks it), or found again.")
+@click.option("--block", metavar="REASON", help="Suspend borrowing, with the reason staff give.")
+@click.option("--unblock", is_flag=True, help="Lift a staff block.")
+@click.option("--fines", type=click.IntRange(0), help="Set the fines owed (rupiah).")
+@click.option("--set-pin", is_flag=True, help="Ask for a new PIN (typed twice, never shown) and store its hash.")
+@click.option("--unlock", is_flag=True, help="Lift a wrong-PIN lock now.")
+@with_appcontext
+def patron_command(card, lost, block, unblock, fines, set_pin, unlock) -> None:
+    """Show a member's card status and loans, or change what staff control:
+    lost card, staff block, fines, PIN, wrong-PIN lock."""
+    from .local import blocks, open_loans
+    from .patrons import hash_pin, valid_pin
+
+    session = get_session()
+    patron = find_patron(session, normalise_card(card) or "")
+    if patron is None:
+        raise click.ClickException(f"no member with card {card!r}")
+    if lost is not None:
+        patron.card_lost = lost
+    if block:
+        patron.staff_block = block
+    if unblock:
+        patron.staff_block = None
+    if fines is not None:
+        patron.fines = fines
+    if set_pin:
+        pin = click.prompt("New PIN (4-8 digits)", hide_input=True, confirmation_prompt=True)
+        if not valid_pin(pin):
+            raise click.ClickException("a PIN is 4 to 8 digits")
+        patron.pin_hash = hash_pin(pin)
+    if unlock or set_pin:
+        patron.failed_pins, patron.locked_until = 0, None
+    session.commit()
+    from flask import current_app
+
+    found = blocks(session, patron, int(current_app.config["CIRCULATION_MAX_FINES"]))
+    click.echo(f"{patron.name} ({patron.category}), card expires {patron.expires_on or 'never'}, "
+               f"fines Rp {patron.fines:,}".replace(",", "."))
+    click.echo("blocks: " + (", ".join(b.code for b in found) or "none")
+               + (f" (staff: {patron.staff_block})" if patron.staff_block else ""))
+    if patron.locked_until and calendar.as_utc(patron.locked_until) > calendar.utcnow():
+        click.echo(f"locked after wrong PINs until {calendar.local(patron.locked_until):%H:%M} WIB")
+    for loan in open_loans(session, patron):
+        click.echo(f"  {loan.item.barcode}  {loan.item.book.title}  due {calendar.due_date(loan.due_at)}")

@@ -90,3 +90,22 @@ def test_hold_command_sets_a_copy_aside(runner, session):
     assert "1 hold(s)" in runner.invoke(args=["hold", "B-HOLD-1", "--cancel"]).output
     session.rollback()
     assert local.active_hold(session, item) is None
+
+
+def test_patron_command_sets_what_staff_control(runner, session):
+    from .helpers import make_patron
+
+    patron = make_patron(session, name="Budi Santoso", locked_until=None)
+    session.commit()
+    card = patron.card_number
+    shown = runner.invoke(args=["patron", card])
+    assert shown.exit_code == 0 and "Budi Santoso (adult)" in shown.output and "blocks: none" in shown.output
+    blocked = runner.invoke(args=["patron", card, "--lost", "--block", "Buku rusak", "--fines", "75000"])
+    assert "card_lost, fines_too_high, blocked_by_staff" in blocked.output and "Rp 75.000" in blocked.output
+    set_pin = runner.invoke(args=["patron", card, "--found", "--unblock", "--fines", "0", "--set-pin"],
+                            input="8642\n8642\n")
+    assert set_pin.exit_code == 0 and "blocks: none" in set_pin.output and "8642" not in set_pin.output, set_pin.output
+    session.expire_all()  # read what the command committed
+    assert local.authenticate(session, card, "8642") is not None
+    assert runner.invoke(args=["patron", card, "--set-pin"], input="12\n12\n").exit_code != 0
+    assert runner.invoke(args=["patron", "NOSUCHCARD"]).exit_code != 0
