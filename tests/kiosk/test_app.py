@@ -170,3 +170,15 @@ def test_the_cache_survives_a_restart_and_ignores_a_broken_file(tmp_path):
     assert again.by_id(7)["item"] is None
     path.write_text("{not json", encoding="utf-8")
     assert BookCache(path=path).book_ids() == []
+
+
+def test_a_slow_page_loses_its_oldest_messages_never_blocks_the_scanner():
+    from kiosk.hub import Hub
+
+    hub = Hub(backlog=3)
+    slow, gone = hub.subscribe(), hub.subscribe()
+    hub.unsubscribe(gone)
+    for seq in range(5):
+        hub.publish({"type": "scan", "seq": seq})
+    assert [json.loads(slow.get_nowait())["seq"] for _ in range(3)] == [2, 3, 4]
+    assert gone.empty() and hub.listeners == 1
