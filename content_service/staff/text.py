@@ -106,6 +106,7 @@ TEXT = {
     "s.kiosk": ("Kios", "Kiosk"),
     "s.phone": ("Ponsel", "Phone"),
     "s.staff_accounts": ("Akun staf", "Staff accounts"),
+    "s.last_seen": ("Terakhir memindai", "Last scan"),
     "s.kiosks": ("Kios", "Kiosks"),
     "s.key_once": ("Kunci kios {name} (hanya ditampilkan sekali ini, simpan sekarang):",
                    "The key of kiosk {name} (shown only this once, keep it now):"),

@@ -238,3 +238,18 @@ def test_every_page_reads_in_both_languages(staff_client, session):
             body = res.get_data(as_text=True)
             assert res.status_code == 200 and (word in body or path.endswith("/preview")), (lang, path)
             assert not re.search(r"[>\s\"]s\.[a-z_]+[.<\s\"]", body), (lang, path, re.findall(r"\bs\.[a-z_.]+", body)[:5])
+
+
+def test_admins_register_and_retire_kiosks(staff_client, client, session):
+    admin, token = staff_client("admin")
+    book = make_book(session, isbn13="9789793062792")
+    session.commit()
+    page = admin.post("/staff/admin/kiosks", data={"name": "Kios Anak", "location": "Lantai 1", "csrf_token": token})
+    key = re.search(r'id="new-key">[^<]*<br><code>([^<]+)</code>', page.get_data(as_text=True)).group(1)
+    scan = client.get("/api/v1/resolve?payload=9789793062792", headers={"Authorization": f"Bearer {key}"})
+    assert scan.status_code == 200 and scan.get_json()["book"]["id"] == book.id
+    assert key not in admin.get("/staff/admin").get_data(as_text=True)  # shown once only
+    kiosk_id = re.search(r'/staff/admin/kiosks/(\d+)/retire', admin.get("/staff/admin").get_data(as_text=True)).group(1)
+    assert admin.post(f"/staff/admin/kiosks/{kiosk_id}/retire", data={"csrf_token": token}).status_code == 303
+    refused = client.get("/api/v1/resolve?payload=9789793062792", headers={"Authorization": f"Bearer {key}"})
+    assert refused.status_code == 401
