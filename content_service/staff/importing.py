@@ -22,6 +22,7 @@ from werkzeug.utils import secure_filename
 from .. import errors
 from ..db import get_session
 from ..imports import import_file, marc, tabular
+from . import access
 from .access import bp, requires
 from .models import AuditEntry
 
@@ -60,6 +61,8 @@ def run_import():
     )
     head, tail = render_template("staff/imports.html", running=True, total=total, report=None, error=None).split(_MARK)
 
+    nonce = access.csp_nonce()  # the page's scripts, streamed after the request's context is gone
+
     def stream():
         yield head
         worker.start()
@@ -73,9 +76,9 @@ def run_import():
                 done += value
                 if time.monotonic() - shown > 0.2:  # a few updates a second is plenty
                     shown = time.monotonic()
-                    yield f"<script>pindaiProgress({done}, {total})</script>\n"
+                    yield f'<script nonce="{nonce}">pindaiProgress({done}, {total})</script>\n'
                 continue
-            yield f"<script>pindaiProgress({total}, {total})</script>\n"
+            yield f'<script nonce="{nonce}">pindaiProgress({total}, {total})</script>\n'
             if event == "done":
                 yield render_template("staff/_import_report.html", report=value)
             else:

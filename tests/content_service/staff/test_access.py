@@ -155,7 +155,8 @@ def test_session_cookie_flags(make_app, make_staff):
     make_staff("admin")
     client = app.test_client()
     page = client.get("/staff/login")
-    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["X-Frame-Options"] == "DENY"
+    assert "script-src 'self' 'nonce-" in page.headers["Content-Security-Policy"]
     cookie = page.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 

@@ -3,6 +3,7 @@ codes, label sheets and imports from the browser."""
 from __future__ import annotations
 
 import io
+import re
 
 import pypdfium2
 import pytest
@@ -144,6 +145,9 @@ def test_csv_import_from_the_browser_shows_the_report(librarian, session):
     # The answer streamed: the page head, progress to the end, the report, the page's end.
     assert page.index('id="import-progress"') < page.index("pindaiProgress(2, 2)") < page.index("import-report")
     assert page.rstrip().endswith("</html>")
+    # Those progress scripts run under the portal's CSP: they carry this page's nonce.
+    nonce = re.search(r"'nonce-([^']+)'", res.headers["Content-Security-Policy"]).group(1)
+    assert page.count(f'<script nonce="{nonce}">') == page.count("<script") - 1  # all but staff.js (a file)
     assert session.scalars(select(Book.title)).all() == ["Laskar Pelangi"]
     bad = staff.post("/staff/imports", content_type="multipart/form-data", data={"csrf_token": token, "kind": "xls",
                                                                                  "file": (io.BytesIO(data), "a.csv")})
