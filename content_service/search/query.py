@@ -37,10 +37,23 @@ class ParsedQuery:
     phrases: list[list[str]] = field(default_factory=list)  # folded words in order
     prefixes: list[str] = field(default_factory=list)  # "pelang*"
     codes: list[str] = field(default_factory=list)  # the whole query as ISBN-13 or call number
+    open_end: bool = False  # the text ends inside a word (no space after it yet)
 
     @property
     def empty(self) -> bool:
         return not (self.words or self.phrases or self.prefixes or self.codes)
+
+    def typing(self) -> ParsedQuery | None:
+        """The query with its last word read as a prefix, as a visitor still
+        typing it means ("harry pott"); None when the text ends in a space
+        or the last word is too short to complete."""
+        if not self.words or not self.open_end:
+            return None
+        last = words(self.text)[-1]
+        if len(last) < 2 or last not in self.words:
+            return None
+        return ParsedQuery(text=self.text, words=[w for w in self.words if w != last], phrases=self.phrases,
+                           prefixes=self.prefixes + [last], codes=self.codes, open_end=True)
 
 
 def parse(raw: str | None) -> ParsedQuery:
@@ -49,8 +62,9 @@ def parse(raw: str | None) -> ParsedQuery:
         return ParsedQuery()
     if len(raw) > MAX_QUERY_LENGTH:
         raise QueryTooLong(max_length=MAX_QUERY_LENGTH)
-    text = " ".join(strip_controls(raw).split())
-    parsed = ParsedQuery(text=text)
+    cleaned = strip_controls(raw)
+    text = " ".join(cleaned.split())
+    parsed = ParsedQuery(text=text, open_end=bool(cleaned) and cleaned[-1].isalnum())
     for quoted, bare in _PIECES.findall(text):
         if quoted:
             phrase = words(quoted)

@@ -264,9 +264,18 @@ class TantivyBackend(Snapshots):
         compiled = self.compile(parsed, corrections)
         main = self._combine(compiled) if compiled else None
         if main is not None and searcher.search(main, limit=1).count == 0:
-            plain = self.compile(parsed, {})
-            main = self._combine(plain, loose=True)
-            corrections = {}
+            typing = parsed.typing()
+            completed = None
+            if typing is not None:
+                kept = {w: c for w, c in corrections.items() if w in typing.words}
+                completed = self._combine(self.compile(typing, kept))
+            if completed is not None and searcher.search(completed, limit=1).count:
+                main, corrections = completed, kept
+            else:
+                # Any typed word may match, as typed: a correction alone
+                # matching would show books about something else.
+                main = self._combine(self.compile(parsed, {}), loose=True)
+                corrections = {}
         active = self._filters(filters)
         query = self._and(main, list(active.values()))
         offset = (page - 1) * per_page

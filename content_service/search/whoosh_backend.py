@@ -261,6 +261,14 @@ class WhooshBackend(Snapshots):
             matched = lexicon.live.copy()
         else:
             matched = self.matches(searcher, query, size)
+            typing = parsed.typing() if not matched.any() else None
+            if typing is not None:
+                # Still typing the last word: "harry pott" means potter.
+                kept = {w: c for w, c in corrections.items() if w in typing.words}
+                completed = self.compile(typing, kept)
+                found = self.matches(searcher, completed, size)
+                if found.any():
+                    query, matched, corrections = completed, found, kept
             if not matched.any():
                 # Any typed word may match, as typed: a correction alone
                 # matching would show books about something else.

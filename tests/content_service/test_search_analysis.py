@@ -50,6 +50,13 @@ def test_query_parsing_is_forgiving():
     assert parse("harry harry harry").words == ["harry"]
 
 
+def test_the_last_word_may_be_still_being_typed():
+    typing = parse("laskar pel").typing()
+    assert typing.words == ["laskar"] and typing.prefixes == ["pel"]
+    assert parse("laskar pel ").typing() is None  # a space: the word is finished
+    assert parse("laskar p").typing() is None and parse("").typing() is None
+
+
 def test_too_long_or_too_many_words_is_refused():
     assert parse("x" * MAX_QUERY_LENGTH).words
     with pytest.raises(QueryTooLong):

@@ -103,6 +103,12 @@ def test_misspelt_words_still_find_the_book_and_suggest(client, library):
     assert titles(body)[:1] == ["Laskar Pelangi"] and body["suggestion"] == "laskar pelangi"
 
 
+def test_a_word_still_being_typed_completes(client, library):
+    assert titles(search(client, q="harry pott"))[:1] == ["Harry Potter and the Philosopher's Stone"]
+    assert titles(search(client, q="andrea hira")) and search(client, q="andrea hira")["total"] == 2
+    assert titles(search(client, q="laskar pel")) == ["Laskar Pelangi"]
+
+
 def test_when_no_book_has_every_word_any_word_matches(client, library):
     body = search(client, q="pelangi zzzzqqq")
     assert titles(body) == ["Laskar Pelangi"]
