@@ -97,7 +97,7 @@ class TantivyBackend(Snapshots):
         index = self._open()
         # One indexing thread: measured faster than two on this 2-core machine,
         # where Python is busy analysing the next documents.
-        writer = index.writer(heap_size=256_000_000, num_threads=1)
+        writer = self._writer(index, heap_size=256_000_000)
         writer.delete_all_documents()
         count = 0
         for doc in documents:
@@ -130,13 +130,13 @@ class TantivyBackend(Snapshots):
         self._invalidate()
 
     @staticmethod
-    def _writer(index, timeout: float = 30.0):
+    def _writer(index, heap_size: int = 15_000_000, timeout: float = 30.0):
         # One writer per index at a time (a lock file): wait for another
         # process's commit rather than fail.
         deadline = time.monotonic() + timeout
         while True:
             try:
-                return index.writer(heap_size=15_000_000, num_threads=1)
+                return index.writer(heap_size=heap_size, num_threads=1)
             except ValueError:
                 if time.monotonic() > deadline:
                     raise

@@ -126,7 +126,7 @@ class WhooshBackend(Snapshots):
         """Replace the whole index with ``documents`` in one commit (readers
         keep the old generation until then). Returns the count indexed."""
         ix = self._open(create=not self.exists())
-        writer = ix.writer(limitmb=256)
+        writer = ix.writer(limitmb=256, timeout=60.0, delay=0.1)  # a worker may be committing
         count = 0
         for doc in documents:
             writer.add_document(**to_fields(doc))
