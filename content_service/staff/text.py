@@ -96,6 +96,7 @@ TEXT = {
     "s.position": ("Posisi", "Position"),
     "s.reason": ("Alasan / catatan", "Reason / notes"),
     "s.last_days": ("Hari terakhir", "Last days"),
+    "s.until": ("Sampai tanggal", "Up to"),
     "s.show": ("Tampilkan", "Show"),
     "s.scans_per_day": ("Pindaian per hari", "Scans per day"),
     "s.top_books": ("Buku paling sering dipindai", "Most scanned books"),

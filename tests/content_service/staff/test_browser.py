@@ -179,8 +179,9 @@ def test_dashboard_shows_the_seeded_numbers(live, browser):
     page = log_in(browser, live, "budi")
     page.click("nav >> text=Analitik")
     page.select_option("select[name=days]", "7")
+    page.fill("input[name=end]", "2026-05-12")
     page.click(".filters button")
-    page.goto(page.url + "&end=2026-05-12")
+    page.wait_for_url("**end=2026-05-12")
     assert page.locator("#scans-per-day .total").inner_text() == "5"
     bars = page.locator("#scans-per-day rect.bar")
     values = dict(zip(bars.evaluate_all("els => els.map(e => e.dataset.label)"),
