@@ -94,6 +94,7 @@ DEFAULTS = {
     "IDLE_WARNING_SECONDS": 15,
     "HEALTH_INTERVAL": 5.0,
     "SERVICE_TIMEOUT": 2.0,  # resolve and books: a scan answer later than this is no answer
+    "SLOW_AFTER": 1.0,  # an answer later than this shows "the service is slow"
     "RELAY_TIMEOUT": 6.0,  # searches and the other screens' calls may take longer
     "EVENTS_ROTATE_SECONDS": 8,
     "CACHE_FILE": None,  # where the offline book cache is kept across restarts (None: memory only)
@@ -135,7 +136,7 @@ def create_app(config: dict | None = None, runtime: KioskRuntime | None = None) 
         if settings["SOURCE"] not in (None, ""):
             source = open_source(str(settings["SOURCE"]), loop=settings["LOOP"], realtime=settings["REALTIME"])
         runtime = KioskRuntime(client, source, gone_after=settings["GONE_AFTER"],
-                               health_interval=settings["HEALTH_INTERVAL"],
+                               health_interval=settings["HEALTH_INTERVAL"], slow_after=settings["SLOW_AFTER"],
                                cache=BookCache(path=settings["CACHE_FILE"]))
     app.extensions["kiosk"] = runtime
     _routes(app, runtime)

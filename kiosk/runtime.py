@@ -9,8 +9,8 @@ scanner thread --ScanEvent--> queue --> resolver thread --> service (resolve)
   outcome "ok" (with `resolution`; `cached` when it came from the offline
   cache), "error" (the service's refusal, e.g. code `not_ours`) or
   "offline" (service down and the book not cached).
-- `{"type": "service", "state": "up"|"down"}` when the service goes away or
-  comes back (probed every `health_interval` s; every second while down).
+- `{"type": "service", "state": "up"|"slow"|"down"}` when the service
+  answers late (after `slow_after` s), goes away or comes back (probed every `health_interval` s; every second while down).
 - `{"type": "camera", "state": "running"|"reconnecting"|"stopped"}` from the
   scanner.
 
@@ -61,13 +61,15 @@ class KioskRuntime:
     """Scanner + resolver + service watch for one kiosk (start/stop)."""
 
     def __init__(self, client: ServiceClient, source: FrameSource | None, *,
-                 gone_after: float = 1.0, health_interval: float = 5.0,
+                 gone_after: float = 1.0, health_interval: float = 5.0, slow_after: float = 1.0,
                  hub: Hub | None = None, cache: BookCache | None = None):
         self.client = client
         self.hub = hub or Hub()
         self.cache = cache or BookCache()
         self.preview = Preview()
         self.health_interval = health_interval
+        self.slow_after = slow_after  # an answer later than this (s) makes the service "slow"
+        self._slow_at = 0.0
         self.service_state = "unknown"
         self.camera_state = "stopped"
         self.seq = 0
@@ -147,6 +149,7 @@ class KioskRuntime:
         self.seq = seq = next(self._seq)
         message = {"type": "scan", "seq": seq, "payload": payload, "frame": frame,
                    "seen_at": seen_at, "symbology": event.scan.symbology if event else None}
+        asked = time.monotonic()
         try:
             answer = self.client.resolve(payload)
         except ServiceDown as exc:
@@ -157,7 +160,10 @@ class KioskRuntime:
             else:
                 message.update(outcome="offline")
         else:
-            self._service(True)
+            slow = time.monotonic() - asked > self.slow_after
+            if slow:
+                self._slow_at = time.monotonic()
+            self._service(True, slow=slow)
             if answer.ok:
                 resolution = answer.data
                 message.update(outcome="ok", cached=False, resolution=resolution)
@@ -188,8 +194,8 @@ class KioskRuntime:
         self.preview.set_overlay(payload, overlay)
 
     # --- service watch --------------------------------------------------------
-    def _service(self, up: bool, reason: str | None = None) -> None:
-        state = "up" if up else "down"
+    def _service(self, up: bool, reason: str | None = None, slow: bool = False) -> None:
+        state = ("slow" if slow else "up") if up else "down"
         if state != self.service_state:
             self.service_state = state
             if not up:
@@ -202,7 +208,13 @@ class KioskRuntime:
 
     def _watch_loop(self) -> None:
         while not self._stop.is_set():
-            self._service(self.client.alive(), f"no answer from {self.client.base_url}/ping")
+            asked = time.monotonic()
+            alive = self.client.alive()
+            slow = time.monotonic() - asked > self.slow_after
+            # /ping skips the database: a quick ping does not undo a slow scan answer at once.
+            if alive and self.service_state == "slow" and time.monotonic() - self._slow_at < 30:
+                slow = True
+            self._service(alive, f"no answer from {self.client.base_url}/ping", slow=slow)
             self._stop.wait(1.0 if self.service_state == "down" else self.health_interval)
 
     def book(self, book_id: int) -> tuple[int, dict]:

@@ -138,6 +138,7 @@
   function renderStatus() {
     const parts = [];
     if (state.service === "down") parts.push(t("status.service_down"));
+    if (state.service === "slow") parts.push(t("status.service_slow"));
     if (state.camera === "reconnecting" || state.camera === "lost") parts.push(t("status.camera_lost"));
     const bar = document.getElementById("status");
     bar.textContent = parts.join(" · ");
@@ -172,7 +173,7 @@
       } else if (msg.type === "service") {
         const was = state.service;
         state.service = msg.state; renderStatus();
-        if (was === "down" && msg.state === "up") mark("service-up");
+        if ((was === "down" || was === "slow") && msg.state === "up") mark("service-up");
       } else if (msg.type === "camera") {
         state.camera = msg.state; renderStatus();
       } else if (msg.type === "scan") {
@@ -249,6 +250,8 @@
     "idle.stay": ["Saya masih di sini", "I am still here"],
     "status.service_down": ["Layanan perpustakaan sedang tidak tersedia; buku yang baru dipindai tetap bisa dilihat.",
                             "The library service is unavailable right now; recently scanned books still show."],
+    "status.service_slow": ["Layanan perpustakaan sedang lambat; mohon tunggu sebentar.",
+                            "The library service is slow right now; please bear with us."],
     "status.camera_lost": ["Kamera tidak terhubung. Mencoba lagi…", "The camera is not connected. Trying again…"],
     "scan.not_ours": ["Ini bukan kode perpustakaan. Coba pindai label QR pada buku.",
                       "This is not a library code. Try the QR label on a book."],

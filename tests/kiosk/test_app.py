@@ -4,6 +4,7 @@ AR overlay drawing."""
 from __future__ import annotations
 
 import json
+import time
 
 import cv2
 import numpy as np
@@ -182,3 +183,25 @@ def test_a_slow_page_loses_its_oldest_messages_never_blocks_the_scanner():
         hub.publish({"type": "scan", "seq": seq})
     assert [json.loads(slow.get_nowait())["seq"] for _ in range(3)] == [2, 3, 4]
     assert gone.empty() and hub.listeners == 1
+
+
+def test_a_slow_service_is_said_to_be_slow_and_a_timeout_is_down(service):
+    slow = service.sibling()
+    delay = {"seconds": 0.0}
+    slow.app.before_request(lambda: time.sleep(delay["seconds"]) if delay["seconds"] else None)
+    try:
+        client = ServiceClient(slow.url, slow.key, timeout=1.5)
+        runtime = KioskRuntime(client, None, slow_after=0.4)
+        messages = runtime.hub.subscribe()
+        payload = service.label(service.samples[0][0])
+        delay["seconds"] = 0.6
+        assert runtime.submit(payload)["outcome"] == "ok" and runtime.service_state == "slow"
+        delay["seconds"] = 2.0  # longer than the client waits: no answer is an answer too late
+        assert runtime.submit(payload)["cached"] is True and runtime.service_state == "down"
+        delay["seconds"] = 0.0
+        assert runtime.submit(payload)["cached"] is False and runtime.service_state == "up"
+        states = [m["state"] for m in map(json.loads, [messages.get_nowait() for _ in range(messages.qsize())])
+                  if m["type"] == "service"]
+        assert states == ["slow", "down", "up"]
+    finally:
+        slow.close()
