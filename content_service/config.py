@@ -18,7 +18,7 @@ DEFAULTS = {
     "ANSWER_CACHE_SIZE": 4096,
     "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For is believed
     "SEARCH_BACKEND": "whoosh",  # search backend (search.BACKENDS)
-    "SEARCH_INDEX": None,  # None: instance/search-index ("memory" for test apps)
+    "SEARCH_INDEX": None,  # None: beside the SQLite file, else in the instance folder ("memory" for test apps)
     "CIRCULATION": "local",  # circulation backend (circulation.backends.BACKENDS)
     "CIRCULATION_MAX_FINES": 50000,  # rupiah owed above which borrowing is blocked
     "CIRCULATION_SESSION_MINUTES": 5,  # a kiosk member session ends after this long idle

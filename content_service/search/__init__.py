@@ -7,6 +7,7 @@ at its first use, and ``flask reindex`` rebuilds it on demand. Writes that
 bypass the ORM unit of work (bulk ``update()``) must call ``mark_changed``."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
 import threading
@@ -45,14 +46,26 @@ class SearchResult:
 
 
 def index_location(app: Flask) -> str:
-    """``SEARCH_INDEX``; by default a folder in the instance folder, or an
-    in-memory index for test apps (each test has its own database)."""
+    """``SEARCH_INDEX``; by default a folder tied to the database, so two
+    databases (the demo's and a real one) never share an index: beside a
+    SQLite file (``pindai.db`` -> ``pindai-search-index/``), else in the
+    instance folder, named after the database URL. Test apps (each test
+    has its own database) keep theirs in memory."""
     configured = app.config.get("SEARCH_INDEX")
     if configured:
         return str(configured)
     if app.testing:
         return "memory"
-    return str(Path(app.instance_path) / "search-index")
+    from sqlalchemy.engine import make_url
+
+    from ..db import database_url
+
+    url = make_url(database_url(app))
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database)
+        return str(database.with_name(f"{database.stem}-search-index"))
+    digest = hashlib.sha1(url.render_as_string(hide_password=True).encode()).hexdigest()[:10]
+    return str(Path(app.instance_path) / f"search-index-{digest}")
 
 
 def get_backend(app: Flask | None = None):

@@ -60,3 +60,18 @@ def test_missing_index_is_built_at_first_search_and_follows_imports(disk_app, ma
     session.close()
     get_backend(other)._checked = 0.0  # past REFRESH_SECONDS, without sleeping in a test
     assert total(other.test_client(), "terkembang") == 1
+
+
+def test_each_database_has_its_own_index_folder(tmp_path):
+    from content_service import create_app
+    from content_service.search import index_location
+
+    def location(url):
+        app = create_app({"ENV": "development", "DATABASE_URL": url})
+        app.extensions["pindai.engine"].dispose()
+        return index_location(app)
+
+    demo, real = location(f"sqlite:///{tmp_path / 'demo' / 'pindai.db'}"), location(f"sqlite:///{tmp_path / 'pindai.db'}")
+    assert demo == str(tmp_path / "demo" / "pindai-search-index") and real == str(tmp_path / "pindai-search-index")
+    one, two = location("postgresql+psycopg://pindai@db/pindai"), location("postgresql+psycopg://pindai@db/other")
+    assert one != two and "search-index-" in one
