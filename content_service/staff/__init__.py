@@ -4,7 +4,7 @@ links), label sheets, imports and the analytics dashboard.
 
 The parts, one module each: ``access`` (accounts, roles, login throttling,
 CSRF, audit log), ``uploads`` (checking files by their bytes), ``content``
-(a book's extras), ``catalogue`` (records, copies, codes, labels),
+(a book's extras), ``catalogue`` (records, copies), ``labelling`` (codes, label sheets),
 ``importing`` (MARC/CSV from the browser), ``analytics`` (dashboard, CSV),
 ``admin`` (accounts, kiosks, audit log) and ``plays`` (the plays API)."""
 from __future__ import annotations
@@ -20,7 +20,7 @@ from . import access, text
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, analytics, catalogue, content, importing, plays  # noqa: F401  (their views join the blueprint)
+    from . import admin, analytics, catalogue, content, importing, labelling, plays  # noqa: F401  (views join the blueprint)
 
     text.install()
     if app.config.get("SECRET_KEY_GENERATED") and not app.testing:

@@ -1,14 +1,14 @@
-"""Catalogue work in the browser: find a book, edit its record, keep its
-copies (barcode, location, status), mint and retire codes, print label
-sheets. Labels use the core's generator (``labels``)."""
+"""Catalogue work in the browser: find a book, add one by hand or edit its
+record, keep its copies (barcode, location, status). Codes and label
+sheets are in ``labelling``."""
 from __future__ import annotations
 
-from flask import Response, current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from .. import codes, errors, labels
+from .. import errors, isbn, labels
 from ..db import get_session
 from ..models import ITEM_STATUSES, Asset, Book, Code, Isbn, Item
 from ..resolve import load_book
@@ -129,6 +129,47 @@ def books():
                            args=args, audiences=AUDIENCES)
 
 
+def create_book(session: Session, form) -> Book:
+    """A new record typed in by staff (title required; an ISBN is checked and must be new)."""
+    book = Book(title="", authors=[], subjects=[])
+    update_book(book, form)
+    raw = (form.get("isbn") or "").strip()
+    if raw:
+        isbn13 = isbn.to_isbn13(raw)
+        if isbn13 is None:
+            raise errors.InvalidIsbn()
+        if session.get(Isbn, isbn13) is not None:
+            raise DuplicateIsbn()
+        book.isbns.append(Isbn(isbn13=isbn13, position=0))
+    session.add(book)
+    session.flush()
+    return book
+
+
+class DuplicateIsbn(errors.PindaiError):
+    status = 409
+    code = "duplicate_isbn"
+    message_id = "ISBN ini sudah ada di katalog."
+    message_en = "This ISBN is already in the catalogue."
+
+
+@bp.post("/books/new")
+@requires("catalogue")
+def new_book():
+    session = get_session()
+    try:
+        book = create_book(session, request.form)
+    except errors.PindaiError as exc:
+        session.rollback()
+        found, total = find_books(session)
+        return render_template("staff/books.html", books=found, total=total, page=1, pages=max(1, -(-total // PAGE)),
+                               args={"q": "", "audience": "", "language": "", "extras": ""}, audiences=AUDIENCES,
+                               error=exc), exc.status
+    audit(session, "book.create", "book", book.id, title=book.title)
+    session.commit()
+    return redirect(url_for("staff.book", book_id=book.id), 303)
+
+
 def _book_page(book: Book, error: errors.PindaiError | None = None, status: int = 200):
     session = get_session()
     item_ids = [item.id for item in book.items]
@@ -207,70 +248,3 @@ def update_item(item_id: int):
         audit(session, "item.update", "item", item.id, fields=changed)
     session.commit()
     return redirect(url_for("staff.book", book_id=book_id), 303)
-
-
-@bp.post("/codes/mint")
-@requires("catalogue")
-def mint_code():
-    session = get_session()
-    target_type = request.form.get("target_type")
-    try:
-        target_id = int(request.form.get("target_id", ""))
-    except ValueError:
-        target_id = 0
-    target = session.get(Item if target_type == "item" else Book, target_id) if target_type in ("item", "book") else None
-    if target is None:
-        raise errors.NotFound("Nothing to give a code to.", message_id="Tidak ada sasaran untuk kode ini.")
-    code = codes.mint(session, target_type, target_id)
-    audit(session, "code.mint", target_type, target_id, code=code.code)
-    session.commit()
-    return redirect(url_for("staff.book", book_id=target.book_id if target_type == "item" else target.id), 303)
-
-
-@bp.post("/codes/<code>/retire")
-@requires("catalogue")
-def retire_code(code: str):
-    session = get_session()
-    row = session.get(Code, codes.normalise(code) or "")
-    if row is None:
-        raise errors.UnknownCode()
-    codes.retire(row)
-    audit(session, "code.retire", row.target_type, row.target_id, code=row.code)
-    session.commit()
-    # Back to the book the code belonged to (event and collection codes have no book page here).
-    item = session.get(Item, row.target_id) if row.target_type == "item" else None
-    book_id = item.book_id if item else row.target_id if row.target_type == "book" else None
-    return redirect(url_for("staff.book", book_id=book_id) if book_id else url_for("staff.books"), 303)
-
-
-@bp.post("/labels")
-@requires("catalogue")
-def print_labels():
-    """A PDF label sheet for the chosen copies (or every copy of the chosen books)."""
-    session = get_session()
-    try:
-        item_ids = [int(v) for v in request.form.getlist("item")]
-        book_ids = [int(v) for v in request.form.getlist("book")]
-        start = int(request.form.get("start") or 1)
-    except ValueError:
-        raise errors.BadRequest("Bad selection.", message_id="Pilihan tidak valid.") from None
-    layout = request.form.get("layout") or current_app.config["LABEL_LAYOUT"]
-    if request.form.get("unlabelled") == "1":
-        chosen = labels.select_items(session, unlabelled=True)
-    else:
-        chosen = labels.select_items(session, book_ids=book_ids)
-    if item_ids:
-        chosen += [i for i in session.scalars(select(Item).where(Item.id.in_(item_ids), Item.status != "withdrawn"))
-                   if i not in chosen]
-    if not chosen:
-        raise errors.BadRequest("Choose at least one copy (withdrawn copies get no labels).",
-                                message_id="Pilih paling sedikit satu eksemplar (eksemplar yang ditarik tidak diberi label).")
-    sheet = labels.labels_for_items(session, chosen, current_app.config["PUBLIC_BASE_URL"])
-    try:
-        pdf = labels.render(sheet, layout, start)
-    except ValueError as exc:
-        raise errors.BadRequest(str(exc), message_id="Tata letak atau posisi awal label tidak valid.") from None
-    audit(session, "labels.print", None, None, items=[i.id for i in chosen], layout=layout)
-    session.commit()  # codes minted for the sheet are kept only once it exists
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": 'attachment; filename="pindai-labels.pdf"'})

@@ -25,6 +25,7 @@ TEXT = {
     "s.audit": ("Log audit", "Audit log"),
     "s.search": ("Cari", "Search"),
     "s.search_hint": ("Judul, pengarang, ISBN atau barcode", "Title, author, ISBN or barcode"),
+    "s.new_book": ("Tambah buku baru (tanpa impor)", "Add a new book (without an import)"),
     "s.with_extras": ("Dengan konten", "With extras"),
     "s.without_extras": ("Tanpa konten", "Without extras"),
     "s.title": ("Judul", "Title"),

@@ -87,6 +87,22 @@ def test_edit_record_and_copies(librarian, session, client):
     assert audit == ["book.update", "item.update", "item.create"]
 
 
+def test_add_a_book_by_hand(librarian, session, client):
+    staff, token = librarian
+    form = {"csrf_token": token, "title": "Ayat-Ayat Cinta", "authors": "Habiburrahman El Shirazy", "isbn": "979-3604-02-6",
+            "year": "2004", "audience": "adults"}
+    res = staff.post("/staff/books/new", data=form)
+    assert res.status_code == 303
+    book_id = int(res.headers["Location"].rsplit("/", 1)[1])
+    detail = client.get(f"/api/v1/books/{book_id}").get_json()
+    assert (detail["title"], detail["authors"], detail["isbns"]) == ("Ayat-Ayat Cinta", ["Habiburrahman El Shirazy"],
+                                                                      ["9789793604022"])
+    again = staff.post("/staff/books/new", data=form)
+    assert again.status_code == 409 and "sudah ada" in again.get_data(as_text=True)
+    assert staff.post("/staff/books/new", data={**form, "isbn": "9789793604021"}).status_code == 422
+    assert staff.post("/staff/books/new", data={**form, "isbn": "", "title": ""}).status_code == 400
+
+
 def test_mint_and_retire_codes(librarian, session, client):
     book = make_book(session, title="Sang Pemimpi")
     item = make_item(session, book)
