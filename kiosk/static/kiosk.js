@@ -222,7 +222,28 @@
     mark("reset");
   }
 
+  /* A desk scanner (USB, keyboard mode) types a code and Enter faster than
+   * any hand: such a burst is sent to the kiosk to resolve like a camera scan. */
+  const wedge = { text: "", last: 0 };
+  function onKey(event) {
+    const now = performance.now();
+    if (now - wedge.last > 80) wedge.text = "";  // a pause: people type, scanners do not
+    wedge.last = now;
+    if (event.key === "Enter") {
+      const payload = wedge.text;
+      wedge.text = "";
+      if (payload.length >= 4) {
+        event.preventDefault();
+        fetch("/k/scan", { method: "POST", headers: { "Content-Type": "application/json" },
+                           body: JSON.stringify({ payload }) }).catch(() => notice(t("scan.offline"), { kind: "warn" }));
+      }
+    } else if (event.key.length === 1) {
+      wedge.text += event.key;
+    }
+  }
+
   function start() {
+    document.addEventListener("keydown", onKey);
     ["pointerdown", "keydown", "touchstart", "wheel"].forEach((type) =>
       document.addEventListener(type, touch, { capture: true, passive: true }));
     document.getElementById("lang-button").addEventListener("click", () => setLang(state.lang === "en" ? "id" : "en"));

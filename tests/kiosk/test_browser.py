@@ -227,6 +227,19 @@ def test_search_with_the_on_screen_keyboard(service, kiosks, page):
     assert page.locator("#book-title").inner_text().startswith(other.split(":")[0])
 
 
+def test_a_desk_scanner_typing_a_code_opens_the_book_and_slow_typing_does_not(service, kiosks, page):
+    kiosk = kiosks()
+    open_kiosk(page, kiosk)
+    code, title = service.samples[1]
+    page.keyboard.type(code, delay=250)  # a person at a keyboard: too slow for a scanner
+    page.keyboard.press("Enter")
+    page.keyboard.type(service.label(code))  # a scanner's burst
+    page.keyboard.press("Enter")
+    wait_mark(page, "title")
+    assert page.locator("#book-title").inner_text() == title
+    assert [m["payload"] for m in kiosk.runtime.recent] == [service.label(code)]
+
+
 def test_idle_warning_then_back_to_attract_with_everything_wiped(service, kiosks, page):
     kiosk = kiosks(IDLE_SECONDS=4, IDLE_WARNING_SECONDS=2.5)
     open_kiosk(page, kiosk)
