@@ -203,7 +203,8 @@ def _routes(app: Flask, runtime: KioskRuntime) -> None:
         if request.headers.get("X-Patron-Session"):  # a member's self-checkout session
             headers["X-Patron-Session"] = request.headers["X-Patron-Session"]
         try:
-            response = runtime.client.request(request.method, f"/api/v1/{path}", params=request.args,
+            response = runtime.client.request(request.method, f"/api/v1/{path}",
+                                              params=list(request.args.items(multi=True)),
                                               data=request.get_data() if request.method == "POST" else None,
                                               headers=headers, timeout=app.config["RELAY_TIMEOUT"])
         except ServiceDown as exc:

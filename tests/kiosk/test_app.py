@@ -58,6 +58,7 @@ def test_the_relay_sends_the_key_and_passes_answers_through(service):
     client = kiosk_app(service).test_client()
     body = client.get("/service/api/v1/books?per_page=2").get_json()
     assert len(body["items"]) == 2
+
     assert client.get("/service/api/v1/no-such-endpoint").status_code == 404
     bad = kiosk_app(service, key="wrong").test_client().get("/service/api/v1/resolve?payload=x")
     assert bad.status_code == 401
@@ -205,3 +206,19 @@ def test_a_slow_service_is_said_to_be_slow_and_a_timeout_is_down(service):
         assert states == ["slow", "down", "up"]
     finally:
         slow.close()
+
+
+def test_the_relay_passes_repeated_parameters_and_bodies_as_sent(service):
+    from flask import request
+
+    seen = []
+    sibling = service.sibling()
+    sibling.app.before_request(lambda: seen.append((request.args.getlist("subject"), request.get_data())) and None)
+    try:
+        client = kiosk_app(sibling).test_client()
+        client.get("/service/api/v1/search?q=anak&subject=Fiksi&subject=Sains")
+        client.post("/service/api/v1/feedback", json={"rating": 5})
+    finally:
+        sibling.close()
+    assert seen[0][0] == ["Fiksi", "Sains"]
+    assert json.loads(seen[1][1]) == {"rating": 5}
