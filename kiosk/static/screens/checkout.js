@@ -110,7 +110,8 @@
   }
 
   function renderEntry() {
-    $("co-card-entry").textContent = s.card;
+    // Never the whole card number on screen: only its last 4 characters, to check the typing.
+    $("co-card-entry").textContent = "•".repeat(Math.max(0, s.card.length - 4)) + s.card.slice(-4);
     $("co-pin-dots").textContent = "●".repeat(s.pin.length);
   }
 
