@@ -352,7 +352,7 @@ def test_book_extras_audio_narration_and_3d_model(service, kiosks, page):
     with service.app.app_context():
         session = get_session()
         book_id = session.scalar(select(Item.book_id).where(Item.barcode == "DEMO-029-2"))
-        for kind, data, media_type, name in (("audio", tiny_wav(), "audio/wav", "Narasi · Narration"),
+        for kind, data, media_type, name in (("audio", tiny_wav(8.0), "audio/wav", "Narasi · Narration"),
                                              ("model3d", tiny_glb(), "model/gltf-binary", "Model 3D")):
             session.add(Asset(book_id=book_id, kind=kind, title=name, media_hash=storage().put(data),
                               media_type=media_type, language="both", audience="children"))
@@ -370,8 +370,11 @@ def test_book_extras_audio_narration_and_3d_model(service, kiosks, page):
     page.wait_for_function("!!customElements.get('model-viewer')")
     shot(page, "book-extras", full_page=True)
     axe(page, "book with extras")
-    page.evaluate("document.querySelector('#book-extras audio').play()")
+    toggle = page.locator("#book-extras .media-toggle")
+    assert "Putar" in toggle.inner_text()
+    toggle.click()  # the large play button
     page.wait_for_function("!document.querySelector('#book-extras audio').paused")
+    assert "Jeda" in toggle.inner_text()
 
     def plays():
         with service.app.app_context():
@@ -382,7 +385,8 @@ def test_book_extras_audio_narration_and_3d_model(service, kiosks, page):
         time.sleep(0.1)
     assert plays() >= 1
     # "Bacakan" in child mode plays the book's narration, not the speech synthesis.
-    page.evaluate("document.querySelector('#book-extras audio').pause()")
+    toggle.click()
+    assert page.evaluate("document.querySelector('#book-extras audio').paused")
     page.click("#child-button")
     page.click("#book-read")
     assert wait_mark(page, "read-aloud")["via"] == "narration"

@@ -14,6 +14,8 @@
     "book.cached": ["Disimpan di kios ini; ketersediaan mungkin sudah berubah.",
                     "Saved on this kiosk; availability may have changed."],
     "book.read": ["Bacakan", "Read aloud"],
+    "book.play": ["▶ Putar", "▶ Play"],
+    "book.pause": ["❚❚ Jeda", "❚❚ Pause"],
     "book.stop": ["Berhenti", "Stop"],
     "book.related": ["Buku serupa", "More like this"],
     "book.cover": ["Sampul {title}", "Cover of {title}"],
@@ -123,7 +125,14 @@
         player.setAttribute("aria-label", asset.title || Kiosk.t("book." + asset.kind));
         player.addEventListener("play", () => played(asset), { once: true });
         if (asset.title) { const p = document.createElement("p"); p.textContent = asset.title; section.append(p); }
-        section.append(player);
+        // Large controls for small fingers; the player's own controls stay for seeking.
+        const toggle = document.createElement("button");
+        toggle.type = "button"; toggle.className = "big media-toggle";
+        const label = () => { toggle.textContent = Kiosk.t(player.paused ? "book.play" : "book.pause"); };
+        toggle.addEventListener("click", () => { if (player.paused) player.play().catch(() => {}); else player.pause(); });
+        player.addEventListener("play", label); player.addEventListener("pause", label); player.addEventListener("ended", label);
+        label();
+        section.append(player, toggle);
         box.append(section);
       } else if (asset.kind === "model3d") {
         const section = block("book.model", "model");
