@@ -7,7 +7,7 @@ its own built from the portal's parts: log in first; librarians and admins
 change things, every role may look; CSRF on every form; changes audited."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -124,6 +124,27 @@ def _save(event: Event | None):
         return _form_page(event, request.form, error, exc.status)
     promoted = registration.capacity_changed(session, saved) if event is not None else 0
     return redirect(url_for(".index", saved=f"{saved.id}:{code.code}:{promoted}"), 303)
+
+
+@bp.get("/<int:event_id>/poster")
+def poster(event_id: int):
+    """A printable A4 poster: title, when and where, and the QR of the event's
+    label URL (``/q/<code>``), which phones and kiosks both open."""
+    import io
+
+    import qrcode
+    import qrcode.image.svg
+
+    session = get_session()
+    event = calendar.get_event(session, event_id, public=False)
+    code = codes.ensure_code(session, "event", event.id)
+    session.commit()
+    url = codes.label_url(current_app.config["PUBLIC_BASE_URL"], code.code)
+    out = io.BytesIO()
+    qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2).save(out)
+    svg = out.getvalue().decode().split("?>", 1)[-1]  # inline: no XML declaration inside HTML
+    return render_template("events/staff/poster.html", event=event, url=url, code=code.code, qr_svg=svg,
+                           dates=calendar.upcoming_dates(session, event, limit=4))
 
 
 @bp.post("/<int:event_id>/cancel-date")

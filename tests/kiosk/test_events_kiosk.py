@@ -49,6 +49,9 @@ def service(tmp_path_factory):
             age_max=8, location="Ruang Anak", starts_at=now + timedelta(days=1, hours=1),
             ends_at=now + timedelta(days=1, hours=2), rrule="FREQ=WEEKLY", capacity=1,
             registration_required=True).id
+        from content_service import codes
+
+        live.story_code = codes.ensure_code(session, "event", live.story).code
         session.commit()
         live.laskar_code = next(code for code, title in live.samples if title == "Laskar Pelangi")
     yield live
@@ -132,11 +135,13 @@ def test_events_panel_today_first_children_first_and_qr_to_a_phone(page, service
     page.wait_for_function("document.querySelector('#events-rotator .event-card h3')"
                            ".textContent.includes('Cerita di Pagi Hari')")
     assert "today" not in page.locator("#events-rotator .event-card").get_attribute("class")
+    page.locator("#events-rotator .event-card h3", has_text="Cerita di Pagi Hari").click()  # a tap opens it
+    page.locator("#screen-event").wait_for()
+    assert page.locator("#event-title").inner_text() == "Cerita di Pagi Hari"
 
 
 def test_event_screen_registers_a_scanned_card_then_waitlists_the_next(page, kiosk, service):
-    page.click("#child-button")
-    page.locator("#events-rotator .event-card h3", has_text="Cerita di Pagi Hari").click()
+    scan(page, kiosk, service.label(service.story_code))  # the poster's QR held to the camera
     page.locator("#screen-event").wait_for()
     assert page.locator("#event-title").inner_text() == "Cerita di Pagi Hari"
     assert "Sisa 1 kursi" in page.locator("#event-seats").inner_text()

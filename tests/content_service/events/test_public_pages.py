@@ -16,6 +16,7 @@ from .helpers import make_event, wib
 
 
 def test_programme_by_week_with_filters(client, session):
+    assert 'href="/events"' in client.get("/").get_data(as_text=True)  # found from the home page
     now = schedule.now()
     make_event(session, title="Kelas Desain Grafis", category="class", audience="teens", start=now + timedelta(days=1))
     make_event(session, title="Pameran Foto Batam", category="exhibition", audience="adults", start=now + timedelta(days=8))

@@ -103,3 +103,27 @@ def test_school_visit_decisions_and_survey_results(client, session, staff):
     assert "Kios lambat" in report and "Petugas ramah" in report
     assert session.scalar(select(Feedback.id).where(Feedback.rating == 1)) is not None
     assert staff_client.get("/staff/events/feedback?days=0").status_code == 400
+
+
+def test_a_printable_poster_carries_the_event_label_qr(session, staff):
+    import re
+
+    import cv2
+    import numpy as np
+
+    from kiosk.decoding import decode
+
+    event = make_event(session, title="Pameran Batik", registration_required=True, capacity=10)
+    client, _ = staff("editor")
+    page = client.get(f"/staff/events/{event.id}/poster").get_data(as_text=True)
+    code = re.search(r'data-code="([0-9A-Z]{8})"', page).group(1)
+    assert "Pameran Batik" in page and "WIB" in page and "pendaftaran" in page
+    svg = page[page.index("<svg"):page.index("</svg>")]
+    size = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
+    image = np.full((size * 8, size * 8), 255, np.uint8)
+    for x, y in re.findall(r"M(\d+),(\d+)H", svg):
+        image[int(y) * 8:(int(y) + 1) * 8, int(x) * 8:(int(x) + 1) * 8] = 0
+    image = cv2.copyMakeBorder(image, 32, 32, 32, 32, cv2.BORDER_CONSTANT, value=255)
+    assert [s.text for s in decode(image)] == [f"https://pindai.example.id/q/{code}"]
+    again = client.get(f"/staff/events/{event.id}/poster").get_data(as_text=True)
+    assert f'data-code="{code}"' in again  # the same code every time: posters stay valid
