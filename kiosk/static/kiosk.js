@@ -218,6 +218,7 @@
     setLang("id");
     setChild(false);
     show("attract");
+    window.scrollTo(0, 0);
     state.lastActivity = Date.now();
     mark("reset");
   }
