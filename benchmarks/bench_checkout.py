@@ -3,6 +3,9 @@ API, and checkouts per second with 8 concurrent kiosk clients, under
 gunicorn (2 workers x 4 threads), on SQLite and, when BENCH_DATABASE_URL or
 TEST_DATABASE_URL names a PostgreSQL server, on PostgreSQL too.
 
+A third row repeats the SQLite run with the search index built: every
+loan changes a copy's status, and the index follows each change.
+
 Each client is a kiosk with its own key and a member logged in with card
 + PIN; every checkout is a real one (a distinct copy, scanned as its label
 URL) and must answer 201: any other answer is counted as an error.
@@ -39,8 +42,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare(env: dict) -> tuple[list[str], list[tuple[str, str]]]:
-    """Copies to borrow (label URLs) and (kiosk key, card) per client."""
+def prepare(env: dict, search_index: bool = False) -> tuple[list[str], list[tuple[str, str]]]:
+    """Copies to borrow (label URLs) and (kiosk key, card) per client;
+    with ``search_index`` the search index is built too (as in production,
+    where every loan then updates it)."""
     sys.path.insert(0, str(REPO))
     os.environ.update(env)
     from content_service import codes, create_app
@@ -73,6 +78,10 @@ def prepare(env: dict) -> tuple[list[str], list[tuple[str, str]]]:
             _kiosk, key = create_kiosk(session, f"Kios bench {n}")
             clients.append((key, card))
         session.commit()
+        if search_index:
+            from content_service.search import rebuild
+
+            rebuild(app)
     app.extensions["pindai.engine"].dispose()
     return labels, clients
 
@@ -126,14 +135,14 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def run(name: str, database_url: str, work: Path) -> dict:
+def run(name: str, database_url: str, work: Path, search_index: bool = False) -> dict:
     env = {"PINDAI_ENV": "production", "PINDAI_SECRET_KEY": "bench", "PINDAI_DATABASE_URL": database_url,
            "PINDAI_MEDIA_ROOT": str(work / "media"), "PINDAI_PUBLIC_BASE_URL": "https://perpustakaan.batam.go.id",
            # Long benchmark sessions: the idle timeout is not what is measured.
            "PINDAI_CIRCULATION_SESSION_MINUTES": "60",
-           # A search index of the benchmark's own (none is built here): never the repo's instance/ one.
-           "PINDAI_SEARCH_INDEX": str(work / "search-index")}
-    labels, clients = prepare(env)
+           # A search index of the benchmark's own, never the repo's instance/ one.
+           "PINDAI_SEARCH_INDEX": str(work / f"search-index-{name}")}
+    labels, clients = prepare(env, search_index)
     row = {"name": name}
     with serve(env, free_port()) as base:
         # Latency: one kiosk borrowing one book after another.
@@ -165,6 +174,8 @@ def main() -> int:
     rows = []
     try:
         rows.append(run("SQLite", f"sqlite:///{work / 'pindai.db'}", work))
+        # The same with the search index built: each loan changes a copy's status, which the index follows.
+        rows.append(run("SQLite+index", f"sqlite:///{work / 'pindai-index.db'}", work, search_index=True))
         pg = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
         if pg and pg.startswith("postgresql"):
             from sqlalchemy import create_engine, text
@@ -183,10 +194,10 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\nCheckout benchmark: gunicorn 2 workers x 4 threads; POST /api/v1/circulation/checkouts")
-    print(f"{'database':<12}{'1 client: n':>12}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+    print(f"{'database':<14}{'1 client: n':>12}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
           f"{f'{CLIENTS} clients: n':>15}{'checkouts/s':>13}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for r in rows:
-        print(f"{r['name']:<12}{r['n']:>12}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['errors']:>8}"
+        print(f"{r['name']:<14}{r['n']:>12}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['errors']:>8}"
               f"{r['cn']:>15}{r['rate']:>13.0f}{r['cp50']:>9.1f}{r['cp99']:>9.1f}{r['cerrors']:>8}")
         if r["sample"]:
             print(f"  first errors on {r['name']}: {r['sample']}")
