@@ -60,6 +60,13 @@ def save_event(session: Session, event: Event | None = None, *, book_ids: list[i
     if event.age_min is not None and event.age_max is not None and event.age_min > event.age_max:
         raise _bad("The youngest age must not exceed the oldest.", "Batas umur bawah melebihi batas atas.")
     event.rrule = schedule.normalise_rrule(event.rrule, event.starts_at)
+    if event.rrule:
+        # RFC 5545 leaves a DTSTART outside its own rule undefined: start the
+        # series on the rule's first date (same time of day and length).
+        first = schedule.first_start(event.rrule, event.starts_at)
+        if first is None:
+            raise _bad("The recurrence rule gives no date.", "Aturan pengulangan tidak menghasilkan tanggal apa pun.")
+        event.ends_at, event.starts_at = event.ends_at + (first - event.starts_at), first
     event.related_subjects = [s.strip() for s in (event.related_subjects or []) if s and s.strip()]
     session.add(event)
     session.flush()

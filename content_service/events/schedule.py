@@ -74,6 +74,12 @@ def normalise_rrule(rule: str | None, first_start: datetime) -> str | None:
     return value.upper()
 
 
+def first_start(rule: str, start: datetime) -> datetime | None:
+    """The first date the rule gives at or after ``start`` (UTC), or None."""
+    found = rrulestr(rule, dtstart=local(start)).after(local(start), inc=True)
+    return as_utc(found) if found is not None else None
+
+
 @dataclass(frozen=True)
 class Occurrence:
     """One date of an event, in UTC."""

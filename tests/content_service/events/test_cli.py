@@ -62,3 +62,14 @@ def test_school_visits_and_feedback_commands(runner, session, client):
     assert again.exit_code != 0 and "already been decided" in again.output
     report = runner.invoke(args=["events", "feedback"]).output
     assert "2 answers" in report and "average 3.5" in report and "Antrean lama" in report
+
+
+def test_seed_demo_programmes_is_idempotent(runner, client, session):
+    first = runner.invoke(args=["events", "seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "6 sample programmes added" in first.output and "/q/" in first.output
+    assert "0 sample programmes added" in runner.invoke(args=["events", "seed-demo"]).output
+    children = client.get("/api/v1/events/upcoming?limit=3&audience=children").get_json()["items"]
+    assert children[0]["title"] == "Cerita di Pagi Hari" and children[0]["start_local"].endswith("+07:00")
+    assert "T09:00:00" in children[0]["start_local"]
+    assert session.scalar(select(Event.rrule).where(Event.title == "Coding untuk Remaja")) == "FREQ=MONTHLY;BYDAY=1SA"

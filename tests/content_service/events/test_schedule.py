@@ -65,3 +65,12 @@ def test_upcoming_lists_dates_in_order_children_first_in_child_mode(session):
     first = calendar.children_first(found)
     assert [o.event.id for o in first] == [story.id, story.id, talk.id]
     assert [o.event.id for o in calendar.upcoming(session, after=now, days=14, audience="children")] == [story.id] * 2
+
+
+def test_a_series_starts_on_its_rules_first_date(session):
+    # Saturday 12 December 2026 is the second Saturday: "first Saturday monthly" starts on 2 January.
+    event = make_event(session, start=wib(2026, 12, 12, 13, 0), hours=2, rrule="FREQ=MONTHLY;BYDAY=1SA")
+    assert schedule.local(event.starts_at) == wib(2027, 1, 2, 13, 0)
+    assert schedule.local(event.ends_at) == wib(2027, 1, 2, 15, 0)
+    with pytest.raises(errors.BadRequest):
+        make_event(session, start=wib(2026, 12, 12, 13, 0), rrule="FREQ=WEEKLY;UNTIL=20261201T000000Z")
