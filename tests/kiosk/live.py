@@ -20,13 +20,16 @@ from content_service.kiosks import create_kiosk
 class LiveService:
     """The content service on 127.0.0.1:<port>, in a thread."""
 
-    def __init__(self, folder: Path, *, media: bool = True, of: "LiveService | None" = None):
-        """Seed a new demo library in `folder`, or with `of` serve that
-        service's database on a port of its own (no seeding: labels keep
-        the first service's address, as printed labels do)."""
+    def __init__(self, folder: Path, *, media: bool = True, of: "LiveService | None" = None,
+                 database_url: str | None = None):
+        """Seed a new demo library in `folder` (a SQLite file there unless
+        `database_url`), or with `of` serve that service's database on a port
+        of its own (no seeding: labels keep the first service's address, as
+        printed labels do)."""
         self.folder = folder
+        self.database_url = (of.database_url if of else database_url) or f"sqlite:///{folder / 'pindai.db'}"
         self.app = create_service({
-            "ENV": "test", "DATABASE_URL": f"sqlite:///{folder / 'pindai.db'}",
+            "ENV": "test", "DATABASE_URL": self.database_url,
             "MEDIA_ROOT": str(folder / "media"), "SEARCH_INDEX": str(folder / "search-index"),
             "PUBLIC_BASE_URL": of.url if of else "http://127.0.0.1:5000",
         })

@@ -4,11 +4,14 @@ AR overlay drawing."""
 from __future__ import annotations
 
 import json
+import os
 import time
+import uuid
 
 import cv2
 import numpy as np
 import pytest
+from sqlalchemy import create_engine, text
 
 from kiosk.app import NODE_MODULES, create_app
 from kiosk.preview import decode_overlay, draw_overlay
@@ -17,11 +20,28 @@ from kiosk.service import BookCache, ServiceClient
 from tests.kiosk.live import LiveService
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    live = LiveService(tmp_path_factory.mktemp("service"), media=False)
+def _backends():
+    return ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(scope="module", params=_backends())
+def service(request, tmp_path_factory):
+    """The service on SQLite, and on PostgreSQL (a fresh schema) when TEST_DATABASE_URL is set."""
+    url = schema = admin = None
+    if request.param == "postgresql":
+        base = os.environ["TEST_DATABASE_URL"]
+        schema = f"k_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    live = LiveService(tmp_path_factory.mktemp("service"), media=False, database_url=url)
     yield live
     live.close()
+    if admin is not None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def kiosk_app(service, key=None, **config):
