@@ -239,6 +239,11 @@ def test_card_pin_two_books_receipt_return_and_renew(service, kiosks, page, tmp_
     renewed = wait_marks(page, "checkout-renewed")[-1]
     assert renewed["renewed"] == 1
     assert "sisa perpanjangan: 1" in page.locator("#co-account-list").inner_text()
+    page.click("#lang-button")
+    assert page.locator("#co-heading").inner_text() == "My account"
+    assert page.locator("#co-account-hello").inner_text() == "Hello, Siti!"
+    assert page.locator("#co-renew-all").inner_text() == "Renew all"
+    page.click("#lang-button")
     shot(page, "checkout-account")
     axe(page, "checkout: my account")
 

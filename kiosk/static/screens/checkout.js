@@ -78,8 +78,16 @@
   function panel(name) {
     s.panel = name;
     PANELS.forEach((p) => { $("co-" + p).hidden = p !== name; });
-    $("co-heading").textContent = Kiosk.t(s.mode === "account" && name !== "receipt" ? "co.title_account" : "co.title");
+    headings();
     Kiosk.mark("checkout-panel", { panel: name });
+  }
+
+  /* Texts that depend on the state, in the current language. */
+  function headings() {
+    $("co-heading").textContent = Kiosk.t(s.mode === "account" && s.panel !== "receipt" ? "co.title_account" : "co.title");
+    const hello = s.first ? Kiosk.t("co.hello", { name: s.first }) : "";
+    $("co-hello").textContent = hello;
+    $("co-account-hello").textContent = hello;
   }
 
   function row(list, title, text, kind) {
@@ -298,7 +306,10 @@
   Kiosk.onResolution("patron_card", (resolution) => Kiosk.show("checkout", { mode: "borrow", card: resolution.card }));
 
   document.querySelectorAll("#screen-checkout .keypad").forEach(keypad);
-  Kiosk.on("lang", () => document.querySelectorAll("#screen-checkout .keypad").forEach(keypad));
+  Kiosk.on("lang", () => {
+    document.querySelectorAll("#screen-checkout .keypad").forEach(keypad);
+    if (s.panel) headings();  // data-t would put back the borrowing title in "Akun saya"
+  });
   $("co-done").addEventListener("click", finish);
   $("co-account-done").addEventListener("click", finish);
   $("co-to-account").addEventListener("click", async () => {
