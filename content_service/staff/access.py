@@ -137,21 +137,24 @@ def csp_nonce() -> str:
 
 # --- passwords, throttling, login --------------------------------------------
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, method: str | None = None) -> str:
+    """A salted hash (werkzeug's default, scrypt); refuses passwords under MIN_PASSWORD."""
     if len(password or "") < MIN_PASSWORD:
         raise WeakPassword()
-    return generate_password_hash(password)
+    return generate_password_hash(password, **({"method": method} if method else {}))
 
 
-def create_staff(session: Session, username: str, password: str, role: str, display_name: str | None = None) -> StaffUser:
-    """Create an account (the username is kept in lower case)."""
+def create_staff(session: Session, username: str, password: str, role: str, display_name: str | None = None,
+                 *, method: str | None = None) -> StaffUser:
+    """Create an account (the username is kept in lower case). ``method`` is
+    for tests only: a cheaper hash where dozens of accounts are made."""
     if role not in ROLES:
         raise errors.BadRequest(f"Role must be one of {', '.join(ROLES)}.", message_id=f"Peran harus salah satu dari {', '.join(ROLES)}.")
     username = (username or "").strip().lower()
     if not username or len(username) > 80:
         raise errors.BadRequest("A username is needed (at most 80 characters).",
                                 message_id="Nama pengguna wajib diisi (paling banyak 80 karakter).")
-    user = StaffUser(username=username, password_hash=hash_password(password), role=role, display_name=display_name)
+    user = StaffUser(username=username, password_hash=hash_password(password, method), role=role, display_name=display_name)
     session.add(user)
     session.flush()
     return user

@@ -9,6 +9,7 @@ import pytest
 from content_service.staff.access import create_staff
 
 PASSWORD = "correct horse battery"
+FAST_HASH = "pbkdf2:sha256:1000"
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -28,7 +29,8 @@ def login(client, username: str, password: str = PASSWORD, address: str = "127.0
 @pytest.fixture
 def make_staff(session):
     def factory(role: str = "admin", username: str | None = None):
-        user = create_staff(session, username or f"{role}-user", PASSWORD, role, f"Staf {role}")
+        # A cheap hash: tests make an account per test; test_access checks the real default.
+        user = create_staff(session, username or f"{role}-user", PASSWORD, role, f"Staf {role}", method=FAST_HASH)
         session.commit()
         return user
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from content_service.staff.access import ENDPOINTS, PERMISSIONS
+from content_service.staff.access import ENDPOINTS, PERMISSIONS, create_staff
 from content_service.staff.models import AuditEntry, LoginFailure, StaffUser
 from tests.content_service.staff.conftest import PASSWORD, csrf_token, login
 from tests.factories import make_book
@@ -86,9 +86,10 @@ def test_forms_need_the_csrf_token(client, make_staff):
     assert res.status_code == 200 and b"Kios Anak" in res.data
 
 
-def test_passwords_are_hashed_and_wrong_ones_refused(client, make_staff, session):
-    user = make_staff("editor")
-    assert PASSWORD not in user.password_hash and user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+def test_passwords_are_hashed_and_wrong_ones_refused(client, session):
+    user = create_staff(session, "editor-user", PASSWORD, "editor")  # the production default
+    session.commit()
+    assert PASSWORD not in user.password_hash and user.password_hash.startswith("scrypt:")
     res = login(client, "editor-user", "wrong password!")
     assert res.status_code == 401 and "Nama pengguna atau kata sandi salah" in res.get_data(as_text=True)
     assert login(client, "EDITOR-user").status_code == 302  # usernames are not case-sensitive

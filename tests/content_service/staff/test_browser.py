@@ -21,7 +21,7 @@ from content_service.models import Asset, ScanLog
 from content_service.staff.access import create_staff
 from content_service.staff.models import AssetPlay
 from tests.content_service.staff import samples
-from tests.content_service.staff.conftest import PASSWORD
+from tests.content_service.staff.conftest import FAST_HASH, PASSWORD
 from tests.factories import make_book
 from tests.kiosk.live import launch_chromium, quiet_server
 
@@ -42,8 +42,8 @@ def live(tmp_path_factory):
     with app.app_context():
         upgrade(app.extensions["pindai.engine"])
         session = get_session()
-        create_staff(session, "sari", PASSWORD, "editor", "Sari")
-        create_staff(session, "budi", PASSWORD, "librarian", "Budi")
+        create_staff(session, "sari", PASSWORD, "editor", "Sari", method=FAST_HASH)
+        create_staff(session, "budi", PASSWORD, "librarian", "Budi", method=FAST_HASH)
         session.commit()
     server = quiet_server("127.0.0.1", 0, app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
