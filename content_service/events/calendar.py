@@ -243,6 +243,8 @@ def registration_dict(session: Session, made: Registration) -> dict:
         "waitlist_position": registrations.waitlist_position(session, made),
         "token": made.token,
         "manage_url": url_for("events_public.registration_page", token=made.token, _external=True),
+        # Staff may cancel a date of a series (or the whole event) after people registered.
+        "date_cancelled": event.status == "cancelled" or not schedule.is_occurrence(event, occ.start),
         "event": event_dict(occ, seats_left(session, [occ])[(event.id, occ.key)]),
     }
 

@@ -90,6 +90,7 @@ SCHEMAS = {
             "waitlist_position": _INT,
             "token": {"type": "string", "description": "Secret of the cancel link."},
             "manage_url": {"type": "string"},
+            "date_cancelled": {"type": "boolean", "description": "The library cancelled this date."},
             "event": _ref("EventItem"),
         },
     },

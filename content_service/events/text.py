@@ -45,6 +45,8 @@ TEXT = {
     "ev.reg.confirmed": ("Anda terdaftar. Nomor kursi: {seat}", "You are registered. Seat number: {seat}"),
     "ev.reg.waitlisted": ("Anda di antrean tunggu, urutan ke-{n}. Kursi yang dibatalkan otomatis diberikan kepada antrean.",
                           "You are on the waiting list, number {n}. Cancelled seats go to the list automatically."),
+    "ev.date_cancelled": ("Maaf, acara pada tanggal ini dibatalkan oleh perpustakaan.",
+                          "Sorry, the library has cancelled the event on this date."),
     "ev.reg.cancelled": ("Pendaftaran ini dibatalkan.", "This registration is cancelled."),
     "ev.reg.keep_link": ("Simpan tautan halaman ini untuk melihat status atau membatalkan.",
                          "Keep this page's link to check your place or cancel."),

@@ -9,7 +9,7 @@ import pytest
 from dateutil.rrule import rrulestr
 from sqlalchemy import select
 
-from content_service.events import schedule, visits
+from content_service.events import registration, schedule, visits
 from content_service.events.models import Feedback, Registration, SchoolVisit
 
 from .helpers import make_event, wib
@@ -165,3 +165,13 @@ def test_phone_survey(client, session):
     assert "Thank you" in done.get_data(as_text=True)
     answer = session.scalars(select(Feedback)).one()
     assert (answer.rating, answer.context, answer.language) == (4, "phone", "en")
+
+
+def test_registered_people_see_when_their_date_is_cancelled(client, session):
+    event = make_event(session, capacity=5, registration_required=True, rrule="FREQ=WEEKLY")
+    made = registration.register(session, event, event.starts_at, name="Rina", phone="081211112222")
+    assert "dibatalkan oleh perpustakaan" not in client.get(f"/registrations/{made.token}").get_data(as_text=True)
+    schedule.cancel_date(event, event.starts_at)
+    session.commit()
+    page = client.get(f"/registrations/{made.token}").get_data(as_text=True)
+    assert "dibatalkan oleh perpustakaan" in page
