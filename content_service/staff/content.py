@@ -10,6 +10,7 @@ from pathlib import PurePath
 
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
@@ -65,8 +66,11 @@ def add_file_asset(session: Session, book: Book, kind: str, checked: uploads.Che
     stored = store.put(checked.data)
     asset = Asset(book_id=book.id, kind=kind, media_hash=stored, media_type=checked.media_type,
                   position=_next_position(session, book.id), published=False, **meta)
-    session.add(asset)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(asset)
+    except IntegrityError:  # the same file sent twice at once: the database's constraint keeps one
+        raise DuplicateAsset() from None
     session.add(AssetFile(
         asset_id=asset.id, original_name=original_name, size_bytes=len(checked.data), width=checked.width,
         height=checked.height, duration_seconds=checked.duration,
