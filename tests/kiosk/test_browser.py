@@ -214,6 +214,8 @@ def test_search_with_the_on_screen_keyboard(service, kiosks, page):
     assert "Laskar Pelangi" in covers.first.inner_text()
     shot(page, "search")
     axe(page, "search")
+    keyboard = page.locator("#keyboard").bounding_box()
+    assert keyboard["y"] + keyboard["height"] <= 800, "the keyboard must be in reach without scrolling"
     covers.first.click()
     wait_mark(page, "title")
     assert page.locator("#book-title").inner_text() == "Laskar Pelangi"
