@@ -45,9 +45,13 @@ class Snapshots:
 
     def _install(self, searcher) -> tuple[object, Lexicon]:
         lexicon = self._build_lexicon(searcher)
-        # Millions of long-lived small objects: keep them out of the cyclic
-        # garbage collector's full passes (tens of ms each, mid-request).
-        gc.freeze()
+        if len(lexicon.entries) >= BACKGROUND_FROM:
+            # Millions of long-lived small objects: keep them out of the
+            # cyclic collector's full passes (tens of ms each, mid-request).
+            # Collect first so no garbage cycle is frozen with them; the
+            # lexicon itself holds no cycles and is freed when replaced.
+            gc.collect()
+            gc.freeze()
         with self._lock:
             self._snapshot = (searcher, lexicon)
             return self._snapshot
