@@ -33,6 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 SEQUENTIAL = int(os.environ.get("BENCH_CHECKOUTS", "300"))  # one client, for latency
 CONCURRENT = int(os.environ.get("BENCH_CONCURRENT_CHECKOUTS", "100"))  # per client
+RACES = int(os.environ.get("BENCH_RACES", "20"))  # copies all clients try to borrow at the same moment
 PIN = "2468"
 
 
@@ -62,7 +63,7 @@ def prepare(env: dict, search_index: bool = False) -> tuple[list[str], list[tupl
         session = get_session()
         # Members here may borrow without limit: the benchmark measures the path, not the rule.
         session.add(LoanRule(patron_category="*", item_type="*", loan_days=14, max_loans=100000, max_renewals=2))
-        total = SEQUENTIAL + CLIENTS * CONCURRENT
+        total = SEQUENTIAL + CLIENTS * CONCURRENT + RACES
         for b in range(total // 10 + 1):
             book = Book(title=f"Buku Bench {b}", authors=["Penulis"], subjects=[])
             session.add(book)
@@ -166,6 +167,24 @@ def run(name: str, database_url: str, work: Path, search_index: bool = False) ->
         elapsed = time.perf_counter() - started
         row.update(rate=len(all_latencies) / elapsed, cn=len(all_latencies), cp50=statistics.median(all_latencies),
                    cp99=pct(all_latencies, 99), cerrors=len(all_errors), sample=all_errors[:3] + errors[:3])
+        # Races across both worker processes: every client at once for one copy, RACES times.
+        # Each copy must give exactly one loan and CLIENTS - 1 refusals (already_on_loan).
+        anomalies = 0
+        for label in labels[SEQUENTIAL + CLIENTS * CONCURRENT:][:RACES]:
+            start, statuses = threading.Barrier(CLIENTS), []
+
+            def race(http, label=label, start=start, statuses=statuses):
+                start.wait()
+                res = http.post(f"{base}/api/v1/circulation/checkouts", json={"payload": label}, timeout=30)
+                statuses.append((res.status_code, (res.json().get("error") or {}).get("code")))
+
+            racers = [threading.Thread(target=race, args=(http,)) for http in sessions]
+            for t in racers:
+                t.start()
+            for t in racers:
+                t.join()
+            anomalies += sorted(statuses) != [(201, None)] + [(409, "already_on_loan")] * (CLIENTS - 1)
+        row.update(races=RACES, anomalies=anomalies)
     return row
 
 
@@ -201,7 +220,11 @@ def main() -> int:
               f"{r['cn']:>15}{r['rate']:>13.0f}{r['cp50']:>9.1f}{r['cp99']:>9.1f}{r['cerrors']:>8}")
         if r["sample"]:
             print(f"  first errors on {r['name']}: {r['sample']}")
-    print("errors: " + ("none" if not any(r["errors"] or r["cerrors"] for r in rows) else "SOME (see above)"))
+    for r in rows:
+        print(f"{r['name']}: {r['races']} copies raced for by {CLIENTS} kiosks at once: "
+              f"{r['races'] - r['anomalies']} gave one loan and {CLIENTS - 1} refusals, {r['anomalies']} did not")
+    print("errors: " + ("none" if not any(r["errors"] or r["cerrors"] or r["anomalies"] for r in rows)
+                        else "SOME (see above)"))
     return 0
 
 
