@@ -43,6 +43,7 @@ def test_register_on_the_page_then_cancel_by_the_link(client, session):
     assert done.status_code == 303
     mine = client.get(done.headers["Location"])
     assert 'data-status="confirmed"' in mine.get_data(as_text=True) and mine.headers["Cache-Control"] == "no-store"
+    assert f'href="/events/{event.id}/{key}.ics"' in mine.get_data(as_text=True)  # into the person's calendar
     again = client.post(f"/events/{event.id}/{key}/register", data={"name": "Siti", "phone": "+62 812 3456 7890"})
     assert again.headers["Location"] == done.headers["Location"]  # the same place, not a second one
     assert "Penuh" in client.get(f"/events/{event.id}/{key}").get_data(as_text=True)
