@@ -101,7 +101,8 @@ PATHS = {
             ),
             "parameters": [
                 _query_param("q", {"type": "string", "maxLength": 500}, "What the visitor typed."),
-                _query_param("page", {"type": "integer", "minimum": 1, "maximum": 500, "default": 1}, "Page number."),
+                _query_param("page", {"type": "integer", "minimum": 1, "maximum": 500, "default": 1},
+                             "Page number; page x per_page may not pass 1,000 (400 bad_request)."),
                 _query_param("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "Page size."),
                 _query_param("audience", {"enum": ["children", "teens", "adults", "all"]}, "Only this audience."),
                 _query_param("language", {"type": "string", "maxLength": 8}, "Only this language (ISO 639-1, e.g. id, en)."),

@@ -19,6 +19,8 @@ pages = Blueprint("search_pages", __name__)
 
 AUDIENCES = ("children", "teens", "adults", "all")
 MAX_PAGE = 500
+# Ranking deeper than this costs the server more than any visitor reads.
+MAX_RESULTS = 1000
 MAX_AUTOCOMPLETE = 20
 MAX_RELATED = 24
 
@@ -76,6 +78,12 @@ def _paging() -> tuple[int, int]:
     config = current_app.config
     page = _int("page", 1, 1, MAX_PAGE)
     per_page = _int("per_page", config["API_PAGE_SIZE"], 1, config["API_MAX_PAGE_SIZE"])
+    if page * per_page > MAX_RESULTS:
+        raise errors.BadRequest(
+            f"Only the first {MAX_RESULTS} results can be paged through; narrow the search.",
+            message_id=f"Hanya {MAX_RESULTS} hasil pertama yang dapat dibuka; persempit pencarian.",
+            max_results=MAX_RESULTS,
+        )
     return page, per_page
 
 
@@ -158,7 +166,7 @@ def search_page():
         merged = {**args, **changes}
         return url_for(".search_page", **{k: v for k, v in merged.items() if v not in (None, "")})
 
-    pages_count = max(1, -(-body["total"] // body["per_page"]))
+    pages_count = max(1, min(-(-body["total"] // body["per_page"]), MAX_RESULTS // body["per_page"]))
     return render_template(
         "content_service/search.html",
         result=body,

@@ -176,6 +176,7 @@ BAD_PARAMETERS = [
     ({"page": "0"}, "bad_request"),
     ({"page": "x"}, "bad_request"),
     ({"per_page": "1000"}, "bad_request"),
+    ({"page": "11", "per_page": "100"}, "bad_request"),  # deeper than the first 1,000 results
     ({"audience": "robots"}, "bad_request"),
     ({"available": "maybe"}, "bad_request"),
     ({"year_from": "1990s"}, "bad_request"),
