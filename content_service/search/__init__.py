@@ -139,6 +139,17 @@ def _install_sync(app: Flask) -> None:
     event.listen(maker, "after_rollback", _forget)
 
 
+def _warm_up_on_first_request(app: Flask) -> None:
+    # Not at start-up: CLI commands create the app too and never search.
+    state = {"started": False}
+
+    @app.before_request
+    def _warm_up() -> None:
+        if not state["started"]:
+            state["started"] = True
+            get_backend(app).warm_up()
+
+
 # -- queries --------------------------------------------------------------
 
 def search(parsed: ParsedQuery, filters: Filters, page: int, per_page: int, backend=None) -> SearchResult:
@@ -216,6 +227,8 @@ def init_app(app: Flask) -> None:
     app.extensions["pindai.search"] = BACKENDS[name](index_location(app))
     app.extensions["pindai.search.build_lock"] = threading.Lock()
     _install_sync(app)
+    if not app.testing:
+        _warm_up_on_first_request(app)
     app.cli.add_command(reindex_command)
     from . import views
 

@@ -26,6 +26,11 @@ class Snapshots:
     _snapshot: tuple[object, Lexicon] | None = None
     _building = False
 
+    def _init_snapshots(self) -> None:
+        # Held while a first snapshot is built, so a search arriving during
+        # a warm-up waits for it instead of building a second one.
+        self._first = threading.Lock()
+
     def snapshot(self) -> tuple[object, Lexicon]:
         searcher = self.searcher()
         with self._lock:
@@ -38,7 +43,24 @@ class Snapshots:
                     threading.Thread(target=self._refresh, args=(searcher,), daemon=True,
                                      name="pindai-search-lexicon").start()
                 return current
-        return self._install(searcher)
+        with self._first:
+            with self._lock:
+                current = self._snapshot
+                if current is not None and current[0] is searcher:
+                    return current
+            return self._install(searcher)
+
+    def warm_up(self) -> None:
+        """Build the first snapshot in the background (a worker's first
+        visitor then need not wait for it)."""
+        def build():
+            try:
+                if self.exists():
+                    self.snapshot()
+            except Exception:
+                log.exception("search warm-up failed")
+
+        threading.Thread(target=build, daemon=True, name="pindai-search-warm-up").start()
 
     def lexicon(self) -> Lexicon:
         return self.snapshot()[1]

@@ -73,6 +73,7 @@ class TantivyBackend(Snapshots):
         self._schema = make_schema()
         self._index = None
         self._lock = threading.RLock()
+        self._init_snapshots()
         self._checked = 0.0
         self._searcher = None
         self._seen = None

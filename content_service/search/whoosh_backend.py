@@ -102,6 +102,7 @@ class WhooshBackend(Snapshots):
         self.location = location
         self._storage = RamStorage() if location == "memory" else None
         self._lock = threading.RLock()
+        self._init_snapshots()
         self._searcher = None
         self._checked = 0.0
 

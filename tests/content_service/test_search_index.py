@@ -75,3 +75,21 @@ def test_each_database_has_its_own_index_folder(tmp_path):
     assert demo == str(tmp_path / "demo" / "pindai-search-index") and real == str(tmp_path / "pindai-search-index")
     one, two = location("postgresql+psycopg://pindai@db/pindai"), location("postgresql+psycopg://pindai@db/other")
     assert one != two and "search-index-" in one
+
+
+def test_a_worker_warms_its_search_up_at_its_first_request(make_app, tmp_path):
+    import threading
+
+    app = make_app(TESTING=False, SEARCH_INDEX=str(tmp_path / "warm"))
+    session = app.extensions["pindai.sessionmaker"]()
+    make_book(session, title="Siti Nurbaya")
+    session.commit()
+    session.close()
+    assert app.test_cli_runner().invoke(args=["reindex"]).exit_code == 0
+    backend = get_backend(app)
+    assert backend._snapshot is None
+    app.test_client().get("/ping")  # any request, not a search
+    for thread in threading.enumerate():
+        if thread.name == "pindai-search-warm-up":
+            thread.join(timeout=30)
+    assert backend._snapshot is not None and len(backend._snapshot[1].entries) == 1
