@@ -90,7 +90,7 @@ def public(view):
 
 # Menu entries other features add to the portal's bar: (endpoint, text key,
 # permission). Shown when the endpoint exists and the user holds the permission.
-NAV: list[tuple[str, str, str]] = [("events_staff.index", "s.events", "analytics")]
+NAV: list[tuple[str, str, str]] = []  # (events link their page in staff/base.html itself)
 
 
 def nav_items() -> list[tuple[str, str]]:

@@ -107,8 +107,9 @@ def build_report(session: Session, start: date, end: date, offset: int = 7) -> R
 
 
 def bar_chart(labels: list[str], values: list[int], *, title: str, width: int = 720, height: int = 200,
-              label_every: int = 1) -> Markup:
-    """A small accessible SVG bar chart (rendered here: no script, no CDN)."""
+              label_every: int = 1, part: tuple[str, list[int]] | None = None) -> Markup:
+    """A small accessible SVG bar chart (rendered here: no script, no CDN).
+    ``part`` = (name, values) shades that share of each bar from its foot."""
     top = max(values) if values and max(values) > 0 else 1
     n = max(len(values), 1)
     pad_left, pad_bottom, pad_top = 34, 22, 10
@@ -125,6 +126,11 @@ def bar_chart(labels: list[str], values: list[int], *, title: str, width: int = 
         parts.append(f'<rect class="bar" data-label="{escape(label)}" data-value="{value}" x="{x:.1f}" '
                      f'y="{pad_top + plot_h - h:.1f}" width="{step * 0.76:.1f}" height="{h:.1f}" fill="#0b6e4f">'
                      f"<title>{escape(label)}: {value}</title></rect>")
+        if part and part[1][i]:
+            share = plot_h * part[1][i] / top
+            parts.append(f'<rect class="part" data-value="{part[1][i]}" x="{x:.1f}" y="{pad_top + plot_h - share:.1f}" '
+                         f'width="{step * 0.76:.1f}" height="{share:.1f}" fill="#7dd3b0">'
+                         f"<title>{escape(label)}: {escape(part[0])} {part[1][i]}</title></rect>")
         if i % label_every == 0:
             parts.append(f'<text x="{x + step * 0.38:.1f}" y="{height - 6}" text-anchor="middle" font-size="10">'
                          f"{escape(label)}</text>")
@@ -152,7 +158,8 @@ def analytics():
     start, end = _period()
     report = build_report(get_session(), start, end, current_app.config.get("LIBRARY_UTC_OFFSET_HOURS", 7))
     day_chart = bar_chart([d[0][5:] for d in report.days], [d[1] + d[2] for d in report.days],
-                          title="Pindaian per hari / Scans per day", label_every=max(1, len(report.days) // 10))
+                          title="Pindaian per hari / Scans per day", label_every=max(1, len(report.days) // 10),
+                          part=("ponsel / phones", [d[2] for d in report.days]))
     hour_chart = bar_chart([f"{h:02d}" for h in range(24)], report.hours, title="Pindaian per jam / Scans per hour",
                            height=160, label_every=2)
     return render_template("staff/analytics.html", report=report, day_chart=day_chart, hour_chart=hour_chart,

@@ -18,7 +18,6 @@ TEXT = {
     "s.name": ("Nama", "Name"),
     "s.books": ("Buku", "Books"),
     "s.book": ("Buku", "Book"),
-    "s.events": ("Acara", "Events"),
     "s.import": ("Impor", "Import"),
     "s.analytics": ("Analitik", "Analytics"),
     "s.admin": ("Admin", "Admin"),

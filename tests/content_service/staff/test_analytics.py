@@ -68,6 +68,7 @@ def test_dashboard_page_and_csv(staff_client, seeded):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'data-total="6"' in html and 'data-label="03-01" data-value="3"' in html
+    assert html.count('class="part"') == 2  # phone shares on 1 and 3 March
     assert 'data-label="09" data-value="2"' in html and "Kios Anak" in html and "Trailer" in html
     res = client.get("/staff/analytics.csv?table=days&days=3&end=2026-03-03")
     assert res.mimetype == "text/csv" and "attachment" in res.headers["Content-Disposition"]
