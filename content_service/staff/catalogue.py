@@ -13,6 +13,7 @@ from ..db import get_session
 from ..models import ITEM_STATUSES, Asset, Book, Code, Isbn, Item
 from ..resolve import load_book
 from .access import audit, bp, requires
+from .models import AuditEntry
 
 AUDIENCES = ("all", "children", "teens", "adults")
 PAGE = 25
@@ -170,6 +171,15 @@ def new_book():
     return redirect(url_for("staff.book", book_id=book.id), 303)
 
 
+def book_history(session: Session, book: Book, limit: int = 20) -> list[AuditEntry]:
+    """The latest audit entries about a book, its copies and its extras."""
+    targets = [(AuditEntry.target_type == "book") & (AuditEntry.target_id == book.id)]
+    for kind, ids in (("item", [i.id for i in book.items]), ("asset", [a.id for a in book.assets])):
+        if ids:
+            targets.append((AuditEntry.target_type == kind) & AuditEntry.target_id.in_(ids))
+    return list(session.scalars(select(AuditEntry).where(or_(*targets)).order_by(AuditEntry.id.desc()).limit(limit)))
+
+
 def _book_page(book: Book, error: errors.PindaiError | None = None, status: int = 200):
     session = get_session()
     item_ids = [item.id for item in book.items]
@@ -178,6 +188,7 @@ def _book_page(book: Book, error: errors.PindaiError | None = None, status: int 
             (Code.target_type == "item") & Code.target_id.in_(item_ids) if item_ids else False))
         .order_by(Code.created_at)).all()
     return render_template("staff/book.html", book=book, codes=rows, statuses=ITEM_STATUSES, audiences=AUDIENCES,
+                           history=book_history(session, book),
                            error=error, base_url=current_app.config["PUBLIC_BASE_URL"],
                            layouts=sorted(labels.LAYOUTS), default_layout=current_app.config["LABEL_LAYOUT"]), status
 

@@ -114,6 +114,7 @@ TEXT = {
     "s.role.admin": ("admin", "admin"),
     "s.role.librarian": ("pustakawan", "librarian"),
     "s.role.editor": ("editor konten", "content editor"),
+    "s.history": ("Riwayat perubahan", "Change history"),
     "s.when": ("Waktu", "When"),
     "s.action": ("Tindakan", "Action"),
     "s.preview_banner": ("Pratinjau staf: konten yang belum terbit ikut tampil.",

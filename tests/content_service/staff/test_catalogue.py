@@ -85,6 +85,9 @@ def test_edit_record_and_copies(librarian, session, client):
     assert detail["availability"]["total"] == 2  # the missing copy no longer counts
     audit = [e.action for e in session.scalars(select(AuditEntry))]
     assert audit == ["book.update", "item.update", "item.create"]
+    history = staff.get(f"/staff/books/{book.id}").get_data(as_text=True)
+    history = history[history.index('id="history"'):]
+    assert history.index("item.create") < history.index("item.update") < history.index("book.update")  # newest first
 
 
 def test_add_a_book_by_hand(librarian, session, client):
