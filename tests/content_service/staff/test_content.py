@@ -256,3 +256,14 @@ def test_plays_are_counted_per_channel_and_kiosk(client, session, book):
     assert client.post("/api/v1/assets/999999/plays", json={"channel": "phone"}).status_code == 404
     plays = session.scalars(select(AssetPlay).order_by(AssetPlay.id)).all()
     assert [(p.channel, p.kiosk_id) for p in plays] == [("phone", None), ("kiosk", kiosk.id), ("kiosk", kiosk.id)]
+
+
+def test_a_polyglot_is_stored_as_a_clean_image(editor, session, client, book):
+    """A JPEG carrying HTML and EXIF/GPS: accepted as a picture, stored and served as pixels only."""
+    staff, token = editor
+    assert upload(staff, token, book, "image", samples.jpeg() + samples.html(), "foto.jpg").status_code == 303
+    asset = session.scalars(select(Asset)).one()
+    served = client.get(f"/media/{asset.media_hash}.jpg")
+    assert served.mimetype == "image/jpeg" and served.headers["Content-Security-Policy"] == "sandbox"
+    assert b"<script" not in served.data and b"<html" not in served.data and b"SecretPhone" not in served.data
+    assert Image.open(io.BytesIO(served.data)).size == (640, 480)
