@@ -61,8 +61,8 @@ class BadLogin(errors.PindaiError):
 class LoginLocked(errors.PindaiError):
     status = 429
     code = "login_locked"
-    message_id = "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit."
-    message_en = "Too many failed logins. Try again in {minutes} minutes."
+    message_id = "Terlalu banyak percobaan masuk yang gagal. Coba lagi paling lama dalam {minutes} menit."
+    message_en = "Too many failed logins. Try again within {minutes} minutes."
 
 
 class WeakPassword(errors.PindaiError):
