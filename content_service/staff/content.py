@@ -187,6 +187,46 @@ def update_asset(asset_id: int):
     return redirect(url_for("staff.book_content", book_id=asset.book_id, _anchor=f"asset-{asset.id}"), 303)
 
 
+def replace_file(session: Session, asset: Asset, checked: uploads.Checked, original_name: str | None) -> None:
+    """Swap an extra's file, keeping its title, caption and place; it goes back
+    to unpublished so staff preview the new file before visitors see it."""
+    digest = hashlib.sha256(checked.data).hexdigest()
+    taken = session.scalars(select(Asset).where(Asset.book_id == asset.book_id, Asset.kind == asset.kind,
+                                                Asset.media_hash == digest, Asset.id != asset.id)).first()
+    if taken is not None:
+        raise DuplicateAsset(f"The same file is already attached to this book as “{taken.title}”.",
+                             message_id=f"Berkas yang sama sudah terpasang pada buku ini sebagai “{taken.title}”.")
+    store = media.storage()
+    asset.media_hash, asset.media_type, asset.published = store.put(checked.data), checked.media_type, False
+    row = session.get(AssetFile, asset.id) or AssetFile(asset_id=asset.id, size_bytes=0)
+    row.original_name, row.size_bytes = original_name, len(checked.data)
+    row.width, row.height, row.duration_seconds = checked.width, checked.height, checked.duration
+    row.thumbnail_hash = store.put(checked.thumbnail) if checked.thumbnail else None
+    row.poster_hash = store.put(checked.poster) if checked.poster else None
+    session.add(row)
+
+
+@bp.post("/assets/<int:asset_id>/file")
+@requires("content")
+def replace_asset_file(asset_id: int):
+    session = get_session()
+    asset = _asset(asset_id)
+    upload = request.files.get("file")
+    try:
+        if asset.kind not in uploads.FILE_KINDS:
+            raise errors.BadRequest("A link has no file to replace.", message_id="Tautan tidak punya berkas untuk diganti.")
+        if upload is None or not upload.filename:
+            raise uploads.UploadRefused("Choose a file to upload.", message_id="Pilih berkas untuk diunggah.")
+        name = secure_filename(upload.filename)[:255] or None
+        replace_file(session, asset, uploads.check(asset.kind, upload.read(), current_app.config.get("UPLOAD_LIMITS")), name)
+    except errors.PindaiError as exc:
+        session.rollback()
+        return _page(_book(asset.book_id), exc, exc.status)
+    audit(session, "asset.replace", "asset", asset.id, title=asset.title)
+    session.commit()
+    return redirect(url_for("staff.book_content", book_id=asset.book_id, _anchor=f"asset-{asset.id}"), 303)
+
+
 @bp.post("/assets/<int:asset_id>/publish")
 @requires("content")
 def publish_asset(asset_id: int):

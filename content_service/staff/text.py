@@ -65,6 +65,8 @@ TEXT = {
     "s.publish": ("Terbitkan", "Publish"),
     "s.unpublish": ("Batalkan terbit", "Unpublish"),
     "s.edit": ("Ubah keterangan", "Edit details"),
+    "s.replace_file": ("Ganti berkas (konten kembali belum terbit)", "Replace the file (the extra goes back to unpublished)"),
+    "s.replace": ("Ganti", "Replace"),
     "s.delete": ("Hapus", "Delete"),
     "s.confirm_delete": ("Hapus konten ini?", "Delete this extra?"),
     "s.add_extra": ("Tambah konten", "Add an extra"),

@@ -267,3 +267,33 @@ def test_a_polyglot_is_stored_as_a_clean_image(editor, session, client, book):
     assert served.mimetype == "image/jpeg" and served.headers["Content-Security-Policy"] == "sandbox"
     assert b"<script" not in served.data and b"<html" not in served.data and b"SecretPhone" not in served.data
     assert Image.open(io.BytesIO(served.data)).size == (640, 480)
+
+
+def test_replace_a_file_keeps_the_place_and_asks_for_a_new_preview(editor, session, client, book):
+    staff, token = editor
+    upload(staff, token, book, "image", samples.png(size=(300, 200)), "lama.png", title="Peta Belitong")
+    asset = session.scalars(select(Asset)).one()
+    asset_id, old_hash = asset.id, asset.media_hash
+    staff.post(f"/staff/assets/{asset_id}/publish", data={"published": "1", "csrf_token": token})
+    replace = lambda data, name: staff.post(f"/staff/assets/{asset_id}/file", content_type="multipart/form-data",  # noqa: E731
+                                            data={"csrf_token": token, "file": (io.BytesIO(data), name)})
+    refused = replace(samples.svg(), "baru.png")
+    assert refused.status_code == 415
+    session.rollback()
+    session.expire_all()
+    assert session.get(Asset, asset_id).media_hash == old_hash  # a refusal leaves the old file in place
+    assert replace(samples.png(size=(400, 300)), "baru.png").status_code == 303
+    session.rollback()
+    session.expire_all()
+    asset, row = session.get(Asset, asset_id), session.get(AssetFile, asset_id)
+    assert asset.media_hash != old_hash and (row.width, row.height, row.original_name) == (400, 300, "baru.png")
+    assert asset.title == "Peta Belitong" and not asset.published
+    assert client.get(f"/api/v1/books/{book.id}").get_json()["assets"] == []
+    link = staff.post(f"/staff/books/{book.id}/assets", data={"kind": "link", "url": "https://a.example/",
+                                                               "title": "x", "csrf_token": token})
+    assert link.status_code == 303
+    session.rollback()
+    link_id = session.scalars(select(Asset.id).where(Asset.kind == "link")).one()
+    assert staff.post(f"/staff/assets/{link_id}/file", content_type="multipart/form-data",
+                      data={"csrf_token": token, "file": (io.BytesIO(samples.png()), "x.png")}).status_code == 400
+
