@@ -242,3 +242,31 @@ def test_the_relay_passes_repeated_parameters_and_bodies_as_sent(service):
         sibling.close()
     assert seen[0][0] == ["Fiksi", "Sains"]
     assert json.loads(seen[1][1]) == {"rating": 5}
+
+
+def test_a_quick_ping_does_not_hide_slow_scan_answers(service):
+    from flask import request
+
+    slow = service.sibling()
+    slow.app.before_request(lambda: time.sleep(0.6) if request.path.endswith("/resolve") else None)
+    runtime = KioskRuntime(ServiceClient(slow.url, slow.key, timeout=1.5), None, slow_after=0.4,
+                           health_interval=0.05)
+    try:
+        runtime.start()
+        assert runtime.submit(service.label(service.samples[0][0]))["outcome"] == "ok"
+        messages = runtime.hub.subscribe()
+        assert runtime.service_state == "slow"
+        # The watch pings (quickly) every 50 ms meanwhile; none of that may report "up".
+        deadline = time.monotonic() + 0.5
+        states = []
+        while time.monotonic() < deadline:
+            try:
+                message = json.loads(messages.get(timeout=deadline - time.monotonic()))
+            except Exception:
+                break
+            if message["type"] == "service":
+                states.append(message["state"])
+        assert "up" not in states and runtime.service_state == "slow"
+    finally:
+        runtime.stop()
+        slow.close()
