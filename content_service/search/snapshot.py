@@ -3,20 +3,25 @@
 Building a lexicon reads every stored book: a second or more at 100,000
 titles. A small index rebuilds it at once, so a change is visible to the
 very next search; a large one keeps answering from the previous pair while
-a background thread builds the next, so a librarian's edit never makes a
-visitor wait."""
+a background thread builds the next (at most every REBUILD_EVERY seconds),
+so a librarian's edit or a loan never makes a visitor wait: a large
+catalogue's search shows a change within about ten seconds."""
 from __future__ import annotations
 
 import gc
 import logging
 import threading
+import time
 
 from .lexicon import Lexicon
 
 log = logging.getLogger(__name__)
 
-# From this many documents on, a new lexicon is built in the background.
+# From this many documents on, a new lexicon is built in the background,
+# at most once per REBUILD_EVERY seconds: every loan changes a book's
+# availability, and each worker rebuilds its own lexicon.
 BACKGROUND_FROM = 20_000
+REBUILD_EVERY = 10.0
 
 
 class Snapshots:
@@ -25,6 +30,7 @@ class Snapshots:
 
     _snapshot: tuple[object, Lexicon] | None = None
     _building = False
+    _installed_at = 0.0
 
     def _init_snapshots(self) -> None:
         # Held while a first snapshot is built, so a search arriving during
@@ -38,7 +44,7 @@ class Snapshots:
             if current is not None and current[0] is searcher:
                 return current
             if current is not None and len(current[1].entries) >= BACKGROUND_FROM:
-                if not self._building:
+                if not self._building and time.monotonic() - self._installed_at >= REBUILD_EVERY:
                     self._building = True
                     threading.Thread(target=self._refresh, args=(searcher,), daemon=True,
                                      name="pindai-search-lexicon").start()
@@ -76,6 +82,7 @@ class Snapshots:
             gc.freeze()
         with self._lock:
             self._snapshot = (searcher, lexicon)
+            self._installed_at = time.monotonic()
             return self._snapshot
 
     def _refresh(self, searcher) -> None:

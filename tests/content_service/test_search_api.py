@@ -280,9 +280,14 @@ def test_large_index_refreshes_in_the_background(client, session, library, monke
     from content_service.search import snapshot
 
     monkeypatch.setattr(snapshot, "BACKGROUND_FROM", 1)
+    monkeypatch.setattr(snapshot, "REBUILD_EVERY", 3600.0)
     assert search(client, q="laskar")["total"] == 1  # the first pair is built at once
     make_book(session, title="Sang Pemimpi", authors=["Andrea Hirata"])
     session.commit()
+    # Rebuilt recently: the previous pair keeps answering, consistently.
+    assert search(client, q="pemimpi")["total"] == 0
+    assert search(client, q="laskar")["total"] == 1
+    monkeypatch.setattr(snapshot, "REBUILD_EVERY", 0.0)
     first = search(client, q="pemimpi")  # answered from the previous pair or the new one
     assert first["total"] in (0, 1)
     for thread in threading.enumerate():
