@@ -26,6 +26,7 @@ from .analysis import stem, words
 from .documents import count_books, iter_documents
 from .lexicon import Filters, Lexicon
 from .query import ParsedQuery, parse
+from .snapshot import IndexBusy
 from .tantivy_backend import TantivyBackend
 from .whoosh_backend import WhooshBackend
 
@@ -34,6 +35,11 @@ __all__ = ["Filters", "ParsedQuery", "parse", "search", "autocomplete", "related
 log = logging.getLogger(__name__)
 
 BACKENDS = {"whoosh": WhooshBackend, "tantivy": TantivyBackend}
+# How long a committing request waits for the index lock before handing its
+# update to a background thread, and how long that thread waits (a full
+# rebuild of 100,000 titles holds the lock for a minute or more).
+UPDATE_WAIT = 0.5
+LATER_WAIT = 600.0
 _PENDING = "pindai.search.pending"
 
 
@@ -121,11 +127,25 @@ def _sync_after_commit(app: Flask, session: Session) -> None:
             return
         with app.extensions["pindai.sessionmaker"]() as reader:
             docs = list(iter_documents(reader, pending))
-        backend.update(docs, pending - {doc["id"] for doc in docs})
+        removed = pending - {doc["id"] for doc in docs}
+        try:
+            backend.update(docs, removed, wait=UPDATE_WAIT)
+        except IndexBusy:
+            # A rebuild or another worker holds the index: the request that
+            # committed (a loan at a kiosk) does not wait for it.
+            threading.Thread(target=_update_later, args=(backend, docs, removed), daemon=True,
+                             name="pindai-search-update").start()
     except Exception:
         # The catalogue change is committed; a stale index must not turn it
         # into an error. `flask reindex` repairs whatever was missed.
         log.exception("search index update failed for %d books; run `flask reindex`", len(pending))
+
+
+def _update_later(backend, docs: list[dict], removed: set[int]) -> None:
+    try:
+        backend.update(docs, removed, wait=LATER_WAIT)
+    except Exception:
+        log.exception("search index update failed for %d books; run `flask reindex`", len(docs) + len(removed))
 
 
 def _forget(session: Session) -> None:

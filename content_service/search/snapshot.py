@@ -17,6 +17,10 @@ from .lexicon import Lexicon
 
 log = logging.getLogger(__name__)
 
+
+class IndexBusy(RuntimeError):
+    """Another writer (a rebuild, another worker) holds the index lock."""
+
 # From this many documents on, a new lexicon is built in the background,
 # at most once per REBUILD_EVERY seconds: every loan changes a book's
 # availability, and each worker rebuilds its own lexicon.

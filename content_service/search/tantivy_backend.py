@@ -20,7 +20,7 @@ from tantivy import Occur, Order, Query
 from .analysis import stem, words
 from .lexicon import SUBJECT_FACET_SIZE, YEAR_RANGES, Filters, Lexicon, _subject_key
 from .query import ParsedQuery
-from .snapshot import Snapshots
+from .snapshot import IndexBusy, Snapshots
 from .whoosh_backend import BOOSTS, REFRESH_SECONDS
 
 _STORED_KEYS = ("id", "title", "authors", "subjects", "audience", "language", "year", "available", "cover_url")
@@ -113,9 +113,11 @@ class TantivyBackend(Snapshots):
         self._invalidate()
         return count
 
-    def update(self, documents: Iterable[dict], removed_ids: Iterable[int] = ()) -> None:
+    def update(self, documents: Iterable[dict], removed_ids: Iterable[int] = (), wait: float = 30.0) -> None:
+        """Add or replace ``documents``; drop the books in ``removed_ids``.
+        Raises ``IndexBusy`` when the lock stays taken ``wait`` seconds."""
         index = self._open()
-        writer = self._writer(index)
+        writer = self._writer(index, timeout=wait)
         try:
             for book_id in removed_ids:
                 writer.delete_documents_by_term("id", book_id)
@@ -138,9 +140,9 @@ class TantivyBackend(Snapshots):
         while True:
             try:
                 return index.writer(heap_size=heap_size, num_threads=1)
-            except ValueError:
+            except ValueError as exc:
                 if time.monotonic() > deadline:
-                    raise
+                    raise IndexBusy(str(exc)) from exc
                 time.sleep(0.05)
 
     def _invalidate(self) -> None:

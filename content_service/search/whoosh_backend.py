@@ -23,7 +23,7 @@ from whoosh.writing import CLEAR
 from .analysis import stem, words
 from .lexicon import Filters, Lexicon
 from .query import ParsedQuery
-from .snapshot import Snapshots
+from .snapshot import IndexBusy, Snapshots
 
 log = logging.getLogger(__name__)
 
@@ -140,10 +140,14 @@ class WhooshBackend(Snapshots):
         self._invalidate()
         return count
 
-    def update(self, documents: Iterable[dict], removed_ids: Iterable[int] = ()) -> None:
-        """Add or replace ``documents``; drop the books in ``removed_ids``."""
+    def update(self, documents: Iterable[dict], removed_ids: Iterable[int] = (), wait: float = 30.0) -> None:
+        """Add or replace ``documents``; drop the books in ``removed_ids``.
+        Raises ``IndexBusy`` when the lock stays taken ``wait`` seconds."""
         ix = self._open()
-        writer = ix.writer(timeout=30.0, delay=0.05)
+        try:
+            writer = ix.writer(timeout=wait, delay=0.05)
+        except whoosh_index.LockError as exc:
+            raise IndexBusy(str(exc)) from exc
         try:
             for book_id in removed_ids:
                 writer.delete_by_term("id", str(book_id))

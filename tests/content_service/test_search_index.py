@@ -95,3 +95,36 @@ def test_a_worker_warms_its_search_up_at_its_first_request(make_app, tmp_path):
         if thread.name == "pindai-search-warm-up":
             thread.join(timeout=30)
     assert backend._snapshot is not None and len(backend._snapshot[1].entries) == 1
+
+
+def test_a_commit_does_not_wait_for_a_busy_index(disk_app):
+    import threading
+
+    session = disk_app.extensions["pindai.sessionmaker"]()
+    client = disk_app.test_client()
+    assert total(client, "anything") == 0  # the index exists
+    backend = get_backend(disk_app)
+    # Another process's writer (a rebuild) holds the lock.
+    if backend.name == "whoosh":
+        held = backend._open().writer()
+        release = held.cancel
+    else:
+        from content_service.search import tantivy_backend
+
+        import tantivy
+
+        other = tantivy.Index(tantivy_backend.make_schema(), path=backend.location, reuse=True)
+        held = other.writer(heap_size=15_000_000, num_threads=1)
+        release = lambda: held.rollback() or held.wait_merging_threads()  # noqa: E731
+    make_book(session, title="Salah Asuhan")
+    session.commit()  # returns without waiting for the lock
+    assert total(client, "asuhan") == 0
+    release()
+    if backend.name == "tantivy":
+        del held, other
+    for thread in threading.enumerate():
+        if thread.name == "pindai-search-update":
+            thread.join(timeout=60)
+    backend._checked = 0.0
+    assert total(client, "asuhan") == 1
+    session.close()
