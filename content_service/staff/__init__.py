@@ -15,6 +15,10 @@ import time
 from pathlib import Path
 
 from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy.engine import make_url
+
+from ..db import database_url
 
 from . import access, text
 
@@ -24,7 +28,9 @@ def init_app(app: Flask) -> None:
 
     text.install()
     if app.config.get("SECRET_KEY_GENERATED") and not app.testing:
-        app.config["SECRET_KEY"] = _instance_secret(app)
+        path = _key_path(app)
+        if path is not None:
+            app.session_interface = _SharedKeySessions(path)
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
         # Behind nginx every request comes from the proxy: the login throttle
@@ -47,13 +53,40 @@ def init_app(app: Flask) -> None:
         return response
 
 
-def _instance_secret(app: Flask) -> str:
-    """A development key kept in the instance folder (mode 0600).
+class _SharedKeySessions(SecureCookieSessionInterface):
+    """Flask's cookie sessions, signed with the instance's shared development
+    key. The key is read (or drawn and written) when the first session is
+    opened, so merely building an app (commands, tests) leaves no file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def get_signing_serializer(self, app):
+        if not app.config.get("SECRET_KEY_SHARED"):
+            app.config["SECRET_KEY"], app.config["SECRET_KEY_SHARED"] = _shared_secret(self.path), True
+        return super().get_signing_serializer(app)
+
+
+def _key_path(app: Flask) -> Path | None:
+    """Where the development key of this instance lives: beside its SQLite
+    file (the thing every worker shares), else in the instance folder; None
+    for an in-memory database, which only one process can use anyway."""
+    if app.config.get("SECRET_KEY_FILE"):
+        return Path(app.config["SECRET_KEY_FILE"])
+    url = make_url(database_url(app))
+    if url.drivername.startswith("sqlite"):
+        if not url.database or url.database == ":memory:":
+            return None
+        return Path(url.database).with_name(Path(url.database).name + ".secret_key")
+    return Path(app.instance_path) / "secret_key"
+
+
+def _shared_secret(path: Path) -> str:
+    """A development key kept in a file (mode 0600), drawn by whichever process comes first.
 
     Without PINDAI_SECRET_KEY each process draws its own key, so behind two
     gunicorn workers (``make demo``) a staff login made by one worker is not
     believed by the other. Every process of one instance reads the same file."""
-    path = Path(app.config.get("SECRET_KEY_FILE") or Path(app.instance_path) / "secret_key")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

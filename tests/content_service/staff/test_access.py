@@ -162,20 +162,25 @@ def test_session_cookie_flags(make_app, make_staff):
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_a_development_key_is_shared_by_every_worker(tmp_path, db_url):
-    """Two processes of one instance (gunicorn workers) must trust each other's sessions."""
+def test_a_development_key_is_shared_by_every_worker(tmp_path):
+    """Two processes of one instance (gunicorn workers) must trust each other's sessions:
+    without PINDAI_SECRET_KEY the key is kept beside the SQLite file they share."""
     from content_service import create_app
 
-    config = {"ENV": "development", "DATABASE_URL": db_url, "MEDIA_ROOT": str(tmp_path / "m"),
-              "SECRET_KEY_FILE": str(tmp_path / "instance" / "secret_key")}
-    first, second = create_app(dict(config)), create_app(dict(config))
+    config = {"ENV": "development", "DATABASE_URL": f"sqlite:///{tmp_path / 'pindai.db'}", "MEDIA_ROOT": str(tmp_path / "m")}
+    apps = [create_app(dict(config)), create_app(dict(config)), create_app({**config, "SECRET_KEY": "x" * 40}),
+            create_app({**config, "DATABASE_URL": "sqlite://"})]
     try:
-        key = first.config["SECRET_KEY"]
-        assert key == second.config["SECRET_KEY"] and len(key) == 64
-        assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
-        assert create_app({**config, "SECRET_KEY": "x" * 40}).config["SECRET_KEY"] == "x" * 40
+        assert not (tmp_path / "pindai.db.secret_key").exists()  # building an app writes nothing
+        for app in apps:
+            assert app.test_client().get("/ping").status_code == 200
+        key = apps[0].config["SECRET_KEY"]
+        assert key == apps[1].config["SECRET_KEY"] and len(key) == 64
+        assert (tmp_path / "pindai.db.secret_key").stat().st_mode & 0o077 == 0
+        assert apps[2].config["SECRET_KEY"] == "x" * 40  # a key that was given is never replaced
+        assert apps[3].config["SECRET_KEY"] != key  # in memory: one process, its own key, no file
     finally:
-        for app in (first, second):
+        for app in apps:
             app.extensions["pindai.engine"].dispose()
 
 
