@@ -21,6 +21,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from .. import errors
 from ..models import Book, Isbn, Item
 from .analysis import stem, words
 from .documents import count_books, iter_documents
@@ -35,6 +36,8 @@ __all__ = ["Filters", "ParsedQuery", "parse", "search", "autocomplete", "related
 log = logging.getLogger(__name__)
 
 BACKENDS = {"whoosh": WhooshBackend, "tantivy": TantivyBackend}
+# A missing index for more books than this is built in the background.
+BUILD_AT_ONCE = 5_000
 # How long a committing request waits for the index lock before handing its
 # update to a background thread, and how long that thread waits (a full
 # rebuild of 100,000 titles holds the lock for a minute or more).
@@ -78,15 +81,43 @@ def get_backend(app: Flask | None = None):
     return (app or current_app).extensions["pindai.search"]
 
 
+class IndexBuilding(errors.PindaiError):
+    status = 503
+    code = "search_index_building"
+    message_id = "Pencarian sedang disiapkan. Silakan coba lagi sebentar lagi."
+    message_en = "Search is being prepared. Please try again in a moment."
+
+
 def ensure_index(app: Flask | None = None):
-    """The backend, with its index built from the database if it has none."""
-    app = app or current_app
+    """The backend, with its index built from the database if it has none:
+    at once for a small catalogue; in the background for a large one (a
+    request would outlast the server's timeout), answering 503 meanwhile."""
+    app = app or current_app._get_current_object()  # the thread below needs the app itself
     backend = get_backend(app)
-    if not backend.exists():
-        with app.extensions["pindai.search.build_lock"]:
-            if not backend.exists():
-                rebuild(app)
+    if backend.exists():
+        return backend
+    lock = app.extensions["pindai.search.build_lock"]
+    with app.extensions["pindai.sessionmaker"]() as session:
+        large = count_books(session) > BUILD_AT_ONCE
+    if large:
+        if lock.acquire(blocking=False):
+            threading.Thread(target=_build_in_background, args=(app, lock), daemon=True,
+                             name="pindai-search-build").start()
+        raise IndexBuilding()
+    with lock:
+        if not backend.exists():
+            rebuild(app)
     return backend
+
+
+def _build_in_background(app: Flask, lock: threading.Lock) -> None:
+    try:
+        if not get_backend(app).exists():
+            rebuild(app)
+    except Exception:
+        log.exception("building the search index failed; run `flask reindex`")
+    finally:
+        lock.release()
 
 
 def rebuild(app: Flask, progress=None) -> int:

@@ -114,6 +114,7 @@ PATHS = {
             "responses": {
                 "200": _json("SearchResults"),
                 "400": _error_response("query_too_long, too_many_words or bad_request (a bad parameter)."),
+                "503": _error_response("search_index_building: a large catalogue's index is being built."),
             },
         }
     },
@@ -126,7 +127,8 @@ PATHS = {
                 _query_param("q", {"type": "string", "maxLength": 500}, "What has been typed so far."),
                 _query_param("limit", {"type": "integer", "minimum": 1, "maximum": 20, "default": 8}, "How many."),
             ],
-            "responses": {"200": _json("Autocomplete"), "400": _error_response("query_too_long or bad limit.")},
+            "responses": {"200": _json("Autocomplete"), "400": _error_response("query_too_long or bad limit."),
+                          "503": _error_response("search_index_building.")},
         }
     },
     "/api/v1/books/{book_id}/related": {
@@ -141,6 +143,7 @@ PATHS = {
                 "200": _json("RelatedBooks"),
                 "400": _error_response("Bad limit."),
                 "404": _error_response("No such book."),
+                "503": _error_response("search_index_building."),
             },
         }
     },

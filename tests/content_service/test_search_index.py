@@ -128,3 +128,25 @@ def test_a_commit_does_not_wait_for_a_busy_index(disk_app):
     backend._checked = 0.0
     assert total(client, "asuhan") == 1
     session.close()
+
+
+def test_a_large_catalogue_without_an_index_builds_it_in_the_background(disk_app, monkeypatch):
+    import threading
+
+    import content_service.search as search_module
+
+    monkeypatch.setattr(search_module, "BUILD_AT_ONCE", 2)
+    session = disk_app.extensions["pindai.sessionmaker"]()
+    for n in range(3):
+        make_book(session, title=f"Babad Tanah Jawi {n}")
+    session.commit()
+    session.close()
+    client = disk_app.test_client()
+    first = client.get("/api/v1/search?q=babad")
+    assert first.status_code == 503 and first.get_json()["error"]["code"] == "search_index_building"
+    page = client.get("/search?q=babad", headers={"Accept": "text/html"})
+    assert page.status_code in (200, 503)  # the build may have finished already
+    for thread in threading.enumerate():
+        if thread.name == "pindai-search-build":
+            thread.join(timeout=60)
+    assert total(client, "babad") == 3
