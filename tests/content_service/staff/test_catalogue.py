@@ -124,6 +124,7 @@ def test_mint_and_retire_codes(librarian, session, client):
     assert client.get(f"/q/{new.code}").status_code == 200
     page = staff.get(f"/staff/books/{book.id}").get_data(as_text=True)
     assert old in page and new.code in page
+    assert '<code class="item-code">—</code>' in page  # the copy's only code was retired
 
 
 def test_label_sheet_for_selected_books_and_copies(librarian, session):
@@ -139,6 +140,8 @@ def test_label_sheet_for_selected_books_and_copies(librarian, session):
     session.rollback()
     coded = {c.target_id for c in session.scalars(select(Code).where(Code.target_type == "item"))}
     assert coded == {first.items[0].id, first.items[1].id, second.items[0].id}
+    minted = session.scalars(select(Code.code).where(Code.target_type == "item", Code.target_id == first.items[0].id)).one()
+    assert f'<code class="item-code">{minted}</code>' in staff.get(f"/staff/books/{first.id}").get_data(as_text=True)
     assert staff.post("/staff/labels", data={"csrf_token": token}).status_code == 400
     # Every copy without a code yet: only the one still unlabelled (withdrawn copies never).
     fresh = make_item(session, second)
