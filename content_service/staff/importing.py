@@ -48,6 +48,10 @@ def run_import():
         return _refused(errors.BadRequest("Choose a file to import.", message_id="Pilih berkas yang akan diimpor."))
     # The upload's own name (made safe) names the records' source; it is
     # never a path of ours: the file lands in a fresh temp folder.
+    try:
+        mapping = parse_mapping(request.form.get("map", ""))
+    except errors.PindaiError as exc:
+        return _refused(exc)
     name = secure_filename(upload.filename) or f"upload.{kind}"
     folder = Path(tempfile.mkdtemp(prefix="pindai-import-"))
     path = folder / name
@@ -57,7 +61,8 @@ def run_import():
     events: queue.Queue = queue.Queue()
     worker = threading.Thread(
         target=_work, daemon=True,
-        args=(current_app._get_current_object(), events, path, kind, source, (current_user.id, current_user.username)),
+        args=(current_app._get_current_object(), events, path, kind, source, mapping,
+              (current_user.id, current_user.username)),
     )
     head, tail = render_template("staff/imports.html", running=True, total=total, report=None, error=None).split(_MARK)
 
@@ -94,13 +99,29 @@ def _refused(error: errors.PindaiError):
     return render_template("staff/imports.html", report=None, error=error), error.status
 
 
-def _work(app, events: queue.Queue, path: Path, kind: str, source: str, who: tuple[int, str]) -> None:
+def parse_mapping(text: str) -> dict[str, str]:
+    """CSV columns named by hand, ``COLUMN=FIELD`` one per line (what ``--map`` is on the command line)."""
+    mapping = {}
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        column, sep, field = line.partition("=")
+        if not sep or not column.strip() or field.strip() not in (*tabular.FIELDS, "ignore"):
+            raise errors.BadRequest(
+                f"{line.strip()!r}: write COLUMN=FIELD, FIELD one of {', '.join(tabular.FIELDS)} or ignore.",
+                message_id=f"{line.strip()!r}: tulis KOLOM=FIELD, FIELD salah satu dari {', '.join(tabular.FIELDS)} atau ignore.")
+        mapping[column.strip()] = field.strip()
+    return mapping
+
+
+def _work(app, events: queue.Queue, path: Path, kind: str, source: str, mapping: dict, who: tuple[int, str]) -> None:
     """Run the import in its own app context and session; report through ``events``."""
     try:
         with app.app_context():
             session = get_session()
             try:
-                report = import_file(session, path, kind, source=source, progress=lambda n=1: events.put(("progress", n)))
+                report = import_file(session, path, kind, mapping=mapping or None, source=source,
+                                     progress=lambda n=1: events.put(("progress", n)))
             except (tabular.ImportProblem, UnicodeDecodeError, ValueError) as exc:
                 session.rollback()
                 events.put(("error", errors.BadRequest(f"The file cannot be imported: {exc}",

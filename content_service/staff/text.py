@@ -94,6 +94,8 @@ TEXT = {
     "s.every_record": ("Semua rekaman", "Every record"),
     "s.first_2000": ("Hanya 2.000 rekaman pertama yang ditampilkan.", "Only the first 2,000 records are shown."),
     "s.print_unlabelled": ("Cetak label untuk semua eksemplar yang belum berkode (PDF)", "Print labels for every copy without a code (PDF)"),
+    "s.column_map": ("Kolom CSV dengan nama lain (opsional): KOLOM=field per baris",
+                     "CSV columns named otherwise (optional): COLUMN=field, one per line"),
     "s.report": ("Laporan per rekaman", "Per-record report"),
     "s.position": ("Posisi", "Position"),
     "s.reason": ("Alasan / catatan", "Reason / notes"),
