@@ -82,6 +82,24 @@ def app(make_app):
 
 
 @pytest.fixture
+def validate(client):
+    """Check a JSON body against a schema of the service's OpenAPI document."""
+    import jsonschema
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    registry = Registry().with_resource("urn:openapi", Resource.from_contents(spec, default_specification=DRAFT202012))
+
+    def check(body, schema_name):
+        schema = {"$ref": f"urn:openapi#/components/schemas/{schema_name}"}
+        jsonschema.Draft202012Validator(schema, registry=registry).validate(body)
+        return body
+
+    return check
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

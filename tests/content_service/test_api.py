@@ -1,24 +1,9 @@
 """Books API, and every answer checked against the OpenAPI document."""
 from __future__ import annotations
 
-import jsonschema
 import pytest
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from tests.factories import make_book, make_code, make_item
-
-
-@pytest.fixture
-def validate(client):
-    spec = client.get("/api/v1/openapi.json").get_json()
-    registry = Registry().with_resource("urn:openapi", Resource.from_contents(spec, default_specification=DRAFT202012))
-
-    def check(body, schema_name):
-        schema = {"$ref": f"urn:openapi#/components/schemas/{schema_name}"}
-        jsonschema.Draft202012Validator(schema, registry=registry).validate(body)
-
-    return check
 
 
 def test_openapi_documents_every_api_route(app, client):

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import jsonschema
 import pytest
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 from sqlalchemy import func, select
 
 from content_service.circulation import sessions
@@ -19,19 +16,6 @@ from tests.factories import make_book, make_code, make_item
 from .helpers import PIN, kiosk_headers, login, make_patron
 
 API = "/api/v1/circulation"
-
-
-@pytest.fixture
-def validate(client):
-    spec = client.get("/api/v1/openapi.json").get_json()
-    registry = Registry().with_resource("urn:openapi", Resource.from_contents(spec, default_specification=DRAFT202012))
-
-    def check(body, schema_name):
-        schema = {"$ref": f"urn:openapi#/components/schemas/{schema_name}"}
-        jsonschema.Draft202012Validator(schema, registry=registry).validate(body)
-        return body
-
-    return check
 
 
 @pytest.fixture
