@@ -88,8 +88,8 @@ def alembic_config(engine: Engine):
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Apply the Alembic migrations up to ``revision`` (every branch head by
-    default: features may add their tables on branches of their own)."""
+    """Apply the Alembic migrations up to ``revision``. "heads" keeps a
+    feature's own branch working until a merge revision joins it."""
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
