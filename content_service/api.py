@@ -83,9 +83,10 @@ def get_book(book_id: int):
     return jsonify(body)
 
 
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
+    """A whole-number query parameter within bounds, or a clear 400."""
+    raw = request.args.get(name, "").strip()
+    if raw == "":
         return default
     try:
         value = int(raw)
@@ -104,8 +105,8 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 @bp.get("/books")
 def list_books():
     config = current_app.config
-    page = _int_arg("page", 1, 1, 10**6)
-    per_page = _int_arg("per_page", config["API_PAGE_SIZE"], 1, config["API_MAX_PAGE_SIZE"])
+    page = int_arg("page", 1, 1, 10**6)
+    per_page = int_arg("per_page", config["API_PAGE_SIZE"], 1, config["API_MAX_PAGE_SIZE"])
     books, total = catalog.list_books(get_session(), page, per_page)
     base_url = config["PUBLIC_BASE_URL"]
     items = []

@@ -37,6 +37,8 @@ TEXT = {
     "switch_language": ("English", "Bahasa Indonesia"),
     "enter_code": ("Ketik kode di bawah QR", "Type the code under the QR"),
     "go": ("Buka", "Open"),
+    "search_catalogue": ("Cari buku di katalog", "Search the catalogue"),
+    "search_go": ("Cari", "Search"),
     "back_home": ("Kembali ke beranda", "Back to the home page"),
     "error_title": ("Maaf", "Sorry"),
     "lang.id": ("Bahasa Indonesia", "Indonesian"),

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import catalog, errors, i18n
+from ..api import int_arg
 from ..db import get_session
 from ..models import Book
 from . import autocomplete, related, search
@@ -23,23 +24,6 @@ MAX_PAGE = 500
 MAX_RESULTS = 1000
 MAX_AUTOCOMPLETE = 20
 MAX_RELATED = 24
-
-
-def _int(name: str, default: int | None, low: int, high: int) -> int | None:
-    raw = request.args.get(name, "").strip()
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise errors.BadRequest(
-            f"'{name}' must be a whole number.", message_id=f"'{name}' harus berupa bilangan bulat."
-        ) from None
-    if not low <= value <= high:
-        raise errors.BadRequest(
-            f"'{name}' must be between {low} and {high}.", message_id=f"'{name}' harus antara {low} dan {high}."
-        )
-    return value
 
 
 def _text(name: str, max_length: int) -> str | None:
@@ -69,15 +53,15 @@ def request_filters() -> Filters:
         language=language.lower() if language else None,
         subject=_text("subject", 200),
         available=None if available == "" else available in ("1", "true", "yes"),
-        year_from=_int("year_from", None, 0, 3000),
-        year_to=_int("year_to", None, 0, 3000),
+        year_from=int_arg("year_from", None, 0, 3000),
+        year_to=int_arg("year_to", None, 0, 3000),
     )
 
 
 def _paging() -> tuple[int, int]:
     config = current_app.config
-    page = _int("page", 1, 1, MAX_PAGE)
-    per_page = _int("per_page", config["API_PAGE_SIZE"], 1, config["API_MAX_PAGE_SIZE"])
+    page = int_arg("page", 1, 1, MAX_PAGE)
+    per_page = int_arg("per_page", config["API_PAGE_SIZE"], 1, config["API_MAX_PAGE_SIZE"])
     if page * per_page > MAX_RESULTS:
         raise errors.BadRequest(
             f"Only the first {MAX_RESULTS} results can be paged through; narrow the search.",
@@ -138,7 +122,7 @@ def autocomplete_api():
     text = request.args.get("q", "")
     if len(text) > MAX_QUERY_LENGTH:
         parse(text)  # raises the same clear 400 as a search
-    limit = _int("limit", 8, 1, MAX_AUTOCOMPLETE)
+    limit = int_arg("limit", 8, 1, MAX_AUTOCOMPLETE)
     found = autocomplete(text, limit)
     items = [
         {"id": entry["id"], "title": entry["title"], "authors": list(entry["authors"]), "cover_url": _cover(entry["cover_url"])}
@@ -149,7 +133,7 @@ def autocomplete_api():
 
 @api.get("/books/<int:book_id>/related")
 def related_api(book_id: int):
-    limit = _int("limit", 6, 1, MAX_RELATED)
+    limit = int_arg("limit", 6, 1, MAX_RELATED)
     if get_session().get(Book, book_id) is None:
         raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
     books = load_books(related(book_id, limit))

@@ -97,3 +97,8 @@ def test_media_is_served_with_range_and_etag(app, client, session):
     assert client.get(url, headers={"If-None-Match": f'"{digest}"'}).status_code == 304
     assert client.get("/media/../../etc/passwd").status_code == 404
     assert client.get("/media/" + "0" * 64 + ".png").status_code == 404
+
+
+def test_home_page_searches_the_catalogue(client):
+    html = client.get("/", headers={"Accept-Language": "id"}).get_data(as_text=True)
+    assert 'action="/search"' in html and "Cari buku di katalog" in html
