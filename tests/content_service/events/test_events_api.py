@@ -10,7 +10,6 @@ from sqlalchemy import select
 from content_service import codes, kiosks
 from content_service.events import schedule
 from content_service.events.models import Feedback
-from tests.content_service.test_api import validate  # noqa: F401  (fixture)
 from tests.factories import make_book
 
 from .helpers import make_event
