@@ -2,10 +2,7 @@
 filters, paging, bad input, and the index following catalogue commits."""
 from __future__ import annotations
 
-import jsonschema
 import pytest
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from content_service.models import Book, Item
 from tests.factories import make_book, make_item
@@ -18,18 +15,6 @@ def app(make_app, db_url, request):
     if request.param == "tantivy" and not db_url.startswith("sqlite"):
         pytest.skip("the backends share their database code: tantivy is tested on SQLite")
     return make_app(SEARCH_BACKEND=request.param)
-
-
-@pytest.fixture
-def validate(client):
-    spec = client.get("/api/v1/openapi.json").get_json()
-    registry = Registry().with_resource("urn:openapi", Resource.from_contents(spec, default_specification=DRAFT202012))
-
-    def check(body, schema_name):
-        schema = {"$ref": f"urn:openapi#/components/schemas/{schema_name}"}
-        jsonschema.Draft202012Validator(schema, registry=registry).validate(body)
-
-    return check
 
 
 @pytest.fixture

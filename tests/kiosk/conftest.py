@@ -21,6 +21,19 @@ MANIFEST_ERRATA = {
 }
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium under Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.kiosk.live import launch_chromium
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
 def load_corpus() -> list[dict]:
     """Rows of the corpus manifest (file, expected_text, path), or a skip."""
     manifest = QR_CORPUS / "manifest.csv"

@@ -16,7 +16,7 @@ import pytest
 
 from kiosk.app import KioskServer, create_app
 from kiosk.decoding import decode
-from tests.kiosk.live import LiveService, book_video, launch_chromium, scan_latencies
+from tests.kiosk.live import LiveService, book_video, scan_latencies
 
 pytestmark = pytest.mark.browser
 
@@ -32,16 +32,6 @@ def service(tmp_path_factory):
     live = LiveService(tmp_path_factory.mktemp("service"))
     yield live
     live.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
