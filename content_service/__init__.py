@@ -7,7 +7,7 @@ from flask import Flask
 
 from . import config as config_module
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def create_app(config: dict | None = None) -> Flask:

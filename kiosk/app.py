@@ -19,7 +19,7 @@ Routes:
 
 A screen is three files named after it, plus one line in `SCREENS` below:
 
-- `templates/kiosk/screens/<name>.html`: its markup, a
+- `kiosk/templates/kiosk/screens/<name>.html`: its markup, a
   `<section class="screen" id="screen-<name>" hidden>...</section>`
   (text through `data-t="key"` attributes, see below);
 - `kiosk/static/screens/<name>.js`: registers it with the page core
@@ -62,7 +62,7 @@ from kiosk.service import BookCache, ServiceClient, ServiceDown
 from kiosk.sources import open_source
 
 REPO = Path(__file__).resolve().parent.parent
-TEMPLATES = REPO / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 NODE_MODULES = REPO / "node_modules"
 
