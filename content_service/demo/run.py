@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -37,6 +36,7 @@ def prepare(env: dict) -> tuple[list[tuple[str, str]], str, str]:
     from content_service.demo import sample_codes, seed
     from content_service.kiosks import create_kiosk, hash_key
     from content_service.models import Kiosk
+    from content_service.tokens import url_token
     from sqlalchemy import select
 
     app = create_app()
@@ -50,7 +50,7 @@ def prepare(env: dict) -> tuple[list[tuple[str, str]], str, str]:
         if kiosk is None:
             _, key = create_kiosk(session, DEMO_KIOSK, "Demo")
         else:  # keys are shown once and stored hashed: a new run gets a new key
-            key = secrets.token_urlsafe(32)
+            key = url_token(32)
             kiosk.key_hash, kiosk.retired_at = hash_key(key), None
         session.commit()
     app.extensions["pindai.engine"].dispose()

@@ -161,7 +161,9 @@ def registrations_command(event_id: int, key: str | None) -> None:
         click.echo(f"  {r.status:<10} seat {r.seat or '-':<3} {who}  via {r.channel}{came}  token {r.token}")
 
 
-@events.command("attended")
+# Tokens made before `tokens.url_token` may start with "-": take them as the
+# argument, not as an unknown option.
+@events.command("attended", context_settings={"ignore_unknown_options": True})
 @click.argument("token")
 @with_appcontext
 def attended_command(token: str) -> None:

@@ -11,7 +11,6 @@ can ever seat more people than there are seats."""
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -19,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from .. import errors
+from ..tokens import url_token
 from . import schedule
 from .models import Event, EventOccurrence, Registration
 
@@ -185,7 +185,7 @@ def register(session: Session, event: Event, start: datetime, *, card_number: st
         seat = _free_seat(event, _taken_seats(session, occurrence.id))
         registration = Registration(
             occurrence_id=occurrence.id, status="confirmed" if seat else "waitlisted", seat=seat,
-            token=secrets.token_urlsafe(24), channel=channel, kiosk_id=kiosk_id, **who,
+            token=url_token(24), channel=channel, kiosk_id=kiosk_id, **who,
         )
         session.add(registration)
         session.flush()
