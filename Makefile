@@ -13,7 +13,7 @@ BENCH_APT_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PINDAI_DEMO_DIR ?= instance/demo
 
-.PHONY: setup system-deps test demo bench clean
+.PHONY: setup system-deps test demo bench docs clean
 
 setup: system-deps $(STAMP) node_modules/.package-lock.json
 
@@ -43,6 +43,10 @@ test: setup
 
 demo: setup
 	$(PY) -m content_service.demo.run
+
+# The generated tables in docs/ (settings); tests/test_docs.py fails when they are stale.
+docs: setup
+	$(PY) -m tests.docgen
 
 bench: setup
 	@$(MAKE) --no-print-directory system-deps EXTRA_APT_PACKAGES="$(BENCH_APT_PACKAGES)"

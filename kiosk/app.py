@@ -46,7 +46,6 @@ a type no screen claims shows a gentle notice, never an error screen.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
 
@@ -59,6 +58,7 @@ from kiosk.hub import sse
 from kiosk.preview import BOUNDARY
 from kiosk.runtime import KioskRuntime
 from kiosk.service import BookCache, ServiceClient, ServiceDown
+from kiosk.settings import DEFAULTS, ENV_SETTINGS, load_config  # noqa: F401  (DEFAULTS, ENV_SETTINGS: for callers)
 from kiosk.sources import open_source
 
 REPO = Path(__file__).resolve().parent.parent
@@ -82,45 +82,6 @@ VENDOR = {
     "model-viewer.min.js": "@google/model-viewer/dist/model-viewer.min.js",
     "axe.min.js": "axe-core/axe.min.js",
 }
-
-DEFAULTS = {
-    "SERVICE_URL": "http://127.0.0.1:5000",
-    "KIOSK_KEY": None,
-    "SOURCE": None,  # camera index, video file, stream URL or image folder; None: no scanner
-    "LOOP": False,  # restart a video file at its end (demos)
-    "REALTIME": True,  # read a video file at its frame rate, as a camera gives frames
-    "GONE_AFTER": 1.0,
-    "IDLE_SECONDS": 90,
-    "IDLE_WARNING_SECONDS": 15,
-    "HEALTH_INTERVAL": 5.0,
-    "SERVICE_TIMEOUT": 2.0,  # resolve and books: a scan answer later than this is no answer
-    "SLOW_AFTER": 1.0,  # an answer later than this shows "the service is slow"
-    "RELAY_TIMEOUT": 6.0,  # searches and the other screens' calls may take longer
-    "EVENTS_ROTATE_SECONDS": 8,
-    "CACHE_FILE": None,  # where the offline book cache is kept across restarts (None: memory only)
-}
-# Environment variables read by `create_app`: variable -> (setting, type).
-ENV_SETTINGS = {
-    "PINDAI_SERVICE_URL": ("SERVICE_URL", str),
-    "PINDAI_KIOSK_KEY": ("KIOSK_KEY", str),
-    "PINDAI_KIOSK_IDLE_SECONDS": ("IDLE_SECONDS", float),
-    "PINDAI_KIOSK_IDLE_WARNING_SECONDS": ("IDLE_WARNING_SECONDS", float),
-}
-
-
-def load_config(overrides: dict | None = None, environ=os.environ) -> dict:
-    """Defaults, then PINDAI_* variables, then `overrides`."""
-    config = dict(DEFAULTS)
-    for variable, (name, kind) in ENV_SETTINGS.items():
-        value = environ.get(variable)
-        if value not in (None, ""):
-            try:
-                config[name] = kind(value)
-            except ValueError:
-                raise SystemExit(f"{variable}={value!r} is not a valid {kind.__name__}") from None
-    config.update(overrides or {})
-    return config
-
 
 def create_app(config: dict | None = None, runtime: KioskRuntime | None = None) -> Flask:
     """Build the kiosk app. Its runtime (scanner, resolver) is created from

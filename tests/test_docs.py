@@ -1,21 +1,107 @@
-"""The README documents every setting and every operator command."""
+"""docs/ documents every setting (hidden ones too), every environment variable
+the code reads, every `flask` and `python -m kiosk` command with its options,
+and the README links every page of it."""
 from __future__ import annotations
 
+import argparse
+import re
 from pathlib import Path
 
-from content_service import config
+import click
+import pytest
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+from content_service import config
+from kiosk import settings as kiosk_settings
+from kiosk.cli import build_parser
+from tests import docgen
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs"
+README = (REPO / "README.md").read_text(encoding="utf-8")
+CONFIGURATION = (DOCS / "configuration.md").read_text(encoding="utf-8")
+COMMANDS = (DOCS / "commands.md").read_text(encoding="utf-8")
 BUILTIN = {"run", "shell", "routes"}
 
 
-def test_every_setting_is_documented():
-    for name in config.ENV_SETTINGS:
-        assert f"PINDAI_{name}" in README, f"PINDAI_{name} is not in the README"
+def test_generated_settings_tables_are_current():
+    assert docgen.render(CONFIGURATION) == CONFIGURATION, "docs/configuration.md is out of date: run `make docs`"
+    found = {m["name"] for m in docgen.BLOCK.finditer(CONFIGURATION)}
+    assert found == set(docgen.blocks()), "a generated block is missing from docs/configuration.md"
 
 
-def test_every_command_is_documented(app):
-    ours = set(app.cli.list_commands(None)) - BUILTIN
-    assert ours, "no commands registered"
-    for command in ours:
-        assert f"`{command}" in README, f"flask {command} is not in the README"
+@pytest.mark.parametrize("table, main, advanced", [
+    (config.SETTINGS, "service-settings", "service-advanced"),
+    (kiosk_settings.SETTINGS, "kiosk-settings", "kiosk-advanced"),
+])
+def test_every_setting_is_documented(table, main, advanced):
+    blocks = {m["name"]: m["body"] for m in docgen.BLOCK.finditer(CONFIGURATION)}
+    for setting in table:
+        assert setting.help.strip(), f"{setting.name} has no help text"
+        where = blocks[advanced] if setting.hidden else blocks[main]
+        assert f"`{setting.name}`" in where, f"{setting.name} is not in docs/configuration.md ({advanced if setting.hidden else main})"
+        if setting.env:
+            assert f"`{setting.env}`" in where
+        if setting.hidden:
+            assert f"`{setting.name}`" not in blocks[main]
+
+
+def test_every_environment_variable_the_code_reads_is_documented():
+    docs = "\n".join(p.read_text(encoding="utf-8") for p in DOCS.glob("*.md"))
+    seen = set()
+    for package in ("content_service", "kiosk"):
+        for path in (REPO / package).rglob("*.py"):
+            seen |= set(re.findall(r"\bPINDAI_[A-Z][A-Z0-9_]*[A-Z0-9]\b", path.read_text(encoding="utf-8")))
+    assert "PINDAI_DEMO_DIR" in seen and "PINDAI_KIOSK_KEY" in seen
+    missing = sorted(v for v in seen if f"`{v}" not in docs)
+    assert not missing, f"not in docs/: {missing}"
+
+
+def _sections(text: str) -> dict[str, str]:
+    """Heading text -> the section under it (to the next heading)."""
+    parts = re.split(r"^#{2,4} (.+)$", text, flags=re.M)
+    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def _section_for(prefix: str) -> str:
+    """The headings naming `prefix` and their sections, as one text."""
+    matches = [head + body for head, body in _sections(COMMANDS).items()
+               if re.match(rf"`{re.escape(prefix)}(`| )", head)]
+    assert matches, f"no heading for `{prefix}` in docs/commands.md"
+    return "\n".join(matches)
+
+
+def _flask_commands(app):
+    def walk(command, path):
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                yield from walk(sub, [*path, name])
+        else:
+            yield " ".join(path), command
+
+    for name in sorted(set(app.cli.list_commands(None)) - BUILTIN):
+        yield from walk(app.cli.get_command(None, name), [name])
+
+
+def test_every_command_and_option_is_documented(app):
+    commands = dict(_flask_commands(app))
+    assert {"init-db", "events attended", "reindex"} <= set(commands), "commands not registered"
+    for path, command in commands.items():
+        section = _section_for(f"flask {path}")
+        for param in command.params:
+            if isinstance(param, click.Option):
+                names = [o for o in param.opts + param.secondary_opts if o.startswith("--")] or param.opts
+                for name in names:
+                    assert name in section, f"flask {path} {name} is not in its section of docs/commands.md"
+
+
+def test_every_kiosk_command_and_option_is_documented():
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(subparsers.choices) >= {"decode", "watch", "run"}
+    for name, sub in subparsers.choices.items():
+        text = _section_for(f"python -m kiosk {name}")
+        for action in sub._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    assert option in text, f"python -m kiosk {name} {option} is not in docs/commands.md"
+
