@@ -13,7 +13,7 @@ BENCH_APT_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PINDAI_DEMO_DIR ?= instance/demo
 
-.PHONY: setup system-deps test demo bench docs clean
+.PHONY: setup system-deps test test-fast lint demo bench docs clean
 
 setup: system-deps $(STAMP) node_modules/.package-lock.json
 
@@ -40,6 +40,18 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 test: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The suite without a browser, PostgreSQL, the peers or the demo's processes:
+# for the edit-test loop (markers in pyproject.toml).
+FAST_MARKERS := not browser and not postgresql and not peers and not slow
+test-fast: setup
+	$(VENV)/bin/pytest -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
+
+# Lint: ruff (bug-catching rules, no formatter) and mypy (a baseline that passes),
+# both configured in pyproject.toml.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 demo: setup
 	$(PY) -m content_service.demo.run

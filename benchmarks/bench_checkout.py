@@ -101,7 +101,7 @@ def serve(env: dict, port: int):
                 break
             except OSError:
                 if server.poll() is not None:
-                    raise RuntimeError(server.stderr.read().decode()[-2000:])
+                    raise RuntimeError(server.stderr.read().decode()[-2000:]) from None
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -212,7 +212,7 @@ def main() -> int:
                 admin.dispose()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"\nCheckout benchmark: gunicorn 2 workers x 4 threads; POST /api/v1/circulation/checkouts")
+    print("\nCheckout benchmark: gunicorn 2 workers x 4 threads; POST /api/v1/circulation/checkouts")
     print(f"{'database':<14}{'1 client: n':>12}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
           f"{f'{CLIENTS} clients: n':>15}{'checkouts/s':>13}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for r in rows:

@@ -153,7 +153,7 @@ def main() -> int:
     ok_ratio, ok_p99, ok_errors = ratio >= 0.70, resolve["p99"] <= 20, resolve["errors"] == 0
     print(f"resolve / hello throughput: {ratio:.0%} (target >= 70%: {'met' if ok_ratio else 'NOT met'}); "
           f"p99 {resolve['p99']:.2f} ms (target <= 20 ms: {'met' if ok_p99 else 'NOT met'}); "
-          f"errors: {resolve['errors']}")
+          f"errors: {resolve['errors']} (target 0: {'met' if ok_errors else 'NOT met'})")
     return 0
 
 

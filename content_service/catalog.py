@@ -64,8 +64,6 @@ def cover_url(book: Book) -> str | None:
 
 
 def book_dict(book: Book, base_url: str) -> dict:
-    from .codes import label_url
-
     return {
         "id": book.id,
         "title": book.title,

@@ -128,7 +128,7 @@ def _lock(session: Session, occurrence_id: int) -> EventOccurrence:
         .where(EventOccurrence.id == occurrence_id)
         .values(lock_version=EventOccurrence.lock_version + 1)
     )
-    return session.get(EventOccurrence, occurrence_id, populate_existing=True)
+    return session.get_one(EventOccurrence, occurrence_id, populate_existing=True)
 
 
 def _in_one_transaction(session: Session, occurrence_id: int, work):
@@ -176,7 +176,7 @@ def register(session: Session, event: Event, start: datetime, *, card_number: st
     occurrence_id = _occurrence_id(session, event_id, start)
 
     def work(occurrence: EventOccurrence) -> Registration:
-        event = session.get(Event, event_id, populate_existing=True)
+        event = session.get_one(Event, event_id, populate_existing=True)
         existing = session.scalar(select(Registration).where(
             Registration.occurrence_id == occurrence.id, Registration.identity == who["identity"],
             Registration.status != "cancelled"))
@@ -208,7 +208,7 @@ def cancel(session: Session, token: str, now: datetime | None = None) -> Registr
     registration_id = registration.id
 
     def work(occurrence: EventOccurrence) -> Registration:
-        registration = session.get(Registration, registration_id, populate_existing=True)
+        registration = session.get_one(Registration, registration_id, populate_existing=True)
         if registration.status != "cancelled":
             registration.status, registration.seat = "cancelled", None
             registration.cancelled_at = now or schedule.now()
@@ -222,7 +222,7 @@ def cancel(session: Session, token: str, now: datetime | None = None) -> Registr
 def fill_free_seats(session: Session, occurrence: EventOccurrence, now: datetime | None = None) -> list[Registration]:
     """Give free seats to the waitlist in the order people joined it. Call
     with the date locked."""
-    event = session.get(Event, occurrence.event_id)
+    event = session.get_one(Event, occurrence.event_id)
     promoted = []
     taken = _taken_seats(session, occurrence.id)
     waiting = session.scalars(
