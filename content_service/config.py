@@ -83,7 +83,7 @@ SETTINGS: tuple[Setting, ...] = (
             "longest scanned text `/api/v1/resolve` reads (longer: `400 payload_too_long`)", hidden=True, minimum=1),
     Setting("MAX_CONTENT_LENGTH", 64 * MB, int, None,
             "largest request body in bytes (Flask's setting; uploads have their own limits below)",
-            hidden=True, minimum=1),
+            hidden=True, shown_default="`67108864` (64 MiB)", minimum=1),
     Setting("UPLOAD_LIMITS", {}, dict, None,
             "per-kind upload size limits in bytes, over the built-in ones, e.g. `{\"video\": 100000000}`",
             hidden=True, shown_default="`{}` (video 60 MB, audio 20 MB, image 15 MB, 3D 30 MB, overlay 5 MB)"),

@@ -105,3 +105,24 @@ def test_every_kiosk_command_and_option_is_documented():
                 if option.startswith("--") and option != "--help":
                     assert option in text, f"python -m kiosk {name} {option} is not in docs/commands.md"
 
+
+
+def test_the_readme_links_every_page_and_every_link_resolves():
+    pages = sorted(p.relative_to(REPO).as_posix() for p in DOCS.glob("*.md"))
+    assert "docs/architecture.md" in pages and "docs/configuration.md" in pages
+    for page in pages:
+        assert f"]({page})" in README, f"README does not link {page}"
+    for doc in [REPO / "README.md", REPO / "benchmarks" / "README.md", *DOCS.glob("*.md")]:
+        if not doc.exists():
+            continue
+        for target, anchor in re.findall(r"\]\(([^)#:]+)(?:#([^)]*))?\)", doc.read_text(encoding="utf-8")):
+            linked = doc.parent / target
+            assert linked.exists(), f"{doc.relative_to(REPO)} links {target}, which does not exist"
+            if anchor:
+                assert anchor in _anchors(linked), f"{doc.relative_to(REPO)} links {target}#{anchor}: no such heading"
+
+
+def _anchors(path: Path) -> set[str]:
+    """GitHub's anchors for the headings of a Markdown file."""
+    headings = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
