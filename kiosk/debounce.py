@@ -68,7 +68,7 @@ class Debouncer:
                 seen.count += 1
             if not seen.fired and seen.count >= self.confirm.get(scan.symbology, 1):
                 seen.fired = True
-                events.append(ScanEvent(now, scan, tuple(frame_size)))
+                events.append(ScanEvent(now, scan, (int(frame_size[0]), int(frame_size[1]))))
         return events
 
     def in_view(self) -> list[tuple[str, str]]:

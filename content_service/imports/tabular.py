@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 from . import cleaning
@@ -51,7 +52,7 @@ def _key(header: str) -> str:
     return re.sub(r"[\s_\-./]+", " ", text).strip()
 
 
-def map_columns(headers: list[str], overrides: dict[str, str] | None = None) -> dict[str, list[str]]:
+def map_columns(headers: Sequence[str], overrides: dict[str, str] | None = None) -> dict[str, list[str]]:
     """field -> the columns that feed it. Several ISBN columns all count."""
     overrides = {k.strip(): v.strip() for k, v in (overrides or {}).items()}
     unknown = set(overrides.values()) - set(FIELDS) - {"ignore"}
