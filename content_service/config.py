@@ -23,6 +23,8 @@ DEFAULTS = {
     "CIRCULATION_MAX_FINES": 50000,  # rupiah owed above which borrowing is blocked
     "CIRCULATION_SESSION_MINUTES": 5,  # a kiosk member session ends after this long idle
     "CIRCULATION_RECEIPT_MINUTES": 30,  # how long a receipt link works
+    "RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379/0",  # counters every worker shares (memory:// for one process)
+    "RATE_LIMITS": True,  # rate limits on public forms and APIs (throttle.PUBLIC_POSTS)
 }
 
 # Settings read from the environment, with the type each one is coerced to.
@@ -43,6 +45,8 @@ ENV_SETTINGS = {
     "CIRCULATION_MAX_FINES": int,
     "CIRCULATION_SESSION_MINUTES": int,
     "CIRCULATION_RECEIPT_MINUTES": int,
+    "RATE_LIMIT_STORAGE": str,
+    "RATE_LIMITS": lambda value: value.strip().lower() not in ("0", "false", "no", "off"),
 }
 
 DEV_ENVS = {"development", "dev", "test", "testing"}
