@@ -152,9 +152,9 @@ def init_app(app: Flask) -> None:
         if view is None:
             continue  # that feature is not installed in this deployment
         if per_person:
-            view = limiter.limit(per_person, key_func=person_key, scope=f"{endpoint}:person",
+            view = limiter.limit(per_person, key_func=person_key, scope=f"{endpoint}:person", methods=["POST"],
                                  exempt_when=lambda: not person_key())(view)
-        view = limiter.limit(per_address, scope=f"{endpoint}:address", exempt_when=_from_kiosk)(view)
+        view = limiter.limit(per_address, scope=f"{endpoint}:address", methods=["POST"], exempt_when=_from_kiosk)(view)
         app.view_functions[endpoint] = view
     app.before_request(_guard_public_post)
     app.jinja_env.globals["public_form_guard"] = public_form_guard
