@@ -45,4 +45,8 @@ def create_app(config: dict | None = None) -> Flask:
     from . import search
 
     search.init_app(app)
+    from . import headers, throttle
+
+    headers.init_app(app)
+    throttle.init_app(app)  # last: it wraps the public views the features registered
     return app

@@ -78,6 +78,11 @@ SETTINGS: tuple[Setting, ...] = (
             "a member's kiosk session ends after this long without use", minimum=1),
     Setting("CIRCULATION_RECEIPT_MINUTES", 30, int, "PINDAI_CIRCULATION_RECEIPT_MINUTES",
             "how long a receipt link (the kiosk's QR) works", minimum=1),
+    Setting("RATE_LIMIT_STORAGE", "redis://127.0.0.1:6379/0", str, "PINDAI_RATE_LIMIT_STORAGE",
+            "where the rate limits of public forms and APIs count, shared by every worker; `memory://` for one "
+            "process (each worker then counts alone); when Redis is down the counts fall back to memory"),
+    Setting("RATE_LIMITS", True, bool, "PINDAI_RATE_LIMITS",
+            "`0` turns the rate limits of public forms and APIs off (benchmarks)"),
     # Advanced: no environment variable; tests and embedding code pass them to create_app.
     Setting("MAX_PAYLOAD_LENGTH", 2048, int, None,
             "longest scanned text `/api/v1/resolve` reads (longer: `400 payload_too_long`)", hidden=True, minimum=1),

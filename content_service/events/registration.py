@@ -295,6 +295,16 @@ class UnknownCard(errors.PindaiError):
     message_en = "This library card is not known."
 
 
+class CardOrPinWrong(errors.PindaiError):
+    """Away from a kiosk an unknown card and a wrong PIN get this one answer:
+    otherwise anyone could find out which card numbers exist."""
+
+    status = 401
+    code = "card_or_pin_wrong"
+    message_id = "Nomor kartu anggota atau PIN salah."
+    message_en = "The library card number or the PIN is wrong."
+
+
 def check_card(session: Session, card: str, pin: str | None, *, at_kiosk: bool = False) -> str:
     """Check a library card with circulation and return its number as
     stored. At a kiosk the card was scanned, so it need only exist; away
@@ -314,6 +324,8 @@ def check_card(session: Session, card: str, pin: str | None, *, at_kiosk: bool =
         return number
     try:
         return backend.authenticate(session, number, pin or "")["card"]
-    except errors.PindaiError:
+    except errors.PindaiError as exc:
         session.commit()  # keep the wrong-PIN count that guards the card
+        if exc.code in ("unknown_card", "wrong_pin"):
+            raise CardOrPinWrong() from None
         raise
