@@ -59,7 +59,7 @@ from kiosk.hub import sse
 from kiosk.preview import BOUNDARY
 from kiosk.runtime import KioskRuntime
 from kiosk.service import BookCache, ServiceClient, ServiceDown
-from kiosk.sources import open_source
+from kiosk.scan.sources import open_source
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -80,8 +80,8 @@ class LiveService:
 
 def book_video(path: Path, payload: str, *, passes: int = 2, frames: int | None = None, seed: int = 0,
                title: str = "Laskar Pelangi") -> dict:
-    """Render the labelled-book video (see kiosk.synth.render_book_video)."""
-    from kiosk.synth import render_book_video
+    """Render the labelled-book video (see kiosk.demo.synth.render_book_video)."""
+    from kiosk.demo.synth import render_book_video
 
     return render_book_video(path, payload, title=title, passes=passes, frames=frames, seed=seed)
 

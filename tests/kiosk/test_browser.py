@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from kiosk.app import KioskServer, create_app
-from kiosk.decoding import decode
+from kiosk.scan.decoding import decode
 from tests.kiosk.live import LiveService, book_video, scan_latencies
 
 pytestmark = pytest.mark.browser

@@ -19,8 +19,8 @@ from content_service.circulation.models import Loan, Patron, PatronSession
 from content_service.circulation.patrons import hash_pin
 from content_service.db import get_session
 from kiosk.app import KioskServer, create_app
-from kiosk.decoding import decode
-from kiosk.synth import render_book_video
+from kiosk.demo.synth import render_book_video
+from kiosk.scan.decoding import decode
 from tests.kiosk.live import LiveService
 
 pytestmark = pytest.mark.browser

@@ -19,7 +19,7 @@ from content_service.events import calendar, schedule
 from content_service.events.models import Feedback, Registration
 from content_service.models import Book
 from kiosk.app import KioskServer, create_app
-from kiosk.decoding import decode
+from kiosk.scan.decoding import decode
 from tests.kiosk.live import LiveService
 
 pytestmark = pytest.mark.browser
