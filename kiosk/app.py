@@ -22,25 +22,38 @@ A screen is three files named after it, plus one line in `SCREENS` below:
 - `kiosk/templates/kiosk/screens/<name>.html`: its markup, a
   `<section class="screen" id="screen-<name>" hidden>...</section>`
   (text through `data-t="key"` attributes, see below);
-- `kiosk/static/screens/<name>.js`: registers it with the page core
-  (`kiosk/static/kiosk.js`, global `Kiosk`):
+- `kiosk/static/screens/<name>.js`: a native ES module (loaded with
+  `<script type="module">`, in `SCREENS` order) that imports what it uses
+  from the page core and registers itself; nothing goes on `window`:
 
-      Kiosk.strings({ "events.title": ["Acara", "Events"] });   // [Indonesian, English]
-      Kiosk.screen("events", { show(data) {...}, hide() {...}, reset() {...} });
-      Kiosk.onResolution("event", (resolution) => Kiosk.show("events", resolution));
-      Kiosk.on("service", (msg) => ...);           // any SSE message type
-      const data = await Kiosk.api("/api/v1/events/upcoming?limit=6");  // null on 404
+      import { on, onResolution, screen, show } from "../js/core.js";
+      import { api } from "../js/http.js";
+      import { strings, t } from "../js/i18n.js";
+
+      strings({ "events.title": ["Acara", "Events"] });   // [Indonesian, English]
+      screen("events", { show(data) {...}, hide() {...}, reset() {...} });
+      onResolution("event", (resolution) => show("events", resolution));
+      on("service", (msg) => ...);                 // any SSE message type
+      const data = await api("/api/v1/events/upcoming?limit=6");  // null on 404
 
 - optionally `kiosk/static/screens/<name>.css` (picked up when it exists).
 
+The page core is `kiosk/static/js/`: `core.js` (screens, SSE, notices,
+marks, idle reset, `start()`), `i18n.js` (`t()`, `pick()`, the `data-t*`
+attributes), `http.js` (`request()`, the one fetch wrapper every call goes
+through: timeout, JSON errors as `HttpError` with `code` and `offline`;
+`api()` and `local()` on top of it) and `config.js` (`page_config` below).
+
 A screen may also claim a scan while it is shown: `claim(resolution, msg)`
 returning true takes it before the `onResolution` handlers (the event screen
-takes a library card to register its holder). `Kiosk.bookShown` is a list of
-functions called with each book the book screen shows.
+takes a library card to register its holder). Screens use each other through
+exports (`openBook`, `coverButton` from book.js, `openEvent` from event.js,
+`survey` from survey.js) and page events: every book the book screen shows
+is emitted as `"book-shown"` (`on("book-shown", fn)`).
 
-`Kiosk.show(name, data)` switches screens; `Kiosk.reset()` (idle timeout)
-calls every screen's `reset()` and returns to "attract". A resolve answer of
-a type no screen claims shows a gentle notice, never an error screen.
+`show(name, data)` switches screens; `reset()` (idle timeout) calls every
+screen's `reset()` and returns to "attract". A resolve answer of a type no
+screen claims shows a gentle notice, never an error screen.
 """
 
 from __future__ import annotations
@@ -147,15 +160,16 @@ def page_config(app: Flask) -> dict:
     """What the page's script needs to know (injected as JSON)."""
     c = app.config
     return {"idleSeconds": c["IDLE_SECONDS"], "idleWarningSeconds": c["IDLE_WARNING_SECONDS"],
-            "eventsRotateSeconds": c["EVENTS_ROTATE_SECONDS"], "screens": SCREENS}
+            "eventsRotateSeconds": c["EVENTS_ROTATE_SECONDS"], "screens": SCREENS,
+            # The page's fetch timeout: the relay's own, plus the way back.
+            "requestTimeoutSeconds": c["RELAY_TIMEOUT"] + 2}
 
 
 def _routes(app: Flask, runtime: KioskRuntime) -> None:
     @app.get("/")
     def index():
         styles = [s for s in SCREENS if (STATIC / "screens" / f"{s}.css").exists()]
-        return render_template("kiosk/index.html", screens=SCREENS, styles=styles,
-                               config_json=json.dumps(page_config(app)))
+        return render_template("kiosk/index.html", screens=SCREENS, styles=styles, page_config=page_config(app))
 
     @app.get("/events")
     def events():

@@ -157,3 +157,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def launch_chromium(playwright):
     """Debian's Chromium through Playwright (never a downloaded browser)."""
     return playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+
+
+# The kiosk page keeps its state in ES modules, nothing on `window`. Tests reach
+# the core module the way a screen does (same URL, so the same instance) and
+# name it `Kiosk` in the page for their expressions (`Kiosk.marks`, `Kiosk.state`).
+CORE_MODULE = "/static/js/core.js"
+
+
+def expose_core(page) -> None:
+    """Make the page's core module `window.Kiosk` for the test's expressions."""
+    page.evaluate(f"async () => {{ window.Kiosk = await import({CORE_MODULE!r}); }}")

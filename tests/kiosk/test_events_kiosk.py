@@ -20,7 +20,7 @@ from content_service.events.models import Feedback, Registration
 from content_service.models import Book
 from kiosk.app import KioskServer, create_app
 from kiosk.scan.decoding import decode
-from tests.kiosk.live import LiveService
+from tests.kiosk.live import LiveService, expose_core
 
 pytestmark = pytest.mark.browser
 
@@ -72,6 +72,7 @@ def page(browser, kiosk):
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(kiosk.url + "/", wait_until="domcontentloaded")  # the camera preview streams for ever
+    expose_core(page)
     page.wait_for_function("Kiosk.marks.some(m => m.name === 'connected')")
     yield page
     context.close()
