@@ -6,7 +6,8 @@
 - `kiosk.demo`: generated demo media (labelled-book videos, symbols);
 - `kiosk.app` (`create_app`): the full-screen kiosk page, with its scanner
   and resolver (`kiosk.runtime`), the service client (`kiosk.service`), the
-  SSE fan-out (`kiosk.hub`) and the live preview (`kiosk.preview`);
+  SSE fan-out (`kiosk.hub`), the live preview (`kiosk.preview`) and the
+  page's gettext catalogues (`kiosk.i18n`, `kiosk/translations/`);
 - `python -m kiosk` (`kiosk.cli`): the installer's command line.
 """
 

@@ -14,6 +14,8 @@ Routes:
                        so the key never reaches the page. 503 `service_down` when
                        the service is unreachable.
 - `/vendor/<name>`     front-end files installed from npm (`node_modules/`), never a CDN
+- `/i18n/<lang>.json`  the page's text in one language, from the gettext catalogue
+                       `kiosk/translations/<lang>/LC_MESSAGES/messages.po` (see `kiosk.i18n`)
 
 ## Adding a screen
 
@@ -21,26 +23,31 @@ A screen is three files named after it, plus one line in `SCREENS` below:
 
 - `kiosk/templates/kiosk/screens/<name>.html`: its markup, a
   `<section class="screen" id="screen-<name>" hidden>...</section>`
-  (text through `data-t="key"` attributes, see below);
+  (text as `data-t="English text">{{ _("English text") }}`: rendered in
+  Indonesian, re-translated by the page on a language switch);
 - `kiosk/static/screens/<name>.js`: a native ES module (loaded with
   `<script type="module">`, in `SCREENS` order) that imports what it uses
   from the page core and registers itself; nothing goes on `window`:
 
       import { on, onResolution, screen, show } from "../js/core.js";
       import { api } from "../js/http.js";
-      import { strings, t } from "../js/i18n.js";
+      import { nt, t } from "../js/i18n.js";
 
-      strings({ "events.title": ["Acara", "Events"] });   // [Indonesian, English]
       screen("events", { show(data) {...}, hide() {...}, reset() {...} });
       onResolution("event", (resolution) => show("events", resolution));
       on("service", (msg) => ...);                 // any SSE message type
       const data = await api("/api/v1/events/upcoming?limit=6");  // null on 404
+      title.textContent = nt("{n} event today", "{n} events today", data.items.length);
+
+  Its strings go into the catalogues with `make translations` (then translate
+  the new entries of `kiosk/translations/id/LC_MESSAGES/messages.po`; a test
+  fails while one is missing);
 
 - optionally `kiosk/static/screens/<name>.css` (picked up when it exists).
 
 The page core is `kiosk/static/js/`: `core.js` (screens, SSE, notices,
-marks, idle reset, `start()`), `i18n.js` (`t()`, `pick()`, the `data-t*`
-attributes), `http.js` (`request()`, the one fetch wrapper every call goes
+marks, idle reset, `start()`), `i18n.js` (`t()`, `nt()`, `pt()`, `pick()`,
+the `data-t*` attributes, reading `/i18n/<lang>.json`), `http.js` (`request()`, the one fetch wrapper every call goes
 through: timeout, JSON errors as `HttpError` with `code` and `offline`;
 `api()` and `local()` on top of it) and `config.js` (`page_config` below).
 
@@ -68,6 +75,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.serving import make_server as _werkzeug_server
 
+from kiosk import i18n
 from kiosk.hub import sse
 from kiosk.preview import BOUNDARY
 from kiosk.runtime import KioskRuntime
@@ -152,6 +160,8 @@ def create_app(config: dict | None = None, runtime: KioskRuntime | None = None) 
                                health_interval=settings["HEALTH_INTERVAL"], slow_after=settings["SLOW_AFTER"],
                                cache=BookCache(path=settings["CACHE_FILE"]))
     app.extensions["kiosk"] = runtime
+    # The templates render in the default language; the page re-translates them.
+    app.jinja_env.globals.update(_=i18n.gettext, gettext=i18n.gettext, ngettext=i18n.ngettext)
     _routes(app, runtime)
     return app
 
@@ -160,7 +170,7 @@ def page_config(app: Flask) -> dict:
     """What the page's script needs to know (injected as JSON)."""
     c = app.config
     return {"idleSeconds": c["IDLE_SECONDS"], "idleWarningSeconds": c["IDLE_WARNING_SECONDS"],
-            "eventsRotateSeconds": c["EVENTS_ROTATE_SECONDS"], "screens": SCREENS,
+            "eventsRotateSeconds": c["EVENTS_ROTATE_SECONDS"], "screens": SCREENS, "languages": list(i18n.LANGUAGES),
             # The page's fetch timeout: the relay's own, plus the way back.
             "requestTimeoutSeconds": c["RELAY_TIMEOUT"] + 2}
 
@@ -227,6 +237,18 @@ def _routes(app: Flask, runtime: KioskRuntime) -> None:
                           "Layanan perpustakaan tidak dapat dihubungi.")
         return Response(response.content, status=response.status_code,
                         content_type=response.headers.get("Content-Type", "application/json"))
+
+    @app.get("/i18n/<lang>.json")
+    def catalogue(lang: str):
+        try:
+            body = i18n.page_messages(lang)
+        except i18n.UnknownLanguage:
+            return _error(404, "unknown_language", f"No catalogue for language {lang!r}; there are: "
+                          + ", ".join(i18n.LANGUAGES) + ".",
+                          f"Tidak ada katalog untuk bahasa {lang!r}; yang ada: " + ", ".join(i18n.LANGUAGES) + ".")
+        response = jsonify(body)
+        response.headers["Cache-Control"] = "no-cache"  # a translator's edit shows on the next load
+        return response
 
     @app.get("/vendor/<name>")
     def vendor(name: str):

@@ -146,7 +146,7 @@ def test_event_screen_registers_a_scanned_card_then_waitlists_the_next(page, kio
     assert "Penuh" in page.locator("#event-seats").inner_text()
     scan(page, kiosk, "BK7002")
     wait_mark(page, "event-registration", after=1)
-    assert "antrean tunggu, urutan ke-1" in page.locator("#event-result").inner_text()
+    assert "daftar tunggu, urutan ke-1" in page.locator("#event-result").inner_text()
     scan(page, kiosk, "BK7001")
     wait_mark(page, "event-registration", after=2)
     assert "sudah terdaftar" in page.locator("#event-result").inner_text()

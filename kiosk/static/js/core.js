@@ -6,7 +6,7 @@
  * kiosk/app.py for how to add one. The page calls start() once every screen
  * module has run. Nothing is put on `window`. */
 import { config } from "./config.js";
-import { applyStrings, pick, strings, t, useLanguage } from "./i18n.js";
+import { applyStrings, install, nt, pick, t, useLanguage } from "./i18n.js";
 import { local } from "./http.js";
 
 export { config };
@@ -94,11 +94,18 @@ export function setChild(child) {
   emit("child", { child: state.child });
 }
 
+/* What a screen says when the library service cannot answer now. */
+export function offlineText() { return t("The library service is unavailable. Please try again in a moment."); }
+
 function renderStatus() {
   const parts = [];
-  if (state.service === "down") parts.push(t("status.service_down"));
-  if (state.service === "slow") parts.push(t("status.service_slow"));
-  if (state.camera === "reconnecting" || state.camera === "lost") parts.push(t("status.camera_lost"));
+  if (state.service === "down") {
+    parts.push(t("The library service is unavailable right now; recently scanned books still show."));
+  }
+  if (state.service === "slow") parts.push(t("The library service is slow right now; please bear with us."));
+  if (state.camera === "reconnecting" || state.camera === "lost") {
+    parts.push(t("The camera is not connected. Trying again…"));
+  }
   const bar = $("status");
   bar.textContent = parts.join(" · ");
   bar.classList.toggle("warn", parts.length > 0);
@@ -112,13 +119,16 @@ function handleScan(msg) {
     const handler = resolutionHandlers[resolution.type];
     if (shown && shown.claim && shown.claim(resolution, msg)) hideNotice();  // e.g. a card on the event screen
     else if (handler) { hideNotice(); handler(resolution, msg); }
-    else notice(t("scan.unsupported"), { kind: "gentle" });
+    else notice(t("This code cannot be shown on this kiosk yet."), { kind: "gentle" });
   } else if (msg.outcome === "error") {
     const error = msg.error || {};
-    if (error.code === "not_ours") notice(t("scan.not_ours"), { kind: "gentle" });
-    else notice(pick(error.message_id, error.message) || t("scan.unknown"), { kind: "gentle" });
+    if (error.code === "not_ours") {
+      notice(t("This is not a library code. Try the QR label on a book."), { kind: "gentle" });
+    } else {
+      notice(pick(error.message_id, error.message) || t("This code is not known."), { kind: "gentle" });
+    }
   } else if (msg.outcome === "offline") {
-    notice(t("scan.offline"), { kind: "warn" });
+    notice(offlineText(), { kind: "warn" });
   }
 }
 
@@ -166,7 +176,9 @@ function checkIdle() {
   if (elapsed >= idle - warning) {
     state.warning = true;
     $("idle-warning").hidden = false;
-    $("idle-count").textContent = String(Math.ceil((idle - elapsed) / 1000));
+    const left = Math.ceil((idle - elapsed) / 1000);
+    $("idle-count").textContent = String(left);
+    $("idle-unit").textContent = nt("second", "seconds", left);
   }
 }
 
@@ -198,15 +210,26 @@ function onKey(event) {
     wedge.text = "";
     if (payload.length >= 4) {
       event.preventDefault();
-      local("/k/scan", { method: "POST", body: { payload } }).catch(() => notice(t("scan.offline"), { kind: "warn" }));
+      local("/k/scan", { method: "POST", body: { payload } }).catch(() => notice(offlineText(), { kind: "warn" }));
     }
   } else if (event.key.length === 1) {
     wedge.text += event.key;
   }
 }
 
-/* Wire the top bar and the idle timer, show the attract screen, listen to the kiosk process. */
-export function start() {
+/* Every language's catalogue, before any text is drawn (switching is then
+ * instant). A catalogue that cannot be read leaves its language in English
+ * and the page working: the templates already hold the Indonesian text. */
+async function loadCatalogues() {
+  await Promise.all((config.languages || ["id", "en"]).map(async (code) => {
+    try { install(await local("/i18n/" + code + ".json")); } catch (err) { console.error("catalogue", code, err); }
+  }));
+}
+
+/* Load the catalogues, wire the top bar and the idle timer, show the attract
+ * screen, listen to the kiosk process. */
+export async function start() {
+  await loadCatalogues();
   document.addEventListener("keydown", onKey);
   ["pointerdown", "keydown", "touchstart", "wheel"].forEach((type) =>
     document.addEventListener(type, touch, { capture: true, passive: true }));
@@ -222,26 +245,3 @@ export function start() {
   mark("ready");
 }
 
-strings({
-  "brand": ["Pindai", "Pindai"],
-  "nav.home": ["Pindai: ke layar awal", "Pindai: back to start"],
-  "nav.tools": ["Pilihan", "Options"],
-  "nav.search": ["Cari", "Search"],
-  "nav.child": ["Mode anak", "Child mode"],
-  "nav.lang": ["English", "Bahasa Indonesia"],
-  "idle.title": ["Masih di sini?", "Still there?"],
-  "idle.body": ["Sentuh layar untuk melanjutkan. Kembali ke awal dalam", "Touch the screen to carry on. Back to the start in"],
-  "idle.seconds": ["detik", "seconds"],
-  "idle.stay": ["Saya masih di sini", "I am still here"],
-  "status.service_down": ["Layanan perpustakaan sedang tidak tersedia; buku yang baru dipindai tetap bisa dilihat.",
-                          "The library service is unavailable right now; recently scanned books still show."],
-  "status.service_slow": ["Layanan perpustakaan sedang lambat; mohon tunggu sebentar.",
-                          "The library service is slow right now; please bear with us."],
-  "status.camera_lost": ["Kamera tidak terhubung. Mencoba lagi…", "The camera is not connected. Trying again…"],
-  "scan.not_ours": ["Ini bukan kode perpustakaan. Coba pindai label QR pada buku.",
-                    "This is not a library code. Try the QR label on a book."],
-  "scan.unsupported": ["Kode ini belum bisa ditampilkan di kios ini.", "This code cannot be shown on this kiosk yet."],
-  "scan.unknown": ["Kode ini tidak dikenal.", "This code is not known."],
-  "scan.offline": ["Layanan perpustakaan sedang tidak tersedia. Coba lagi sebentar lagi.",
-                   "The library service is unavailable. Please try again in a moment."],
-});

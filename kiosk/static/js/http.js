@@ -57,7 +57,8 @@ export async function request(path, options = {}) {
     }
   } catch (err) {
     const timedOut = err && err.name === "AbortError";
-    throw new HttpError(t("scan.offline"), { code: timedOut ? "timeout" : "kiosk_unreachable", offline: true });
+    throw new HttpError(t("The library service is unavailable. Please try again in a moment."),
+                        { code: timedOut ? "timeout" : "kiosk_unreachable", offline: true });
   } finally {
     clearTimeout(timer);
   }

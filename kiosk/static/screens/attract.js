@@ -1,18 +1,8 @@
 /* Attract screen: how to scan, the camera preview, upcoming events (rotating). */
 import { config, on, screen, state } from "../js/core.js";
 import { api } from "../js/http.js";
-import { pick, strings, t } from "../js/i18n.js";
+import { locale, pick, t } from "../js/i18n.js";
 import { openEvent } from "./event.js";
-
-strings({
-  "attract.title": ["Pindai buku di sini", "Scan a book here"],
-  "attract.lead": ["Pegang buku dengan label QR menghadap kamera.", "Hold a book with its QR label towards the camera."],
-  "attract.preview": ["Gambar langsung dari kamera", "Live picture from the camera"],
-  "attract.preview_caption": ["Kamera", "Camera"],
-  "attract.events": ["Acara mendatang", "Upcoming events"],
-  "attract.events_empty": ["Belum ada acara mendatang.", "No upcoming events yet."],
-  "attract.today": ["Hari ini", "Today"],
-});
 
 let events = [];
 let index = 0;
@@ -24,11 +14,10 @@ function when(item) {
   if (!raw) return "";
   const date = new Date(raw);
   if (isNaN(date)) return raw;
-  const locale = state.lang === "en" ? "en-GB" : "id-ID";
   // Event times are the library's (Asia/Jakarta, +07:00) whatever the kiosk's clock zone.
-  const text = date.toLocaleString(locale, { weekday: "long", day: "numeric", month: "long",
-                                             hour: "2-digit", minute: "2-digit", timeZone: "Asia/Jakarta" });
-  return item.today ? t("attract.today") + " · " + text : text;
+  const text = date.toLocaleString(locale(), { weekday: "long", day: "numeric", month: "long",
+                                               hour: "2-digit", minute: "2-digit", timeZone: "Asia/Jakarta" });
+  return item.today ? t("Today") + " · " + text : text;
 }
 
 function render() {
@@ -53,7 +42,7 @@ function render() {
   // Today's events stand out; each carries a QR of its page to open on a phone (screens/event.js).
   card.classList.toggle("today", !!item.today);
   const qr = document.createElement("img");
-  qr.className = "event-qr"; qr.width = 130; qr.height = 130; qr.alt = t("attract.event_qr");
+  qr.className = "event-qr"; qr.width = 130; qr.height = 130; qr.alt = t("QR code: open this event on a phone");
   qr.src = "/service/api/v1/events/" + item.id + "/qr.svg" + (item.date ? "?date=" + item.date : "");
   card.append(qr);
   card.addEventListener("click", () => openEvent(item));

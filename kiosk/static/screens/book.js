@@ -1,39 +1,16 @@
 /* Book screen: appears by itself when a book (or a copy) is scanned, or when
- * a search result / "more like this" cover is tapped. Exports openBook(id) and coverButton(book) for the other screens; every
- * book shown is announced as a "book-shown" message (core on/emit). */
-import { emit, mark, markPainted, notice, on, onResolution, screen, show, state } from "../js/core.js";
+ * a search result / "more like this" cover is tapped. Exports openBook(id)
+ * and coverButton(book) for the other screens; every book shown is
+ * announced as a "book-shown" message (core on/emit). */
+import { emit, mark, markPainted, notice, offlineText, on, onResolution, screen, show, state } from "../js/core.js";
 import { api, local } from "../js/http.js";
-import { strings, t } from "../js/i18n.js";
+import { N_, nt, t } from "../js/i18n.js";
 
-strings({
-  "book.by": ["oleh {authors}", "by {authors}"],
-  "book.available": ["{available} dari {total} eksemplar tersedia di rak", "{available} of {total} copies on the shelf"],
-  "book.all_on_loan": ["Semua eksemplar sedang dipinjam", "All copies are on loan"],
-  "book.reference_only": ["Hanya untuk dibaca di perpustakaan", "For reading in the library only"],
-  "book.no_copies": ["Perpustakaan belum punya eksemplarnya", "The library has no copies yet"],
-  "book.place": ["{location} · {call_number}: {available} dari {total} tersedia", "{location} · {call_number}: {available} of {total} free"],
-  "book.copy_on_shelf": ["Eksemplar di tangan Anda: {barcode}", "The copy in your hands: {barcode}"],
-  "book.copy_status": ["Eksemplar ini: {status}", "This copy: {status}"],
-  "book.cached": ["Disimpan di kios ini; ketersediaan mungkin sudah berubah.",
-                  "Saved on this kiosk; availability may have changed."],
-  "book.read": ["Bacakan", "Read aloud"],
-  "book.play": ["▶ Putar", "▶ Play"],
-  "book.pause": ["❚❚ Jeda", "❚❚ Pause"],
-  "book.stop": ["Berhenti", "Stop"],
-  "book.related": ["Buku serupa", "More like this"],
-  "book.cover": ["Sampul {title}", "Cover of {title}"],
-  "book.video": ["Video", "Video"],
-  "book.audio": ["Audio", "Audio"],
-  "book.gallery": ["Galeri gambar (geser)", "Image gallery (swipe)"],
-  "book.model": ["Model 3D (putar dengan jari)", "3D model (turn it with a finger)"],
-  "book.no_speech": ["Maaf, kios ini tidak bisa membacakan.", "Sorry, this kiosk cannot read aloud."],
-  "book.live": ["Gambar langsung dari kamera, dengan stiker AR pada buku", "Live camera picture, with the AR sticker on the book"],
-  "book.live_caption": ["Bukumu di kamera", "Your book on camera"],
-  "book.not_found": ["Buku ini tidak dapat dibuka.", "This book cannot be opened."],
-  "status.on_loan": ["sedang dipinjam", "on loan"],
-  "status.available": ["ada di rak", "on the shelf"],
-  "status.reference": ["untuk dibaca di tempat", "for reading here"],
-});
+// What the API's availability and copy statuses read as (unknown ones show as they come).
+const AVAILABILITY = { all_on_loan: N_("All copies are on loan"), reference_only: N_("For reading in the library only"),
+                       no_copies: N_("The library has no copies yet") };
+const COPY_STATUS = { on_loan: N_("on loan"), available: N_("on the shelf"), reference: N_("for reading here") };
+const MEDIA = { video: N_("Video"), audio: N_("Audio") };
 
 let view = null;       // {book, item, availability, assets, cached}
 let scan = null;       // the scan message that opened it, if any
@@ -50,19 +27,23 @@ function firstSentence(text) {
 
 function availabilityText(a) {
   if (!a) return "";
-  if (a.status === "available") return t("book.available", a);
-  return t("book." + a.status);
+  if (a.status === "available") {
+    return nt("{available} of {n} copy on the shelf", "{available} of {n} copies on the shelf", a.total, a);
+  }
+  return AVAILABILITY[a.status] ? t(AVAILABILITY[a.status]) : "";
 }
 
 function renderFacts() {
   const book = view.book;
   $("book-title").textContent = book.title + (book.subtitle && !state.child ? ": " + book.subtitle : "");
-  $("book-authors").textContent = (book.authors || []).length ? t("book.by", { authors: book.authors.join(", ") }) : "";
+  const authors = book.authors || [];
+  $("book-authors").textContent = authors.length ? t("by {authors}", { authors: authors.join(", ") }) : "";
   const cover = $("book-cover");
   // A cover the service cannot send now (it is down) is left out rather than shown broken.
   cover.onerror = () => { cover.hidden = true; };
-  if (book.cover_url) { cover.src = book.cover_url; cover.alt = t("book.cover", { title: book.title }); cover.hidden = false; }
-  else { cover.removeAttribute("src"); cover.hidden = true; }
+  if (book.cover_url) {
+    cover.src = book.cover_url; cover.alt = t("Cover of {title}", { title: book.title }); cover.hidden = false;
+  } else { cover.removeAttribute("src"); cover.hidden = true; }
   const a = view.availability;
   $("book-availability").textContent = availabilityText(a);
   $("book-availability").className = "book-availability " + ((a && a.status) || "");
@@ -71,18 +52,19 @@ function renderFacts() {
   if (a && !state.child) {
     (a.locations || []).forEach((p) => {
       const li = document.createElement("li");
-      li.textContent = t("book.place", { location: p.location || "", call_number: p.call_number || "",
-                                               available: p.available, total: p.total });
+      li.textContent = t("{location} · {call_number}: {available} of {total} free",
+                         { location: p.location || "", call_number: p.call_number || "",
+                           available: p.available, total: p.total });
       places.append(li);
     });
   }
   const item = view.item;
-  const status = item ? (t("status." + item.status) === "status." + item.status ? item.status : t("status." + item.status)) : "";
-  $("book-copy").textContent = item ? t("book.copy_status", { status }) : "";
+  const status = item ? (COPY_STATUS[item.status] ? t(COPY_STATUS[item.status]) : item.status) : "";
+  $("book-copy").textContent = item ? t("This copy: {status}", { status }) : "";
   $("book-cached").hidden = !view.cached;
   const summary = book.summary || "";
   $("book-summary").textContent = state.child ? firstSentence(summary) : summary;
-  $("book-read").textContent = t(speaking ? "book.stop" : "book.read");
+  $("book-read").textContent = speaking ? t("Stop") : t("Read aloud");
 }
 
 function played(asset) {
@@ -105,11 +87,12 @@ function loadModelViewer() {
   return modelViewerLoading;
 }
 
-function block(labelKey, className) {
+/* A titled section of the extras; `title` is already in the current language. */
+function block(title, className) {
   const section = document.createElement("section");
   section.className = "extra " + className;
   const heading = document.createElement("h2");
-  heading.textContent = t(labelKey);
+  heading.textContent = title;
   section.append(heading);
   return section;
 }
@@ -122,41 +105,41 @@ function renderExtras() {
   assets.forEach((asset) => {
     if (!asset.url) return;
     if (asset.kind === "video" || asset.kind === "audio") {
-      const section = block(asset.kind === "video" ? "book.video" : "book.audio", "media");
+      const section = block(t(MEDIA[asset.kind]), "media");
       const player = document.createElement(asset.kind);
       player.controls = true; player.preload = "metadata"; player.src = asset.url;
-      player.setAttribute("aria-label", asset.title || t("book." + asset.kind));
+      player.setAttribute("aria-label", asset.title || t(MEDIA[asset.kind]));
       player.addEventListener("play", () => played(asset), { once: true });
       if (asset.title) { const p = document.createElement("p"); p.textContent = asset.title; section.append(p); }
       // Large controls for small fingers; the player's own controls stay for seeking.
       const toggle = document.createElement("button");
       toggle.type = "button"; toggle.className = "big media-toggle";
-      const label = () => { toggle.textContent = t(player.paused ? "book.play" : "book.pause"); };
+      const label = () => { toggle.textContent = player.paused ? t("▶ Play") : t("❚❚ Pause"); };
       toggle.addEventListener("click", () => { if (player.paused) player.play().catch(() => {}); else player.pause(); });
       player.addEventListener("play", label); player.addEventListener("pause", label); player.addEventListener("ended", label);
       label();
       section.append(player, toggle);
       box.append(section);
     } else if (asset.kind === "model3d") {
-      const section = block("book.model", "model");
+      const section = block(t("3D model (turn it with a finger)"), "model");
       loadModelViewer();
       const viewer = document.createElement("model-viewer");
       viewer.setAttribute("src", asset.url);
       viewer.setAttribute("camera-controls", "");
       viewer.setAttribute("auto-rotate", "");
-      viewer.setAttribute("alt", asset.title || t("book.model"));
+      viewer.setAttribute("alt", asset.title || t("3D model (turn it with a finger)"));
       viewer.addEventListener("load", () => played(asset), { once: true });
       section.append(viewer);
       box.append(section);
     }
   });
   if (images.length) {
-    const section = block("book.gallery", "gallery-box");
+    const section = block(t("Image gallery (swipe)"), "gallery-box");
     const strip = document.createElement("div");
     strip.className = "gallery";
     strip.tabIndex = 0;
     strip.setAttribute("role", "region");
-    strip.setAttribute("aria-label", t("book.gallery"));
+    strip.setAttribute("aria-label", t("Image gallery (swipe)"));
     images.forEach((asset) => {
       const img = document.createElement("img");
       img.src = asset.url; img.alt = asset.caption || asset.title || ""; img.loading = "lazy";
@@ -184,7 +167,7 @@ function stopSpeaking() {
   if (window.speechSynthesis) window.speechSynthesis.cancel();
   const narration = document.getElementById("book-narration");
   if (narration) { narration.pause(); narration.remove(); }
-  $("book-read").textContent = t("book.read");
+  $("book-read").textContent = t("Read aloud");
 }
 
 function narrationAsset() {
@@ -198,7 +181,7 @@ function readAloud() {
   if (speaking) { stopSpeaking(); return; }
   const asset = narrationAsset();
   speaking = true;
-  $("book-read").textContent = t("book.stop");
+  $("book-read").textContent = t("Stop");
   if (asset) {
     const audio = document.createElement("audio");
     audio.id = "book-narration"; audio.src = asset.url; audio.hidden = true;
@@ -209,7 +192,7 @@ function readAloud() {
     return;
   }
   if (!window.speechSynthesis || !window.SpeechSynthesisUtterance) {
-    stopSpeaking(); notice(t("book.no_speech")); return;
+    stopSpeaking(); notice(t("Sorry, this kiosk cannot read aloud.")); return;
   }
   const book = view.book;
   const text = [book.title, firstSentence(book.summary || "")].filter(Boolean).join(". ");
@@ -240,7 +223,7 @@ export async function openBook(bookId) {
     const body = await local("/k/books/" + bookId);
     showBook(body, null);
   } catch (err) {
-    notice(err.offline ? t("scan.offline") : t("book.not_found"), { kind: "warn" });
+    notice(err.offline ? offlineText() : t("This book cannot be opened."), { kind: "warn" });
   }
 }
 

@@ -4,44 +4,10 @@
  * receipt (on screen, printable, and a QR the phone opens). "Akun saya"
  * lists loans and renews one or all. Only the first name is ever shown; the
  * session ends (and the screen is wiped) on "Selesai", leaving, or idle. */
-import { mark, notice, on, onResolution, reset, screen, show, state } from "../js/core.js";
+import { mark, notice, on, onResolution, reset, screen, show } from "../js/core.js";
 import { request } from "../js/http.js";
-import { pick, strings, t } from "../js/i18n.js";
+import { locale, N_, nt, pick, t } from "../js/i18n.js";
 import { survey } from "./survey.js";
-
-strings({
-  "co.title": ["Pinjam buku", "Borrow books"],
-  "co.title_account": ["Akun saya", "My account"],
-  "co.start": ["Pinjam buku", "Borrow books"],
-  "co.return": ["Kembalikan buku", "Return books"],
-  "co.my_account": ["Akun saya", "My account"],
-  "co.scan_card": ["Pindai kartu anggota Anda di depan kamera, atau ketik nomornya.",
-                   "Scan your library card at the camera, or type its number."],
-  "co.enter_pin": ["Masukkan PIN Anda.", "Enter your PIN."],
-  "co.keypad": ["Papan angka", "Keypad"],
-  "co.delete": ["Hapus", "Delete"],
-  "co.ok": ["OK", "OK"],
-  "co.hello": ["Halo, {name}!", "Hello, {name}!"],
-  "co.scan_books": ["Pindai label QR setiap buku yang ingin Anda pinjam.", "Scan the QR label of each book you want to borrow."],
-  "co.due": ["Kembalikan paling lambat {date}", "Due back by {date}"],
-  "co.done": ["Selesai", "Done"],
-  "co.your_loans": ["Buku yang Anda pinjam", "Books you have borrowed"],
-  "co.no_loans": ["Anda tidak sedang meminjam buku.", "You have no books on loan."],
-  "co.renew": ["Perpanjang", "Renew"],
-  "co.renew_all": ["Perpanjang semua", "Renew all"],
-  "co.renewed": ["Diperpanjang sampai {date}", "Renewed until {date}"],
-  "co.renewals_left": ["sisa perpanjangan: {n}", "renewals left: {n}"],
-  "co.overdue": ["Terlambat", "Overdue"],
-  "co.receipt": ["Struk peminjaman", "Loan receipt"],
-  "co.library": ["Perpustakaan Kota Batam", "Batam City Public Library"],
-  "co.nothing_borrowed": ["Tidak ada buku yang dipinjam.", "No books were borrowed."],
-  "co.qr_label": ["Kode QR struk", "Receipt QR code"],
-  "co.qr_caption": ["Pindai dengan ponsel untuk menyimpan struk ini.", "Scan with your phone to keep this receipt."],
-  "co.print": ["Cetak struk", "Print receipt"],
-  "co.finish": ["Kembali ke awal", "Back to the start"],
-  "co.wait_pin": ["Buku dibaca; akan dipinjam setelah PIN benar.", "Book read; it is borrowed once the PIN is right."],
-  "co.already_in": ["Anda sudah masuk.", "You are already signed in."],
-});
 
 const API = "/service/api/v1/circulation";
 const PANELS = ["card", "pin", "borrow", "account", "receipt"];
@@ -62,8 +28,7 @@ function call(method, path, body) {
 }
 
 function dateText(iso) {
-  const locale = state.lang === "en" ? "en-GB" : "id-ID";
-  return new Date(iso).toLocaleDateString(locale, { weekday: "long", day: "numeric", month: "long",
+  return new Date(iso).toLocaleDateString(locale(), { weekday: "long", day: "numeric", month: "long",
                                                     year: "numeric", timeZone: "Asia/Jakarta" });
 }
 
@@ -76,8 +41,8 @@ function panel(name) {
 
 /* Texts that depend on the state, in the current language. */
 function headings() {
-  $("co-heading").textContent = t(s.mode === "account" && s.panel !== "receipt" ? "co.title_account" : "co.title");
-  const hello = s.first ? t("co.hello", { name: s.first }) : "";
+  $("co-heading").textContent = s.mode === "account" && s.panel !== "receipt" ? t("My account") : t("Borrow books");
+  const hello = s.first ? t("Hello, {name}!", { name: s.first }) : "";
   $("co-hello").textContent = hello;
   $("co-account-hello").textContent = hello;
 }
@@ -102,8 +67,8 @@ function keypad(box) {
     button.type = "button";
     button.className = "key" + (key === "ok" ? " ok" : "");
     button.dataset.key = key;
-    button.textContent = key === "del" ? "⌫" : key === "ok" ? t("co.ok") : key;
-    if (key === "del") button.setAttribute("aria-label", t("co.delete"));
+    button.textContent = key === "del" ? "⌫" : key === "ok" ? t("OK") : key;
+    if (key === "del") button.setAttribute("aria-label", t("Delete"));
     button.addEventListener("click", () => press(box.dataset.target, key));
     box.append(button);
   });
@@ -163,7 +128,7 @@ function blocks(box, status) {
 }
 
 function showBorrow(status) {
-  $("co-hello").textContent = t("co.hello", { name: s.first });
+  $("co-hello").textContent = t("Hello, {name}!", { name: s.first });
   blocks($("co-borrow-blocks"), status);
   panel("borrow");
 }
@@ -173,7 +138,7 @@ async function borrow(payload) {
   try {
     const body = await call("POST", "/checkouts", { payload });
     s.borrowed.add(body.loan.barcode);
-    row(list, body.loan.title, t("co.due", { date: dateText(body.loan.due_local) }), "ok");
+    row(list, body.loan.title, t("Due back by {date}", { date: dateText(body.loan.due_local) }), "ok");
     mark("checkout-loan", { title: body.loan.title, due: body.loan.due_date });
   } catch (err) {
     if (err.code === "already_borrowed_by_you") return;  // the same book shown twice
@@ -184,22 +149,23 @@ async function borrow(payload) {
 }
 
 function loanRow(list, loan) {
-  const li = row(list, loan.title, t("co.due", { date: dateText(loan.due_local) }) +
-                 (loan.overdue ? " · " + t("co.overdue") : "") +
-                 (loan.renewals_left != null ? " · " + t("co.renewals_left", { n: loan.renewals_left }) : ""),
+  const li = row(list, loan.title, t("Due back by {date}", { date: dateText(loan.due_local) }) +
+                 (loan.overdue ? " · " + t("Overdue") : "") +
+                 (loan.renewals_left != null
+                   ? " · " + nt("{n} renewal left", "{n} renewals left", loan.renewals_left) : ""),
                  loan.overdue ? "overdue" : "ok");
   li.dataset.barcode = loan.barcode;
   const button = document.createElement("button");
   button.type = "button";
   button.className = "co-secondary co-renew";
-  button.textContent = t("co.renew");
+  button.textContent = t("Renew");
   button.disabled = loan.renewals_left === 0;
   button.addEventListener("click", () => renew({ barcode: loan.barcode }));
   li.append(button);
 }
 
 function showAccount(status) {
-  $("co-account-hello").textContent = t("co.hello", { name: s.first });
+  $("co-account-hello").textContent = t("Hello, {name}!", { name: s.first });
   blocks($("co-account-blocks"), status);
   const list = $("co-account-list");
   list.textContent = "";
@@ -238,11 +204,16 @@ async function finish() {
   const list = $("co-receipt-list");
   list.textContent = "";
   const lines = (receipt && receipt.lines) || [];
-  lines.forEach((line) => row(list, line.title, t(line.action === "renewal" ? "co.renewed" : "co.due",
-                                                          { date: dateText(line.due_date + "T12:00:00+07:00") }), "ok"));
+  lines.forEach((line) => {
+    const date = dateText(line.due_date + "T12:00:00+07:00");
+    row(list, line.title, line.action === "renewal" ? t("Renewed until {date}", { date }) : t("Due back by {date}", { date }),
+        "ok");
+  });
   $("co-receipt-empty").hidden = lines.length > 0;
-  $("co-print-when").textContent = new Date().toLocaleString(state.lang === "en" ? "en-GB" : "id-ID",
-                                                             { timeZone: "Asia/Jakarta" }) + " WIB";
+  // "5 Desember 2026 pukul 14.05 WIB": the library's clock, as a librarian writes it.
+  $("co-print-when").textContent = new Date().toLocaleString(locale(), {
+    day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: "Asia/Jakarta",
+  }) + " WIB";
   $("co-qr").innerHTML = receipt && lines.length ? receipt.qr_svg : "";  // SVG made by the service's QR encoder
   $("co-qr").dataset.url = receipt ? receipt.url : "";
   panel("receipt");
@@ -276,14 +247,14 @@ function start(mode, card) {
 /* Scans read while this screen is up belong to it (a screen's claim(), see kiosk/app.py). */
 function claim(resolution, msg) {
   if (resolution.type === "patron_card") {
-    if (s.token) notice(t("co.already_in"), { kind: "gentle" });
+    if (s.token) notice(t("You are already signed in."), { kind: "gentle" });
     else askPin(resolution.card);
     return true;
   }
   if (s.panel === "borrow") { borrow(msg.payload); return true; }
   if ((s.panel === "pin" || s.panel === "card") && resolution.type === "item" && s.mode === "borrow") {
     if (s.pending.length < 10 && !s.pending.includes(msg.payload)) s.pending.push(msg.payload);
-    notice(t("co.wait_pin"), { kind: "gentle" });
+    notice(t("Book read; it is borrowed once the PIN is right."), { kind: "gentle" });
     return true;
   }
   return s.panel === "receipt" || s.panel === "account";
@@ -316,9 +287,9 @@ $("co-finish").addEventListener("click", () => survey("kiosk_checkout"));
 // The way in, on the attract screen: borrow, return, my account.
 const actions = document.createElement("div");
 actions.className = "circ-actions";
-[["circ-borrow", "co.start", () => show("checkout", { mode: "borrow" })],
- ["circ-return", "co.return", () => show("return", {})],
- ["circ-account", "co.my_account", () => show("checkout", { mode: "account" })]].forEach(([id, key, go]) => {
+[["circ-borrow", N_("Borrow books"), () => show("checkout", { mode: "borrow" })],
+ ["circ-return", N_("Return books"), () => show("return", {})],
+ ["circ-account", N_("My account"), () => show("checkout", { mode: "account" })]].forEach(([id, key, go]) => {
   const button = document.createElement("button");
   button.type = "button"; button.id = id; button.className = "big"; button.dataset.t = key;
   button.textContent = t(key);

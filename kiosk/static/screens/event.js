@@ -4,42 +4,22 @@
  * Also "Acara terkait": the next related event on the book screen. */
 import { mark, markPainted, on, onResolution, screen, show, state } from "../js/core.js";
 import { api } from "../js/http.js";
-import { pick, strings, t } from "../js/i18n.js";
+import { locale, N_, nt, pick, t } from "../js/i18n.js";
 
-strings({
-  "event.scan_card": ["Untuk mendaftar, pindai kartu anggota Anda di depan kamera.",
-                      "To register, hold your library card up to the camera."],
-  "event.qr": ["Pindai dengan ponsel untuk membuka dan mendaftar", "Scan with a phone to open it and register"],
-  "event.qr_label": ["Kode QR acara ini", "QR code of this event"],
-  "event.seats_left": ["Sisa {n} kursi", "{n} seats left"],
-  "event.full": ["Penuh: pendaftar baru masuk antrean tunggu", "Full: new registrations join the waiting list"],
-  "event.no_registration": ["Tanpa pendaftaran, langsung datang saja!", "No registration needed, just come!"],
-  "event.confirmed": ["Terdaftar! Nomor kursi Anda: {seat}", "Registered! Your seat number: {seat}"],
-  "event.waitlisted": ["Acara penuh. Anda di antrean tunggu, urutan ke-{n}.",
-                       "The event is full. You are on the waiting list, number {n}."],
-  "event.already": ["Kartu ini sudah terdaftar untuk acara ini.", "This card is already registered for this event."],
-  "event.today": ["Hari ini", "Today"],
-  "event.related": ["Acara terkait", "Related event"],
-  "attract.event_qr": ["Kode QR: buka acara ini di ponsel", "QR code: open this event on a phone"],
-  "category.storytelling": ["Mendongeng", "Storytelling"],
-  "category.class": ["Kelas keterampilan", "Skills class"],
-  "category.discussion": ["Diskusi publik", "Public discussion"],
-  "category.exhibition": ["Pameran", "Exhibition"],
-  "category.school_visit": ["Kunjungan sekolah", "School visit"],
-  "category.other": ["Acara", "Event"],
-});
+// The API's event categories as the library names them (an unknown one is just "Event").
+const CATEGORIES = { storytelling: N_("Storytelling"), class: N_("Skills class"), discussion: N_("Public discussion"),
+                     exhibition: N_("Exhibition"), school_visit: N_("School visit"), other: N_("Event") };
 
 const $ = (id) => document.getElementById(id);
 let current = null;  // the event date shown (the API's event item)
 
-/* "Sabtu, 5 Desember 09.00" in the library's time zone, whatever the kiosk's clock says. */
+/* "Sabtu, 5 Desember pukul 09.00 WIB" in the library's time zone, whatever the kiosk's clock says. */
 function when(item) {
   const date = new Date(item.start_local || item.start);
   if (isNaN(date)) return "";
-  const locale = state.lang === "en" ? "en-GB" : "id-ID";
-  const text = date.toLocaleString(locale, { weekday: "long", day: "numeric", month: "long",
-                                             hour: "2-digit", minute: "2-digit", timeZone: "Asia/Jakarta" });
-  return (item.today ? t("event.today") + " · " : "") + text + " WIB";
+  const text = date.toLocaleString(locale(), { weekday: "long", day: "numeric", month: "long",
+                                               hour: "2-digit", minute: "2-digit", timeZone: "Asia/Jakarta" });
+  return (item.today ? t("Today") + " · " : "") + text + " WIB";
 }
 
 function qrUrl(item) {
@@ -47,16 +27,16 @@ function qrUrl(item) {
 }
 
 function seatsText(item) {
-  if (!item.registration_required) return [t("event.no_registration"), false];
+  if (!item.registration_required) return [t("No registration needed, just come!"), false];
   if (item.seats_left === null || item.seats_left === undefined) return ["", false];
-  if (item.seats_left > 0) return [t("event.seats_left", { n: item.seats_left }), false];
-  return [t("event.full"), true];
+  if (item.seats_left > 0) return [nt("{n} seat left", "{n} seats left", item.seats_left), false];
+  return [t("Full: new registrations join the waiting list"), true];
 }
 
 function render() {
   if (!current) return;
   const item = current;
-  $("event-kind").textContent = t("category." + item.category);
+  $("event-kind").textContent = t(CATEGORIES[item.category] || CATEGORIES.other);
   $("event-title").textContent = pick(item.title, item.title_en);
   $("event-when").textContent = when(item);
   $("event-place").textContent = item.location || "";
@@ -83,12 +63,13 @@ async function register(card) {
     const body = await api("/api/v1/events/" + item.id + "/registrations", {
       method: "POST", body: { date: item.date, card_number: card },
     });
-    if (!body) { result(t("scan.unsupported"), true); return; }
+    if (!body) { result(t("This code cannot be shown on this kiosk yet."), true); return; }
     if (current === item) { current = body.event; render(); }
-    if (body.status === "confirmed") result(t("event.confirmed", { seat: body.seat }));
-    else result(t("event.waitlisted", { n: body.waitlist_position }), true);
+    if (body.status === "confirmed") result(t("Registered! Your seat number: {seat}", { seat: body.seat }));
+    else result(t("The event is full. You are on the waiting list, number {n}.", { n: body.waitlist_position }), true);
   } catch (err) {
-    result(err.code === "already_registered" ? t("event.already") : err.message, true);
+    result(err.code === "already_registered" ? t("This library card is already registered for this event.") : err.message,
+           true);
   }
 }
 
@@ -124,8 +105,8 @@ async function relatedEvent(book) {
     box.setAttribute("aria-labelledby", "book-event-title");
     const heading = document.createElement("h2");
     heading.id = "book-event-title";
-    heading.dataset.t = "event.related";
-    heading.textContent = t("event.related");
+    heading.dataset.t = N_("Related event");
+    heading.textContent = t("Related event");
     box.append(heading, document.createElement("div"));
     const bookScreen = $("screen-book");
     const anchor = $("book-related-box");

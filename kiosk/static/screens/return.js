@@ -1,18 +1,8 @@
 /* "Kembalikan buku": scan each book to return it, no card needed. */
 import { mark, reset, screen } from "../js/core.js";
 import { api } from "../js/http.js";
-import { strings, t } from "../js/i18n.js";
+import { t } from "../js/i18n.js";
 
-strings({
-  "ret.title": ["Kembalikan buku", "Return books"],
-  "ret.lead": ["Pindai label QR setiap buku yang Anda kembalikan. Tidak perlu kartu.",
-               "Scan the QR label of each book you return. No card needed."],
-  "ret.done": ["Terima kasih, sudah dikembalikan.", "Thank you, returned."],
-  "ret.overdue": ["Terlambat dikembalikan; petugas akan memberi tahu jika ada denda.",
-                  "Returned late; the desk will tell you about any fine."],
-  "ret.hold": ["Letakkan di rak pesanan: anggota lain menunggu buku ini.",
-               "Please put it on the hold shelf: another member is waiting for it."],
-});
 const list = () => document.getElementById("return-list");
 
 async function checkin(payload) {
@@ -23,8 +13,10 @@ async function checkin(payload) {
   try {
     const body = await api("/api/v1/circulation/checkins", { method: "POST", body: { payload }, nullOn404: false });
     title.textContent = body.returned.title;
-    text.textContent = [t("ret.done"), body.overdue ? t("ret.overdue") : "",
-                        body.to_hold_shelf ? t("ret.hold") : ""].filter(Boolean).join(" ");
+    text.textContent = [t("Thank you, returned."),
+                        body.overdue ? t("Returned late; the desk will tell you about any fine.") : "",
+                        body.to_hold_shelf ? t("Please put it on the hold shelf: another member is waiting for it.") : "",
+                        ].filter(Boolean).join(" ");
     li.className = "co-row " + (body.to_hold_shelf ? "hold" : "ok");
     mark("checkin", { title: body.returned.title, hold: body.to_hold_shelf });
   } catch (err) {

@@ -2,26 +2,8 @@
  * results as covers; tapping a cover opens the book screen. */
 import { mark, on, screen, state } from "../js/core.js";
 import { api } from "../js/http.js";
-import { applyStrings, strings, t } from "../js/i18n.js";
+import { applyStrings, N_, nt, t } from "../js/i18n.js";
 import { coverButton } from "./book.js";
-
-strings({
-  "search.title": ["Cari buku", "Find a book"],
-  "search.label": ["Judul, pengarang, atau topik", "Title, author or subject"],
-  "search.placeholder": ["Ketik dengan papan ketik di bawah", "Type with the keyboard below"],
-  "search.keyboard": ["Papan ketik", "Keyboard"],
-  "search.space": ["spasi", "space"],
-  "search.backspace": ["Hapus satu huruf", "Delete one letter"],
-  "search.clear": ["Hapus semua", "Clear"],
-  "search.results": ["{total} buku ditemukan", "{total} books found"],
-  "search.none": ["Tidak ada buku yang cocok.", "No matching books."],
-  "search.suggestion": ["Maksud Anda: {suggestion}?", "Did you mean: {suggestion}?"],
-  "search.unavailable": ["Pencarian belum tersedia di kios ini.", "Search is not available on this kiosk yet."],
-  "search.offline": ["Pencarian butuh layanan perpustakaan, yang sedang tidak tersedia.",
-                     "Search needs the library service, which is unavailable right now."],
-  "search.searching": ["Mencari…", "Searching…"],
-  "search.more": ["Ketik satu huruf lagi…", "Type one more letter…"],
-});
 
 const ROWS = ["1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"];
 const input = document.getElementById("search-input");
@@ -51,8 +33,8 @@ function buildKeyboard() {
   const last = document.createElement("div");
   last.className = "key-row";
   const space = key("", " ", "wide");
-  space.dataset.t = "search.space";
-  last.append(key("⌫", "backspace", "", "search.backspace"), space, key("✕", "clear", "", "search.clear"));
+  space.dataset.t = N_("space");
+  last.append(key("⌫", "backspace", "", N_("Delete one letter")), space, key("✕", "clear", "", N_("Clear")));
   keyboard.append(last);
   keyboard.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-key]");
@@ -76,22 +58,24 @@ async function search() {
   results.textContent = "";
   if (!q) { info.textContent = ""; return; }
   // One letter matches half the catalogue: wait for the second.
-  if (q.length < 2) { info.textContent = t("search.more"); return; }
-  info.textContent = t("search.searching");
+  if (q.length < 2) { info.textContent = t("Type one more letter…"); return; }
+  info.textContent = t("Searching…");
   let body;
   try {
     const audience = state.child ? "&audience=children" : "";
     body = await api("/api/v1/search?per_page=12&q=" + encodeURIComponent(q) + audience);
   } catch (err) {
-    if (ticket === latest) info.textContent = err.offline ? t("search.offline") : err.message;
+    if (ticket === latest) {
+      info.textContent = err.offline ? t("Search needs the library service, which is unavailable right now.") : err.message;
+    }
     return;
   }
   if (ticket !== latest) return;  // a newer query is on its way
-  if (body === null) { info.textContent = t("search.unavailable"); return; }
+  if (body === null) { info.textContent = t("Search is not available on this kiosk yet."); return; }
   const items = body.items || [];
-  let text = items.length ? t("search.results", { total: body.total != null ? body.total : items.length })
-                          : t("search.none");
-  if (body.suggestion) text += " " + t("search.suggestion", { suggestion: body.suggestion });
+  const total = body.total != null ? body.total : items.length;
+  let text = items.length ? nt("{n} book found", "{n} books found", total) : t("No matching books.");
+  if (body.suggestion) text += " " + t("Did you mean: {suggestion}?", { suggestion: body.suggestion });
   info.textContent = text;
   items.forEach((book) => results.append(coverButton(book)));
   mark("search-results", { q, count: items.length });

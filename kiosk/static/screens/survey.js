@@ -8,21 +8,7 @@
  * unless the visitor starts writing a comment. */
 import { config, mark, on, reset, screen, show, state } from "../js/core.js";
 import { api } from "../js/http.js";
-import { strings, t } from "../js/i18n.js";
-
-strings({
-  "survey.title": ["Bagaimana kunjungan Anda?", "How was your visit?"],
-  "survey.comment": ["Komentar singkat (tidak wajib)", "A short comment (optional)"],
-  "survey.send": ["Kirim", "Send"],
-  "survey.skip": ["Lewati", "Skip"],
-  "survey.thanks": ["Terima kasih atas pendapat Anda!", "Thank you for your feedback!"],
-  "survey.auto": ["Terkirim otomatis dalam {n} detik", "Sent automatically in {n} seconds"],
-  "survey.face1": ["Sangat buruk", "Very bad"],
-  "survey.face2": ["Buruk", "Bad"],
-  "survey.face3": ["Biasa saja", "OK"],
-  "survey.face4": ["Baik", "Good"],
-  "survey.face5": ["Sangat baik", "Very good"],
-});
+import { nt, pt, t } from "../js/i18n.js";
 
 const AUTO_SECONDS = 8;
 const COLOURS = ["#c0392b", "#e67e22", "#f1c40f", "#7dbb42", "#27ae60"];
@@ -48,6 +34,13 @@ function face(n) {
   return svg;
 }
 
+/* The words under face n (1-5); "OK" here is a rating, not the keypad's OK. */
+function faceLabel(n) {
+  return [t("Very bad"), t("Bad"), pt("survey face", "OK"), t("Good"), t("Very good")][n - 1];
+}
+
+function autoText(n) { return nt("Sent automatically in {n} second", "Sent automatically in {n} seconds", n); }
+
 function build() {
   const box = $("survey-faces");
   for (let n = 1; n <= 5; n += 1) {
@@ -57,8 +50,8 @@ function build() {
     button.dataset.rating = String(n);
     button.setAttribute("aria-pressed", "false");
     const label = document.createElement("span");
-    label.dataset.t = "survey.face" + n;
-    label.textContent = t("survey.face" + n);
+    label.className = "face-label";
+    label.textContent = faceLabel(n);
     button.append(face(n), label);
     button.addEventListener("click", () => choose(n));
     box.append(button);
@@ -74,11 +67,11 @@ function choose(n) {
   $("survey-more").hidden = false;
   stopCountdown();
   let left = config.surveyAutoSeconds || AUTO_SECONDS;
-  $("survey-auto").textContent = t("survey.auto", { n: left });
+  $("survey-auto").textContent = autoText(left);
   countdown = setInterval(() => {
     left -= 1;
     if (left <= 0) { send(); return; }
-    $("survey-auto").textContent = t("survey.auto", { n: left });
+    $("survey-auto").textContent = autoText(left);
   }, 1000);
   mark("survey-rating", { rating: n });
 }
@@ -142,6 +135,9 @@ on("screen", (msg) => {
 });
 let lastBook = null;
 on("book-shown", (book) => { lastBook = book.id; });
+on("lang", () => {
+  document.querySelectorAll("#survey-faces .face-label").forEach((label, i) => { label.textContent = faceLabel(i + 1); });
+});
 
 build();
 $("survey-send").addEventListener("click", send);
