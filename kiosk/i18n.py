@@ -33,7 +33,8 @@ LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 CONTEXT_SEPARATOR = "\x04"  # gettext's msgctxt/msgid joint
 
-_cache: dict[str, tuple[float, Catalog]] = {}
+_cache: dict[str, tuple[float, Catalog]] = {}  # .po path -> (its mtime, parsed)
+_page_cache: dict[str, tuple[Catalog, dict]] = {}  # lang -> (the catalogue it was made from, JSON)
 _lock = threading.Lock()
 
 
@@ -52,13 +53,13 @@ def catalogue(lang: str) -> Catalog:
     path = po_path(lang)
     mtime = path.stat().st_mtime
     with _lock:
-        cached = _cache.get(lang)
+        cached = _cache.get(str(path))
         if cached and cached[0] == mtime:
             return cached[1]
     with open(path, "rb") as f:
         parsed = read_po(f, locale=lang)
     with _lock:
-        _cache[lang] = (mtime, parsed)
+        _cache[str(path)] = (mtime, parsed)
     return parsed
 
 
@@ -90,14 +91,19 @@ def plural_indexes(parsed: Catalog, lang: str) -> dict[str, int]:
 
 
 def page_messages(lang: str) -> dict:
-    """The JSON the page's `t()` reads for `lang`."""
+    """The JSON the page's `t()` reads for `lang` (made again only when the catalogue changed)."""
     parsed = catalogue(lang)
+    cached = _page_cache.get(lang)
+    if cached is not None and cached[0] is parsed:
+        return cached[1]
     messages = {}
     for message in parsed:
         text = _translated(message)
         if text is not None:
             messages[_key(message)] = text
-    return {"lang": lang, "plurals": plural_indexes(parsed, lang), "messages": messages}
+    page = {"lang": lang, "plurals": plural_indexes(parsed, lang), "messages": messages}
+    _page_cache[lang] = (parsed, page)
+    return page
 
 
 def gettext(msgid: str, lang: str = DEFAULT_LANGUAGE) -> str:

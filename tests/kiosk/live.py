@@ -124,7 +124,7 @@ def quiet_server(host: str, port: int, app):
 def scan_latencies(runtime, truth: dict, marks: list[dict]) -> list[dict]:
     """Scan-to-title-visible of every title the page painted for a scan.
 
-    For each "title" mark (painted, see kiosk.js `markPainted`) the scan
+    For each "title" mark (painted, see js/core.js `markPainted`) the scan
     message with its `seq` gives the frame that fired; the pass of the
     video it belongs to gives the label's first fully visible frame. The
     latency runs from the read time of that frame (or of the firing frame,

@@ -4,6 +4,7 @@ into Indonesian, /i18n/<lang>.json serves a catalogue with its plural
 forms, and the page is rendered in Indonesian first."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from html.parser import HTMLParser
@@ -145,3 +146,15 @@ def test_the_page_is_rendered_in_indonesian_from_the_same_catalogue(client):
     assert wrong == []
     assert 'aria-label="Papan ketik"' in html and 'placeholder="Ketik dengan papan ketik di bawah"' in html
     assert '<span id="idle-unit">detik</span>' in html  # ngettext in a template
+
+
+def test_a_translators_edit_shows_on_the_next_load(tmp_path, monkeypatch):
+    shutil.copytree(i18n.TRANSLATIONS, tmp_path / "translations")
+    monkeypatch.setattr(i18n, "TRANSLATIONS", tmp_path / "translations")
+    assert i18n.page_messages("id")["messages"]["Skip"] == "Lewati"
+    po = i18n.po_path("id")
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "Lewati"', 'msgstr "Lewati saja"'), encoding="utf-8")
+    stat = po.stat()
+    os.utime(po, (stat.st_atime, stat.st_mtime + 5))  # a later save, whatever the file system's clock resolution
+    assert i18n.page_messages("id")["messages"]["Skip"] == "Lewati saja"
+    assert i18n.gettext("Skip") == "Lewati saja"
