@@ -13,7 +13,7 @@ BENCH_APT_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PINDAI_DEMO_DIR ?= instance/demo
 
-.PHONY: setup system-deps test test-fast lint demo bench docs clean
+.PHONY: setup system-deps test test-fast lint demo bench docs clean translations
 
 setup: system-deps $(STAMP) node_modules/.package-lock.json
 
@@ -63,6 +63,15 @@ docs: setup
 bench: setup
 	@$(MAKE) --no-print-directory system-deps EXTRA_APT_PACKAGES="$(BENCH_APT_PACKAGES)"
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Gettext catalogues: extract every message into a template (.pot), then merge it into each
+# language's messages.po (new entries come in untranslated: translate them, the tests check).
+PYBABEL := $(VENV)/bin/pybabel
+translations: setup
+	# kiosk catalogues: the screens' JS (t, nt, pt, N_) and the kiosk templates
+	$(PYBABEL) -q extract -F kiosk/babel.cfg -k t -k nt:1,2 -k pt:1c,2 -k N_ -c TRANSLATORS: --sort-by-file --width=100 \
+	  --project=Pindai-kiosk --copyright-holder="Pindai contributors" -o kiosk/translations/messages.pot kiosk \
+	  && $(PYBABEL) -q update -i kiosk/translations/messages.pot -d kiosk/translations --no-fuzzy-matching --ignore-obsolete --width=100
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info

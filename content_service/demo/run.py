@@ -60,7 +60,7 @@ def prepare(env: dict) -> tuple[list[tuple[str, str]], str, str]:
 def demo_video(folder: Path, payload: str) -> Path:
     """The generated video of a book whose label carries ``payload``
     (re-rendered only when the payload changes)."""
-    from kiosk.synth import render_book_video
+    from kiosk.demo.synth import render_book_video
 
     folder.mkdir(parents=True, exist_ok=True)
     video, meta = folder / "demo-book.mp4", folder / "demo-book.json"

@@ -5,7 +5,7 @@ import numpy as np
 import pypdfium2
 import pytest
 
-from kiosk.decoding import decode
+from kiosk.scan.decoding import decode
 
 from content_service import labels
 from content_service.models import Code

@@ -7,11 +7,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import cv2
 import pytest
 
-from kiosk.decoding import decode
-from kiosk.sources import (CameraSource, ImageFolderSource, SourceEnded,
+from kiosk.scan.decoding import decode
+from kiosk.scan.sources import (CameraSource, ImageFolderSource, SourceEnded,
                            SourceUnavailable, StreamSource, VideoFileSource,
                            classify, open_source)
-from kiosk.symbols import render_qr
+from kiosk.demo.symbols import render_qr
 
 URL = "http://127.0.0.1:5000/q/ABCD2345"
 

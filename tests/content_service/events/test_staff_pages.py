@@ -113,7 +113,7 @@ def test_a_printable_poster_carries_the_event_label_qr(session, staff):
     import cv2
     import numpy as np
 
-    from kiosk.decoding import decode
+    from kiosk.scan.decoding import decode
 
     event = make_event(session, title="Pameran Batik", registration_required=True, capacity=10)
     client, _ = staff("editor")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kiosk.decoders import Scan
+from kiosk.scan.decoders import Scan
 
 DEFAULT_CONFIRM = {"codabar": 2, "code39": 2}
 

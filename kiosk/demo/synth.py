@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.symbols import render_barcode, render_qr, render_symbol  # noqa: F401 (re-exported)
+from kiosk.demo.symbols import render_barcode, render_qr, render_symbol  # noqa: F401 (re-exported)
 
 Quad = list[tuple[float, float]]
 
