@@ -103,7 +103,10 @@ def read(path: Path, overrides: dict[str, str] | None = None, source: str | None
         raise ImportProblem(
             f"no title column among: {', '.join(headers)}; name it with --map COLUMN=title"
         )
-    namespace = source or Path(path).stem
+    # The file's name is not part of a record's identity: the same export saved
+    # under another name must match the same books. Two systems' ids are told
+    # apart by naming the source (--source / the form's field).
+    namespace = source or DEFAULT_SOURCE
     for number, row in enumerate(reader, start=1):
         position = f"row {number} (line {reader.line_num})"
         try:
@@ -113,6 +116,9 @@ def read(path: Path, overrides: dict[str, str] | None = None, source: str | None
             yield position, record.title or "", record
         except Exception as exc:  # noqa: BLE001 - reported per row
             yield position, "", ImportProblem(str(exc) or exc.__class__.__name__)
+
+
+DEFAULT_SOURCE = "default"
 
 
 def count_rows(path: Path) -> int:

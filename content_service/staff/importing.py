@@ -57,7 +57,7 @@ def run_import():
     path = folder / name
     upload.save(path)
     total = marc.estimate(path) if kind == "marc" else tabular.count_rows(path)
-    source = (request.form.get("source") or "").strip() or Path(name).stem
+    source = (request.form.get("source") or "").strip() or None  # not the file name: see tabular.read_rows
     events: queue.Queue = queue.Queue()
     worker = threading.Thread(
         target=_work, daemon=True,
