@@ -137,7 +137,7 @@ def pct(values: list[float], p: float) -> float:
 
 
 def run(name: str, database_url: str, work: Path, search_index: bool = False) -> dict:
-    env = {"PINDAI_ENV": "production", "PINDAI_SECRET_KEY": "bench", "PINDAI_DATABASE_URL": database_url,
+    env = {"PINDAI_ENV": "production", "PINDAI_SECRET_KEY": "bench-" + "k" * 32, "PINDAI_DATABASE_URL": database_url,
            "PINDAI_MEDIA_ROOT": str(work / "media"), "PINDAI_PUBLIC_BASE_URL": "https://perpustakaan.batam.go.id",
            # Long benchmark sessions: the idle timeout is not what is measured.
            "PINDAI_CIRCULATION_SESSION_MINUTES": "60",

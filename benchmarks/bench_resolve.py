@@ -121,7 +121,7 @@ def main() -> int:
     port = free_port()
     env = {
         "PINDAI_ENV": "production",
-        "PINDAI_SECRET_KEY": "bench",
+        "PINDAI_SECRET_KEY": "bench-" + "k" * 32,
         "PINDAI_DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{work / 'pindai.db'}"),
         "PINDAI_MEDIA_ROOT": str(work / "media"),
         "PINDAI_PUBLIC_BASE_URL": "https://perpustakaan.batam.go.id",

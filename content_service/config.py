@@ -45,7 +45,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ENV", "production", str, "PINDAI_ENV",
             "`development` or `test` allow running without a secret key"),
     Setting("SECRET_KEY", None, str, "PINDAI_SECRET_KEY",
-            "required outside development and test; the service refuses to start without it"),
+            "required outside development and test, at least 32 characters; the service refuses to start "
+            "without it (`python3 -c 'import secrets; print(secrets.token_hex(32))'` makes one)"),
     Setting("DATABASE_URL", None, str, "PINDAI_DATABASE_URL",
             "SQLAlchemy URL; PostgreSQL in production: `postgresql+psycopg://user@host/pindai`",
             shown_default="`sqlite:///instance/pindai.db`"),
@@ -107,6 +108,7 @@ DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}
 ENV_SETTINGS: dict[str, type] = {s.name: s.type for s in SETTINGS if s.env}
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
+MIN_SECRET_KEY = 32  # characters of PINDAI_SECRET_KEY outside development and test
 DEV_ENVS = {"development", "dev", "test", "testing"}
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
@@ -165,4 +167,9 @@ def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] 
             )
         config["SECRET_KEY"] = secrets.token_hex(32)
         config["SECRET_KEY_GENERATED"] = True  # staff: one key shared by every worker
+    elif len(str(config["SECRET_KEY"])) < MIN_SECRET_KEY and str(config["ENV"]).lower() not in DEV_ENVS:
+        # Session cookies are signed with it: a short key can be guessed offline from one cookie.
+        raise ConfigError(
+            f"PINDAI_SECRET_KEY is too short ({len(str(config['SECRET_KEY']))} characters): use at least "
+            f"{MIN_SECRET_KEY} random characters, e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'")
     return config
