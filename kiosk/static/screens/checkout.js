@@ -181,8 +181,12 @@
     try {
       const body = await call("POST", "/checkouts", { payload });
       s.borrowed.add(body.loan.barcode);
-      row(list, body.loan.title, Kiosk.t("co.due", { date: dateText(body.loan.due_local) }), "ok");
-      Kiosk.mark("checkout-loan", { title: body.loan.title, due: body.loan.due_date });
+      // Queued while the library system is away (SIP2): say it will be confirmed.
+      const queued = body.loan.queued && body.loan.notice;
+      row(list, body.loan.title, queued ? Kiosk.pick(body.loan.notice.message_id, body.loan.notice.message)
+                                        : Kiosk.t("co.due", { date: dateText(body.loan.due_local) }),
+          queued ? "queued" : "ok");
+      Kiosk.mark("checkout-loan", { title: body.loan.title, due: body.loan.due_date, queued: !!queued });
     } catch (err) {
       if (err.code === "already_borrowed_by_you") return;  // the same book shown twice
       if (err.code === "session_expired" || err.code === "session_required") { Kiosk.reset(); return; }
@@ -192,6 +196,10 @@
   }
 
   function loanRow(list, loan) {
+    if (loan.queued && loan.notice) {  // borrowed offline, not yet confirmed by the library system
+      row(list, loan.title, Kiosk.pick(loan.notice.message_id, loan.notice.message), "queued").dataset.barcode = loan.barcode;
+      return;
+    }
     const li = row(list, loan.title, Kiosk.t("co.due", { date: dateText(loan.due_local) }) +
                    (loan.overdue ? " · " + Kiosk.t("co.overdue") : "") +
                    (loan.renewals_left != null ? " · " + Kiosk.t("co.renewals_left", { n: loan.renewals_left }) : ""),
