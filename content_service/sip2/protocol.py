@@ -87,7 +87,10 @@ def parse_date(text: str) -> datetime | None:
     day, zone, time = text[:8], text[8:12], text[12:]
     # Some servers put zeros or spaces where no time is known.
     time = time.replace(" ", "0")
-    value = datetime.strptime(day + time, "%Y%m%d%H%M%S")
+    if not (day + time).isdigit():
+        raise ValueError(f"not a SIP2 date: {text!r}")
+    value = datetime(int(day[:4]), int(day[4:6]), int(day[6:]),
+                     int(time[:2]), int(time[2:4]), int(time[4:]))
     if zone.strip().upper() in ("Z", "UTC", "GMT"):
         return value.replace(tzinfo=timezone.utc)
     return value
@@ -306,7 +309,7 @@ def decode(data: bytes | str, *, encoding: str = "utf-8", strict: bool = True,
     if len(raw) < 2:
         raise MalformedMessage("message too short", raw)
     sequence: int | None = None
-    trailer = _TRAILER.search(raw)
+    trailer = _TRAILER.search(raw, max(0, len(raw) - 10))  # "|AYnAZxxxx" at most
     if trailer and trailer.group(1) is None and trailer.group(2) is None:
         trailer = None  # "AZ1234" glued to a field value is data, not a trailer
     if trailer:
