@@ -120,7 +120,8 @@ class Sip2Backend:
             raise answers.LibrarySystemUnavailable() from None
         if (answer.get("BL") or "Y").upper().startswith("N"):
             raise answers.with_screen_message(refusals.UnknownCard(), answer)
-        if (answer.get("CQ") or "N").upper() != "Y":
+        # CQ absent: the library system does not use patron passwords (SIP2 spec).
+        if (answer.get("CQ") or "Y").upper() != "Y":
             raise answers.with_screen_message(refusals.WrongPin(), answer)
         return {"card": card, "first_name": answers.first_name(answer.get("AE")),
                 "category": answers.category(answer)}
@@ -163,7 +164,7 @@ class Sip2Backend:
 
     def _queued_loan(self, session: Session, row) -> dict:
         body = self._loan(session, row.barcode, None, row.title)
-        body.update(queued=True, notice=_QUEUED_NOTICE)
+        body.update(queued=True, notice=_QUEUED_NOTICE, renewals_left=0)  # not renewable before confirmed
         return body
 
     def checkout(self, session: Session, card: str, barcode: str, kiosk_id: int | None) -> dict:

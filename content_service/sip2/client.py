@@ -200,13 +200,17 @@ class SIP2Client:
         wire = encode(message, encoding=self.settings.encoding, sequence=number)
         resend = encode(Message.make("97"), encoding=self.settings.encoding, sequence=number)
         self._sock.sendall(wire)
+        asked_again = False
         for _ in range(self.settings.retries + 1):
             try:
                 answer = self._read()
             except (_Timeout, MalformedMessage):
                 self._sock.sendall(resend)  # lost or damaged: "please say that again"
+                asked_again = True
                 continue
-            if answer.code == expect and answer.sequence in (None, number):
+            # Some servers number their answers their own way; only after a 97 can a
+            # duplicate of an earlier answer arrive, so only then is the number checked.
+            if answer.code == expect and (not asked_again or answer.sequence in (None, number)):
                 return answer
             if answer.code == expect:
                 continue  # a late duplicate of an earlier answer: read on

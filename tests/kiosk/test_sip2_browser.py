@@ -25,6 +25,7 @@ from tests.kiosk.test_checkout_browser import (  # noqa: F401  (page, kiosks: fi
 pytestmark = pytest.mark.browser
 CARD, PIN = "2171000042", "2468"
 ON_HOLD = "DEMO-029-2"
+FINED = "2171000052"
 
 
 def _fixtures(path: Path, copies: list[tuple[str, str]]) -> Path:
@@ -33,6 +34,9 @@ def _fixtures(path: Path, copies: list[tuple[str, str]]) -> Path:
     for card, name in ((CARD, "Siti Rahmawati Putri"), ("2171000043", "Budi Santoso")):
         lines.append(f"$ILS::Patron::patron_db{{'{card}'}} = {{ %m, id => '{card}', name => '{name}', "
                      f"password => '{PIN}', items => [], hold_items => [], expire => '20991231' }};")
+    lines.append(f"$ILS::Patron::patron_db{{'{FINED}'}} = {{ %m, id => '{FINED}', name => 'Rudi Hartono', "
+                 f"password => '{PIN}', items => [], charge_ok => 0, excessive_fines => 1, "
+                 "fee_amount => '75000.00', screen_msg => 'Denda Rp 75.000 melebihi batas' };")
     for barcode, title in copies:
         queue = "['2171000043']" if barcode == ON_HOLD else "[]"
         safe = title.replace("\\", "\\\\").replace("'", "\\'")
@@ -148,3 +152,31 @@ def test_borrow_refusal_offline_return_and_renew_against_the_sip2_peer(service, 
     renewed = wait_marks(page, "checkout-renewed")[-1]
     assert renewed["renewed"] == 1
     shot(page, "sip2-account")
+
+
+def test_a_member_with_fines_is_told_why_in_akun_saya_and_at_the_scan(service, kiosks, page):
+    kiosk = kiosks()
+    open_kiosk(page, kiosk)
+    page.click("#circ-account")
+    for digit in FINED:
+        page.click(f"#co-card .keypad button[data-key='{digit}']")
+    page.click("#co-card .keypad button[data-key='ok']")
+    keypad(page, "pin", PIN)
+    wait_marks(page, "checkout-account")
+    blocks = page.locator("#co-account-blocks").inner_text()
+    assert "Denda Anda melebihi batas" in blocks and "Denda Rp 75.000 melebihi batas" in blocks
+    assert "Denda: Rp 75.000" in page.locator("#co-account-extra").inner_text()
+    shot(page, "sip2-fines")
+    page.click("#co-account-done")  # the (empty) receipt panel, then the start
+    page.click("#co-finish")
+    if page.locator("#screen-survey").count():
+        page.click("#survey-skip")
+    scan(page, kiosk, FINED)
+    wait_marks(page, "checkout-panel", panel="pin")
+    keypad(page, "pin", PIN)
+    wait_marks(page, "checkout-panel", panel="borrow")
+    assert "Denda Rp 75.000 melebihi batas" in page.locator("#co-borrow-blocks").inner_text()
+    scan(page, kiosk, service.label(service.samples[2][0]))
+    wait_marks(page, "checkout-refused", code="fines_too_high")
+    row = page.locator("#co-borrow-list li.refused").first.inner_text()
+    assert "Silakan bayar di meja layanan" in row and "Patron Blocked" in row

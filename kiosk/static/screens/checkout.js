@@ -38,6 +38,8 @@
     "co.finish": ["Kembali ke awal", "Back to the start"],
     "co.wait_pin": ["Buku dibaca; akan dipinjam setelah PIN benar.", "Book read; it is borrowed once the PIN is right."],
     "co.already_in": ["Anda sudah masuk.", "You are already signed in."],
+    "co.fines": ["Denda: Rp {amount}", "Fines: Rp {amount}"],
+    "co.holds": ["Pesanan Anda: {titles}", "Your holds: {titles}"],
   });
 
   const API = "/service/api/v1/circulation";
@@ -170,6 +172,16 @@
     box.textContent = (status.blocks || []).map((b) => Kiosk.pick(b.message_id, b.message)).join(" ");
   }
 
+  /* Fines, holds and the library system's own messages (SIP2 backend), when sent. */
+  function extra(box, status) {
+    const said = $("co-account-blocks").textContent;
+    const parts = [];
+    if (status.fines > 0) parts.push(Kiosk.t("co.fines", { amount: status.fines.toLocaleString("id-ID") }));
+    if ((status.holds || []).length) parts.push(Kiosk.t("co.holds", { titles: status.holds.map((h) => h.title).join(", ") }));
+    (status.screen_messages || []).filter((m) => !said.includes(m)).forEach((m) => parts.push(m));
+    box.textContent = parts.join(" · ");
+  }
+
   function showBorrow(status) {
     $("co-hello").textContent = Kiosk.t("co.hello", { name: s.first });
     blocks($("co-borrow-blocks"), status);
@@ -217,6 +229,7 @@
   function showAccount(status) {
     $("co-account-hello").textContent = Kiosk.t("co.hello", { name: s.first });
     blocks($("co-account-blocks"), status);
+    extra($("co-account-extra"), status);
     const list = $("co-account-list");
     list.textContent = "";
     (status.loans || []).forEach((loan) => loanRow(list, loan));
@@ -279,7 +292,7 @@
     }
     s = fresh();
     ["co-borrow-list", "co-account-list", "co-receipt-list", "co-hello", "co-account-hello", "co-borrow-blocks",
-     "co-account-blocks", "co-pin-message", "co-qr", "co-print-when"].forEach((id) => { $(id).textContent = ""; });
+     "co-account-blocks", "co-account-extra", "co-pin-message", "co-qr", "co-print-when"].forEach((id) => { $(id).textContent = ""; });
     renderEntry();
   }
 
