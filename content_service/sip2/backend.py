@@ -106,7 +106,9 @@ class Sip2Backend:
             answer = self._call(self.client.patron_status, card)
         except Unavailable:
             return False
-        known = not (answer.get("BL") or "Y").upper().startswith("N")
+        # Positive evidence only: BL=Y, or (servers that omit BL) a personal name.
+        valid = (answer.get("BL") or "").strip().upper()
+        known = valid.startswith("Y") or (not valid and bool((answer.get("AE") or "").strip()))
         with self._lock:
             if len(self._cards) > 4096:
                 self._cards.clear()
@@ -261,8 +263,7 @@ class Sip2Backend:
         hit = self._items.get(barcode)
         if hit and hit[0] > now:
             return hit[1]
-        answer = self._item_answer(barcode) if self.client.connected or \
-            time.monotonic() >= self.client._down_until else None
+        answer = self._item_answer(barcode) if self.client.may_try() else None
         status = None
         if answer is not None:
             code = answer.fixed.get("circulation_status") or ""

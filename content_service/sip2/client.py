@@ -167,6 +167,10 @@ class SIP2Client:
                 raise Unavailable(f"cannot reach SIP2 server {self.settings.host}:"
                                   f"{self.settings.port}: {exc}") from exc
 
+    def may_try(self) -> bool:
+        """False while the server counts as away (no connect attempt then)."""
+        return self.connected or time.monotonic() >= self._down_until
+
     def _mark_down(self) -> None:
         self._down_until = time.monotonic() + self.settings.down_seconds
 
