@@ -167,6 +167,10 @@ class SIP2Client:
                 raise Unavailable(f"cannot reach SIP2 server {self.settings.host}:"
                                   f"{self.settings.port}: {exc}") from exc
 
+    def try_now(self) -> None:
+        """Forget that the server was away (a person asked to try again)."""
+        self._down_until = 0.0
+
     def may_try(self) -> bool:
         """False while the server counts as away (no connect attempt then)."""
         return self.connected or time.monotonic() >= self._down_until

@@ -129,3 +129,29 @@ def test_staff_page_needs_a_librarian(sip2_app, session):
     assert client.get("/staff/sip2").status_code == 403
     token = csrf_token(client, "/staff/analytics")
     assert client.post("/staff/sip2/replay", data={"csrf_token": token}).status_code == 403
+
+
+def test_a_librarian_sends_the_queue_from_the_staff_page(sip2_app, library_peer, session):
+    from content_service.staff.models import AuditEntry
+
+    app = sip2_app()
+    client = app.test_client()
+    headers = kiosk_headers(session)
+    create_staff(session, "pustakawan2", PASSWORD, "librarian", "Pustakawan", method=FAST_HASH)
+    session.commit()
+    budi = member_session(client, headers, BUDI)
+    library_peer.stop()
+    assert client.post(f"{API}/checkouts", json={"payload": "PDB-0003"}, headers=budi).status_code == 201
+    staff = app.test_client()
+    assert staff_login(staff, "pustakawan2").status_code == 302
+    page = staff.get("/staff/sip2").get_data(as_text=True)
+    assert 'data-state="queued">1<' in page and "Cantik Itu Luka" not in page  # Pindai lacks the title
+    library_peer.start()
+    token = csrf_token(staff, "/staff/sip2")
+    res = staff.post("/staff/sip2/replay", data={"csrf_token": token}, follow_redirects=True)
+    text = res.get_data(as_text=True)
+    assert res.status_code == 200 and "Terkirim: 1 terkonfirmasi, 0 ditolak, 0 masih menunggu." in text
+    assert "Cantik Itu Luka" in text and 'data-state="done">1<' in text  # the server's title now
+    session.rollback()
+    assert session.scalars(select(AuditEntry.action)).all()[-1] == "sip2.replay"
+    assert staff.post("/staff/sip2/replay").status_code == 400  # no CSRF token: refused
