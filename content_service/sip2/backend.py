@@ -46,7 +46,7 @@ class Sip2Backend:
         self._cards: dict[str, tuple[float, bool]] = {}
         self._items: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
-        app = current_app._get_current_object()
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app, not the proxy
         self.replayer = offline.Replayer(app, self.client,
                                          float(config.get("SIP2_REPLAY_SECONDS") or 30))
         self.replayer.start()

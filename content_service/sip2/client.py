@@ -87,7 +87,7 @@ class Settings:
             tls=tls, tls_ca=str(config.get("SIP2_TLS_CA") or ""),
             connect_timeout=float(config.get("SIP2_CONNECT_TIMEOUT") or 5),
             timeout=float(config.get("SIP2_TIMEOUT") or 10),
-            retries=int(config.get("SIP2_RETRIES") if config.get("SIP2_RETRIES") is not None else 2),
+            retries=int(2 if config.get("SIP2_RETRIES") is None else config["SIP2_RETRIES"]),
             encoding=normalize_encoding(str(config.get("SIP2_ENCODING") or "utf-8")),
         )
 
