@@ -155,3 +155,38 @@ def test_a_librarian_sends_the_queue_from_the_staff_page(sip2_app, library_peer,
     session.rollback()
     assert session.scalars(select(AuditEntry.action)).all()[-1] == "sip2.replay"
     assert staff.post("/staff/sip2/replay").status_code == 400  # no CSRF token: refused
+
+
+def test_replay_is_a_no_block_checkout_with_the_original_date(sip2_app, library_peer, session, make_app):
+    from content_service.circulation import calendar
+    from content_service.sip2.protocol import decode
+
+    from .relay import Relay
+
+    relay = Relay((library_peer.host, library_peer.port)).start()
+    try:
+        app = sip2_app(SIP2_PORT=relay.port)
+        client = app.test_client()
+        headers = kiosk_headers(session)
+        session.commit()
+        siti = member_session(client, headers, SITI)
+        library_peer.stop()
+        assert client.post(f"{API}/checkouts", json={"payload": "PDB-0004"}, headers=siti).status_code == 201
+        row = rows(session)[-1]
+        time.sleep(1.1)  # the replay happens later than the loan: its date must be the loan's
+        library_peer.start()
+        backend = app.extensions["pindai.circulation"]
+        backend.client.try_now()
+        with app.app_context():
+            from content_service.db import get_session
+            from content_service.sip2 import offline
+
+            assert offline.replay(get_session(), backend.client)["done"] == 1
+        sent = [decode(frame) for frame in relay.seen if frame.startswith(b"11")]
+        assert len(sent) == 1
+        checkout = sent[0]
+        assert checkout["no_block"] is True and checkout.get("AB") == "PDB-0004"
+        assert checkout["transaction_date"] == calendar.local(row.transaction_at).replace(
+            tzinfo=None, microsecond=0)
+    finally:
+        relay.close()
