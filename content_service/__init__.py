@@ -39,6 +39,9 @@ def create_app(config: dict | None = None) -> Flask:
     from . import staff
 
     staff.init_app(app)
+    from . import sip2
+
+    sip2.init_app(app)  # before circulation: it adds the `sip2` backend
     from . import circulation
 
     circulation.init_app(app)

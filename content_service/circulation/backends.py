@@ -6,6 +6,7 @@ so a backend for the library's existing system (SIP2) can be added to
 kiosk or the API."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from flask import current_app
@@ -119,7 +120,9 @@ class LocalBackend:
                 "overdue": calendar.as_utc(loan.due_at) < calendar.as_utc(loan.returned_at)}
 
 
-BACKENDS: dict[str, type] = {"local": LocalBackend}
+# Other backends (``sip2``, ``slims``) are added by their feature's init_app,
+# which the application factory calls before circulation's.
+BACKENDS: dict[str, Callable[[dict], CirculationBackend]] = {"local": LocalBackend}
 
 
 def get_backend() -> CirculationBackend:

@@ -127,6 +127,16 @@ function blocks(box, status) {
   box.textContent = (status.blocks || []).map((b) => pick(b.message_id, b.message)).join(" ");
 }
 
+/* Fines, holds and the library system's own messages (SIP2 backend), when sent. */
+function extra(box, status) {
+  const said = $("co-account-blocks").textContent;
+  const parts = [];
+  if (status.fines > 0) parts.push(t("Fines: Rp {amount}", { amount: status.fines.toLocaleString("id-ID") }));
+  if ((status.holds || []).length) parts.push(t("Your holds: {titles}", { titles: status.holds.map((h) => h.title).join(", ") }));
+  (status.screen_messages || []).filter((m) => !said.includes(m)).forEach((m) => parts.push(m));
+  box.textContent = parts.join(" · ");
+}
+
 function showBorrow(status) {
   $("co-hello").textContent = t("Hello, {name}!", { name: s.first });
   blocks($("co-borrow-blocks"), status);
@@ -138,8 +148,12 @@ async function borrow(payload) {
   try {
     const body = await call("POST", "/checkouts", { payload });
     s.borrowed.add(body.loan.barcode);
-    row(list, body.loan.title, t("Due back by {date}", { date: dateText(body.loan.due_local) }), "ok");
-    mark("checkout-loan", { title: body.loan.title, due: body.loan.due_date });
+    // Queued while the library system is away (SIP2): say it will be confirmed.
+    const queued = body.loan.queued && body.loan.notice;
+    row(list, body.loan.title, queued ? pick(body.loan.notice.message_id, body.loan.notice.message)
+                                      : t("Due back by {date}", { date: dateText(body.loan.due_local) }),
+        queued ? "queued" : "ok");
+    mark("checkout-loan", { title: body.loan.title, due: body.loan.due_date, queued: !!queued });
   } catch (err) {
     if (err.code === "already_borrowed_by_you") return;  // the same book shown twice
     if (err.code === "session_expired" || err.code === "session_required") { reset(); return; }
@@ -149,6 +163,10 @@ async function borrow(payload) {
 }
 
 function loanRow(list, loan) {
+  if (loan.queued && loan.notice) {  // borrowed offline, not yet confirmed by the library system
+    row(list, loan.title, pick(loan.notice.message_id, loan.notice.message), "queued").dataset.barcode = loan.barcode;
+    return;
+  }
   const li = row(list, loan.title, t("Due back by {date}", { date: dateText(loan.due_local) }) +
                  (loan.overdue ? " · " + t("Overdue") : "") +
                  (loan.renewals_left != null
@@ -167,6 +185,7 @@ function loanRow(list, loan) {
 function showAccount(status) {
   $("co-account-hello").textContent = t("Hello, {name}!", { name: s.first });
   blocks($("co-account-blocks"), status);
+  extra($("co-account-extra"), status);
   const list = $("co-account-list");
   list.textContent = "";
   (status.loans || []).forEach((loan) => loanRow(list, loan));
@@ -206,8 +225,8 @@ async function finish() {
   const lines = (receipt && receipt.lines) || [];
   lines.forEach((line) => {
     const date = dateText(line.due_date + "T12:00:00+07:00");
-    row(list, line.title, line.action === "renewal" ? t("Renewed until {date}", { date }) : t("Due back by {date}", { date }),
-        "ok");
+    const due = line.action === "renewal" ? t("Renewed until {date}", { date }) : t("Due back by {date}", { date });
+    row(list, line.title, due + (line.action === "queued" ? " · " + t("awaiting confirmation (date estimated)") : ""), "ok");
   });
   $("co-receipt-empty").hidden = lines.length > 0;
   // "5 Desember 2026 pukul 14.05 WIB": the library's clock, as a librarian writes it.
@@ -234,7 +253,7 @@ function wipe() {
   }
   s = fresh();
   ["co-borrow-list", "co-account-list", "co-receipt-list", "co-hello", "co-account-hello", "co-borrow-blocks",
-   "co-account-blocks", "co-pin-message", "co-qr", "co-print-when"].forEach((id) => { $(id).textContent = ""; });
+   "co-account-blocks", "co-account-extra", "co-pin-message", "co-qr", "co-print-when"].forEach((id) => { $(id).textContent = ""; });
   renderEntry();
 }
 
