@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed-stamp
 # Debian packages: zbar for pyzbar, Chromium for the kiosk screen and browser tests,
 # DejaVu fonts for label sheets and generated demo media.
 APT_PACKAGES := libzbar0 chromium fonts-dejavu-core
+# Perl's prove and Clone: Evergreen's SIP2 conformance suite, run against Pindai's SIP2 server.
+APT_PACKAGES += perl libclone-perl
 # wrk: the loopback load generator of `make bench`.
 BENCH_APT_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

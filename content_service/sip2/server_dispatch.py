@@ -82,6 +82,9 @@ class Dispatcher:
         try:
             request = decode(frame, encoding=machine.encoding, strict=True,
                              require_checksum=self.settings.require_checksum)
+            if not request.error_detection and ("AY" in request or "AZ" in request):
+                # AY/AZ are never data: this is an error-detection trailer that arrived broken.
+                raise MalformedMessage("broken AY/AZ error-detection trailer", frame)
             if request.code not in HANDLERS and request.code not in DECLINED and request.code not in ("93", "99"):
                 raise MalformedMessage(f"{request.code} is not a request a self-check machine sends", frame)
         except MalformedMessage as exc:

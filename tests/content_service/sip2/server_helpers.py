@@ -75,3 +75,33 @@ class MachineClient:
 
     def login(self, login: str = LOGIN, password: str = PASSWORD) -> Message:
         return self.ask("93", {"CN": login, "CO": password, "CP": "Lobi"})
+
+
+# --- fixtures (import them into a test module: ``from .server_helpers import server, sc``) ---
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def server(app, session):
+    """A running SIP2 server on the test database, with one machine login."""
+    add_machine(session)
+    session.commit()
+    with running_server(app, institution=INSTITUTION) as running:
+        yield running
+
+
+@pytest.fixture
+def sc(server):
+    """A self-check machine connected and logged in."""
+    client = MachineClient(server.port)
+    assert client.login().fixed["ok"] is True
+    yield client
+    client.close()
+
+
+def fields_of(message: Message) -> dict[str, str]:
+    """The first value of each variable field."""
+    out: dict[str, str] = {}
+    for fid, value in message.fields:
+        out.setdefault(fid, value)
+    return out
