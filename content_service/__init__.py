@@ -42,6 +42,9 @@ def create_app(config: dict | None = None) -> Flask:
     from . import circulation
 
     circulation.init_app(app)
+    from . import sip2
+
+    sip2.init_app(app)
     from .sip2 import server_cli as sip2_server
 
     sip2_server.init_app(app)

@@ -21,7 +21,8 @@ def resolve_payload():
     kiosk = kiosks.request_kiosk()  # None for anonymous readers; a wrong key is refused
     # Kiosks scan the same few books again and again: answers are cached per
     # catalogue version, so a cached answer is never older than the data.
-    key = (payload, request.host_url, current_app.extensions["pindai.version"].current())
+    epoch = current_app.extensions.get("pindai.answers_epoch")  # live availability (SIP2)
+    key = (payload, request.host_url, current_app.extensions["pindai.version"].current(), epoch() if epoch else 0)
     cache = current_app.extensions["pindai.answers"]
     cached = cache.get(key)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from flask import url_for
+from flask import current_app, has_app_context, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -14,9 +14,19 @@ from .models import Asset, Book, Item
 _GONE = ("withdrawn", "missing")
 
 
+def live_status(item: Item) -> str:
+    """The copy's status; with a library system behind Pindai (SIP2), the one the
+    circulation desk sees (``pindai.item_status``), where it knows the copy."""
+    probe = current_app.extensions.get("pindai.item_status") if has_app_context() else None
+    if probe is None or item.status in ("reference", "withdrawn"):
+        return item.status
+    return probe(item.barcode) or item.status
+
+
 def availability(book: Book) -> dict:
     """How many copies there are, how many are on the shelf now, and where."""
-    copies = [item for item in book.items if item.status not in _GONE]
+    statuses = {item.id: live_status(item) for item in book.items}
+    copies = [item for item in book.items if statuses[item.id] not in _GONE]
     places: OrderedDict[str, dict] = OrderedDict()
     for item in copies:
         key = item.location or ""
@@ -30,9 +40,9 @@ def availability(book: Book) -> dict:
             },
         )
         place["total"] += 1
-        place["available"] += item.status == "available"
-    available = sum(1 for item in copies if item.status == "available")
-    reference = sum(1 for item in copies if item.status == "reference")
+        place["available"] += statuses[item.id] == "available"
+    available = sum(1 for item in copies if statuses[item.id] == "available")
+    reference = sum(1 for item in copies if statuses[item.id] == "reference")
     if not copies:
         status = "no_copies"
     elif available:
@@ -87,13 +97,14 @@ def book_dict(book: Book, base_url: str) -> dict:
 
 
 def item_dict(item: Item) -> dict:
+    status = live_status(item)
     return {
         "id": item.id,
         "barcode": item.barcode,
         "location": item.location,
         "call_number": item.call_number,
-        "status": item.status,
-        "on_shelf": item.status == "available",
+        "status": status,
+        "on_shelf": status == "available",
     }
 
 

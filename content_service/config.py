@@ -23,6 +23,23 @@ DEFAULTS = {
     "CIRCULATION_MAX_FINES": 50000,  # rupiah owed above which borrowing is blocked
     "CIRCULATION_SESSION_MINUTES": 5,  # a kiosk member session ends after this long idle
     "CIRCULATION_RECEIPT_MINUTES": 30,  # how long a receipt link works
+    # PINDAI_CIRCULATION=sip2: the library system's SIP2 server (docs/connect-sip2.md)
+    "SIP2_HOST": "",
+    "SIP2_PORT": 6001,
+    "SIP2_LOGIN": "",  # the self-check login (93 CN)
+    "SIP2_PASSWORD": "",  # its password (93 CO)
+    "SIP2_LOCATION": "",  # location code (93 CP, 09 AP)
+    "SIP2_INSTITUTION": "",  # institution id (AO)
+    "SIP2_TERMINAL_PASSWORD": "",  # terminal password (AC), when the server wants one
+    "SIP2_TLS": "off",  # off | on (verify the certificate) | insecure (encrypt only)
+    "SIP2_TLS_CA": "",  # a CA or self-signed certificate file to trust (stunnel's)
+    "SIP2_CONNECT_TIMEOUT": 5.0,  # seconds to connect
+    "SIP2_TIMEOUT": 10.0,  # seconds to wait for an answer before asking again (97)
+    "SIP2_RETRIES": 2,  # resend requests (97) before the server counts as away
+    "SIP2_ENCODING": "utf-8",  # the institution's encoding: utf-8, ascii, latin-1, cp1252
+    "SIP2_AVAILABILITY_CACHE_SECONDS": 60,  # how long an item status (17/18) is reused
+    "SIP2_REPLAY_SECONDS": 30,  # how often queued offline checkouts are retried
+    "SIP2_OFFLINE_LOAN_DAYS": 14,  # due date shown for a queued checkout (an estimate)
 }
 
 # Settings read from the environment, with the type each one is coerced to.
@@ -43,6 +60,22 @@ ENV_SETTINGS = {
     "CIRCULATION_MAX_FINES": int,
     "CIRCULATION_SESSION_MINUTES": int,
     "CIRCULATION_RECEIPT_MINUTES": int,
+    "SIP2_HOST": str,
+    "SIP2_PORT": int,
+    "SIP2_LOGIN": str,
+    "SIP2_PASSWORD": str,
+    "SIP2_LOCATION": str,
+    "SIP2_INSTITUTION": str,
+    "SIP2_TERMINAL_PASSWORD": str,
+    "SIP2_TLS": str,
+    "SIP2_TLS_CA": str,
+    "SIP2_CONNECT_TIMEOUT": float,
+    "SIP2_TIMEOUT": float,
+    "SIP2_RETRIES": int,
+    "SIP2_ENCODING": str,
+    "SIP2_AVAILABILITY_CACHE_SECONDS": int,
+    "SIP2_REPLAY_SECONDS": int,
+    "SIP2_OFFLINE_LOAN_DAYS": int,
 }
 
 DEV_ENVS = {"development", "dev", "test", "testing"}

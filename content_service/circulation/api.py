@@ -6,6 +6,7 @@ configured backend, and commit once; every refusal is a 4xx with a code."""
 from __future__ import annotations
 
 import random
+import re
 import time
 
 import qrcode
@@ -103,10 +104,23 @@ def _item_barcode(session, payload) -> str:
     if barcode is not None:
         return barcode
     # Anything else, and every error, exactly as the resolve API answers it.
-    found = resolve(session, payload, config["PUBLIC_BASE_URL"], config["MAX_PAYLOAD_LENGTH"])
+    try:
+        found = resolve(session, payload, config["PUBLIC_BASE_URL"], config["MAX_PAYLOAD_LENGTH"])
+    except errors.PindaiError:
+        found = None
+        if not _library_barcode(payload):
+            raise
+    if found is None:
+        return payload.strip()  # a copy only the library system knows (SIP2)
     if found.type != "item":
         raise refusals.NotAnItem(scanned=found.type)
     return found.item.barcode
+
+
+def _library_barcode(payload) -> bool:
+    """A plain barcode the library system may know though Pindai does not."""
+    return (getattr(get_backend(), "accepts_unknown_barcodes", False) and isinstance(payload, str)
+            and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}", payload.strip()) is not None)
 
 
 def _copy_fast(session, payload, base_url: str) -> str | None:

@@ -119,7 +119,13 @@ class LocalBackend:
                 "overdue": calendar.as_utc(loan.due_at) < calendar.as_utc(loan.returned_at)}
 
 
-BACKENDS: dict[str, type] = {"local": LocalBackend}
+def _sip2(config: dict) -> CirculationBackend:
+    from ..sip2.backend import Sip2Backend  # only when chosen: it opens a connection
+
+    return Sip2Backend(config)
+
+
+BACKENDS: dict[str, type] = {"local": LocalBackend, "sip2": _sip2}
 
 
 def get_backend() -> CirculationBackend:

@@ -8,6 +8,7 @@ from content_service import models  # noqa: F401  (registers the tables)
 from content_service.circulation import models as _circulation_models  # noqa: F401
 from content_service.events import models as _events_models  # noqa: F401
 from content_service.staff import models as _staff_models  # noqa: F401
+from content_service.sip2 import models as _sip2_models  # noqa: F401
 from content_service.db import Base, make_engine
 
 config = context.config

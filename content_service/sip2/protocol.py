@@ -386,21 +386,32 @@ class FrameReader:
         self.max_length = max_length
 
     def feed(self, data: bytes) -> list[bytes]:
-        self._buffer.extend(data)
+        """Add bytes; return every message now complete."""
+        self.push(data)
         frames: list[bytes] = []
+        while (frame := self.pop()) is not None:
+            frames.append(frame)
+        return frames
+
+    def push(self, data: bytes) -> None:
+        """Add bytes without taking messages out (see ``pop``)."""
+        self._buffer.extend(data)
+
+    def pop(self) -> bytes | None:
+        """The next complete message (without its terminator), or None."""
         while True:
             cut = min((i for i in (self._buffer.find(b"\r"), self._buffer.find(b"\n"))
                        if i >= 0), default=-1)
             if cut < 0:
-                break
+                if len(self._buffer) > self.max_length:
+                    self._buffer.clear()
+                    raise MalformedMessage(
+                        f"no message terminator within {self.max_length} bytes")
+                return None
             frame = bytes(self._buffer[:cut])
             del self._buffer[:cut + 1]
             if frame.strip(b"\x00 "):
-                frames.append(frame)
-        if len(self._buffer) > self.max_length:
-            self._buffer.clear()
-            raise MalformedMessage(f"no message terminator within {self.max_length} bytes")
-        return frames
+                return frame
 
     @property
     def pending(self) -> bytes:

@@ -1,0 +1,87 @@
+"""The offline queue in the staff portal (``/staff/sip2``): what was borrowed while
+the library system was away, what has been confirmed, and what it refused (those
+need a librarian at the desk). Librarians and admins; "replay now" is a form with
+CSRF, audited like other staff actions."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import i18n
+from ..db import get_session
+from ..staff import access
+
+bp = Blueprint("sip2_staff", __name__, url_prefix="/staff/sip2")
+
+i18n.TEXT.update({
+    "sip2.nav": ("Antrean SIP2", "SIP2 queue"),
+    "sip2.title": ("Peminjaman luring (antrean SIP2)", "Offline loans (SIP2 queue)"),
+    "sip2.lead": ("Peminjaman di kios saat sistem perpustakaan tidak tersambung. Pindai mengirimnya "
+                  "kembali secara berurutan begitu sistem tersambung.",
+                  "Kiosk loans made while the library system was unreachable. Pindai sends them, "
+                  "in order, as soon as it answers again."),
+    "sip2.replay": ("Kirim sekarang", "Send now"),
+    "sip2.when": ("Waktu pinjam", "Borrowed at"),
+    "sip2.card": ("Kartu", "Card"),
+    "sip2.item": ("Barcode", "Barcode"),
+    "sip2.book": ("Judul", "Title"),
+    "sip2.state": ("Status", "State"),
+    "sip2.note": ("Keterangan", "Note"),
+    "sip2.state.queued": ("menunggu", "queued"),
+    "sip2.state.replaying": ("sedang dikirim", "sending"),
+    "sip2.state.done": ("terkonfirmasi", "confirmed"),
+    "sip2.state.failed": ("ditolak — selesaikan di meja layanan", "refused — settle at the desk"),
+    "sip2.empty": ("Belum ada peminjaman luring.", "No offline loans yet."),
+    "sip2.sent": ("Terkirim: {done} terkonfirmasi, {failed} ditolak, {left} masih menunggu.",
+                  "Sent: {done} confirmed, {failed} refused, {left} still queued."),
+    "sip2.not_sip2": ("Sirkulasi tidak memakai SIP2 (PINDAI_CIRCULATION).",
+                      "Circulation does not use SIP2 (PINDAI_CIRCULATION)."),
+})
+
+
+@bp.before_request
+def _guard():
+    if not current_user.is_authenticated:
+        return access.login_manager.unauthorized()
+    if current_user.role not in access.PERMISSIONS["catalogue"]:  # librarians and admins
+        raise access.Forbidden()
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        access.csrf.protect()
+
+
+@bp.after_request
+def _no_store(response):
+    response.headers.setdefault("Cache-Control", "no-store")  # card numbers
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+@bp.get("")
+def queue():
+    from . import offline
+
+    session = get_session()
+    return render_template("sip2/queue.html", rows=offline.recent(session), counts=offline.counts(session),
+                           sip2=current_app.config.get("CIRCULATION") == "sip2",
+                           sent=request.args.get("sent"))
+
+
+@bp.post("/replay")
+def replay_now():
+    from ..circulation.backends import get_backend
+    from . import offline
+
+    session = get_session()
+    if current_app.config.get("CIRCULATION") != "sip2":
+        return redirect(url_for(".queue"))
+    result = offline.replay(session, get_backend().client)
+    access.audit(session, "sip2.replay", **result)
+    session.commit()
+    return redirect(url_for(".queue", sent=f"{result['done']},{result['failed']},{result['left']}"))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    entry = ("sip2_staff.queue", "sip2.nav", "catalogue")
+    if app.config.get("CIRCULATION") == "sip2" and entry not in access.NAV:
+        access.NAV.append(entry)
