@@ -3,7 +3,8 @@ connected self-check machine or RFID gate, optionally behind TLS.
 
 Contents:
 - ``Sip2Server(app, host, port, settings, ssl_context=None)``: a
-  ``socketserver.ThreadingTCPServer``; ``serve_forever()`` / ``shutdown()``.
+  ``socketserver.ThreadingTCPServer``; ``serve_forever()`` / ``shutdown()``;
+  ``server_close()`` also hangs up on the connected machines.
 - ``tls_context(cert, key)``: a server-side TLS context (machines that
   speak SIP2 over TLS, or a stunnel in front, as many vendors set up).
 
@@ -38,6 +39,12 @@ def tls_context(cert: str, key: str | None = None) -> ssl.SSLContext:
 
 class _Connection(socketserver.BaseRequestHandler):
     server: "Sip2Server"
+
+    def setup(self) -> None:
+        self.server.connections.add(self.request)
+
+    def finish(self) -> None:
+        self.server.connections.discard(self.request)
 
     def handle(self) -> None:
         sock = self.request
@@ -80,6 +87,7 @@ class Sip2Server(socketserver.ThreadingTCPServer):
         self.dispatcher = Dispatcher(app, self.settings)
         self.ssl_context = ssl_context
         self.idle_timeout = idle_timeout
+        self.connections: set[socket.socket] = set()
         super().__init__((host, port), _Connection)
 
     def get_request(self):
@@ -89,6 +97,16 @@ class Sip2Server(socketserver.ThreadingTCPServer):
             sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock, address
+
+    def server_close(self) -> None:
+        """Stop listening and hang up on every machine (they reconnect and log
+        in again to the next server): a stopped server leaves no half-open talk."""
+        super().server_close()
+        for sock in list(self.connections):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     @property
     def port(self) -> int:

@@ -16,7 +16,7 @@ from ..models import Book, Item
 from . import server_text as text
 from .protocol import Message
 from .server_items import item_for
-from .server_patrons import Context, patron_for, pin_refusal
+from .server_patrons import Context, patron_for, transaction_pin
 from .server_session import Answer, refuse, sip_now, text as field_text
 
 
@@ -43,7 +43,7 @@ def hold(ctx: Context, request: Message) -> Answer:
     item = item_for(ctx, barcode) if barcode else (_by_title(ctx, title) if title else None)
     if patron is None:
         return refuse(request, refusals.UnknownCard(), ctx.institution)
-    pin = pin_refusal(ctx, patron, request)
+    pin = transaction_pin(ctx, patron, request)
     if pin is not None:
         return refuse(request, pin, ctx.institution)
     if item is None:

@@ -21,7 +21,7 @@ from ..circulation.models import Hold, Loan, Patron
 from ..models import Item
 from . import server_offline, server_text as text
 from .protocol import Message
-from .server_patrons import Context, patron_for, pin_refusal
+from .server_patrons import Context, patron_for, transaction_pin
 from .server_session import Answer, refuse, sip_date_text, sip_now, text as field_text
 
 # SIP2 media types (CK) for Pindai's loan types; anything else is 000 "other".
@@ -70,7 +70,7 @@ def checkout(ctx: Context, request: Message) -> Answer:
     if item is None:
         refusal = text.MissingItem() if not barcode else text.UnknownItem()
         return refuse(request, refusal, ctx.institution, valid_patron=True)
-    pin = pin_refusal(ctx, patron, request)
+    pin = transaction_pin(ctx, patron, request)
     if pin is not None:
         return refuse(request, pin, ctx.institution, title=title, valid_patron=True)
     if request.fixed.get("no_block"):
@@ -143,7 +143,7 @@ def renew(ctx: Context, request: Message) -> Answer:
     title = item.book.title if item else ""
     if patron is None:
         return refuse(request, refusals.UnknownCard(), ctx.institution, title=title)
-    pin = pin_refusal(ctx, patron, request)
+    pin = transaction_pin(ctx, patron, request)
     if pin is not None:
         return refuse(request, pin, ctx.institution, title=title)
     if item is None:
@@ -173,7 +173,7 @@ def renew_all(ctx: Context, request: Message) -> Answer:
     patron = patron_for(ctx, request)
     if patron is None:
         return refuse(request, refusals.UnknownCard(), ctx.institution)
-    pin = pin_refusal(ctx, patron, request)
+    pin = transaction_pin(ctx, patron, request)
     if pin is not None:
         return refuse(request, pin, ctx.institution)
     renewed, unrenewed, reasons = [], [], []

@@ -49,14 +49,27 @@ def patron_for(ctx: Context, request: Message) -> Patron | None:
 
 
 def pin_refusal(ctx: Context, patron: Patron, request: Message) -> refusals.Refusal | None:
-    """None when AD is absent or holds the patron's PIN; else why not."""
+    """None when AD is absent or holds the patron's PIN; else why not. An
+    empty AD (many machines send "AD|" when they asked for no PIN) is no PIN
+    at all: it is not counted as a wrong one."""
     if "AD" not in request:
         return None
+    pin = request.get("AD") or ""
+    if not pin:
+        return text.PinRequired()
     try:
-        local.authenticate(ctx.session, patron.card_number, request.get("AD") or "")
+        local.authenticate(ctx.session, patron.card_number, pin)
     except refusals.Refusal as refusal:
         return refusal
     return None
+
+
+def transaction_pin(ctx: Context, patron: Patron, request: Message) -> refusals.Refusal | None:
+    """For checkouts, renewals, holds: a PIN is checked when one is sent;
+    none (or an empty AD) leaves the member to the machine's own login step."""
+    if not (request.get("AD") or ""):
+        return None
+    return pin_refusal(ctx, patron, request)
 
 
 def status_flags(ctx: Context, patron: Patron) -> tuple[str, list[refusals.Refusal]]:
@@ -84,9 +97,17 @@ def _patron_fields(ctx: Context, patron: Patron, request: Message, pin: refusals
     if "AD" in request:
         fields.append(("CQ", "N" if pin else "Y"))
     fields += [("BH", CURRENCY), ("BV", fee(patron.fines))]
-    shown = pin or (reasons[0] if reasons else None)
+    shown = _shown(pin, reasons)
     fields.append(("AF", text.screen_message(shown) if shown else text.welcome(patron.first_name)))
     return fields
+
+
+def _shown(pin: refusals.Refusal | None, reasons: list[refusals.Refusal]) -> refusals.Refusal | None:
+    """What the screen says: a wrong PIN first, then why the member cannot
+    borrow (an empty AD only answers CQ=N: the machine asked for no PIN)."""
+    if pin is not None and pin.code != "sip2_pin_required":
+        return pin
+    return reasons[0] if reasons else None
 
 
 def patron_status(ctx: Context, request: Message) -> Answer:
@@ -147,7 +168,7 @@ def patron_information(ctx: Context, request: Message) -> Answer:
     answer.add_if("BE", patron.email).add_if("BF", patron.phone)
     answer.add_if("PA", patron.expires_on.strftime("%Y%m%d") if patron.expires_on else None)
     answer.add("PC", patron.category).add("AQ", ctx.institution)
-    shown = pin or (reasons[0] if reasons else None)
+    shown = _shown(pin, reasons)
     answer.add("AF", text.screen_message(shown) if shown else text.welcome(patron.first_name))
     return answer
 
