@@ -15,7 +15,10 @@ Contents:
 """
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -35,6 +38,7 @@ from .server_session import Answer, MachineSession, refuse, sip_now
 
 log = logging.getLogger(__name__)
 MAX_FAILED_LOGINS = 5
+ACCOUNT_RECHECK_SECONDS = 2.0  # how often a connection checks its login still exists
 RESEND = b"96"
 
 Handler = Callable[[Context, Message], Answer]
@@ -72,6 +76,12 @@ class Dispatcher:
         self.app = app
         self.settings = settings
         self.max_fines = int(app.config.get("CIRCULATION_MAX_FINES", 0))
+        # SQLite has one writer at a time. Machines of this process queue on a
+        # lock, handed over at once, instead of on SQLite's busy handler, which
+        # sleeps in growing steps (a checkout then waits up to a second).
+        # Other processes (the kiosks' gunicorn) still meet on the busy timeout.
+        sqlite = app.extensions["pindai.engine"].dialect.name == "sqlite"
+        self._writer = threading.Lock() if sqlite else contextlib.nullcontext()
 
     # ------------------------------------------------------------ framing
     def answer(self, machine: MachineSession, frame: bytes) -> tuple[bytes, bool]:
@@ -127,7 +137,7 @@ class Dispatcher:
             machine.failed_logins += 1
             return refuse(request, text.BadLogin("Encrypted logins are not supported: use algorithm 0."),
                           machine.institution)
-        with self.app.app_context():
+        with self._writer, self.app.app_context():
             account = write(lambda s: _snapshot(verify_login(s, request.get("CN") or "", request.get("CO") or "",
                                                              machine.address)))
         if account is None:
@@ -136,6 +146,7 @@ class Dispatcher:
             return refuse(request, text.BadLogin(), machine.institution)
         machine.account_id, machine.login, machine.institution, machine.encoding = account
         machine.failed_logins = 0
+        machine.account_checked = time.monotonic()
         log.info("sip2 machine %s logged in from %s (location %s)", machine.login, machine.address,
                  request.get("CP") or "-")
         return Answer("94", {"ok": True})
@@ -159,12 +170,14 @@ class Dispatcher:
         handler = HANDLERS[request.code]
         settings = self.settings
         try:
-            with self.app.app_context():
+            with self._writer, self.app.app_context():
                 def operation(session):
-                    # A login removed while the machine is connected stops working at once.
-                    if session.get(Sip2Account, machine.account_id) is None:
-                        machine.account_id = None
-                        return refuse(request, text.NotLoggedIn(), machine.institution)
+                    # A login removed while the machine is connected stops working within seconds.
+                    if time.monotonic() - machine.account_checked > ACCOUNT_RECHECK_SECONDS:
+                        if session.get(Sip2Account, machine.account_id) is None:
+                            machine.account_id = None
+                            return refuse(request, text.NotLoggedIn(), machine.institution)
+                        machine.account_checked = time.monotonic()
                     context = Context(session, machine, self.max_fines, settings.hold_bin, settings.security_marker)
                     return handler(context, request)
 

@@ -39,13 +39,13 @@ def item_for(ctx: Context, barcode: str) -> Item | None:
     return ctx.session.scalars(select(Item).where(Item.barcode == barcode).options(joinedload(Item.book))).first()
 
 
-def media(ctx: Context, item: Item) -> str:
-    return MEDIA_TYPES.get(local.item_type_of(ctx.session, item).lower(), "000")
+def media(ctx: Context, item: Item, item_type: str | None = None) -> str:
+    return MEDIA_TYPES.get((item_type or local.item_type_of(ctx.session, item)).lower(), "000")
 
 
 def _loan_answer(code: str, ctx: Context, request: Message, item: Item, loan: Loan, *, renewed: bool,
-                 desensitize: bool, message: str) -> Answer:
-    kind = media(ctx, item)
+                 desensitize: bool, message: str, item_type: str | None = None) -> Answer:
+    kind = media(ctx, item, item_type)
     answer = Answer(code, {"ok": True, "renewal_ok": renewed, "magnetic_media": kind in MAGNETIC,
                            "desensitize": desensitize, "transaction_date": sip_now()},
                     [("AO", ctx.institution), ("AA", request.get("AA", "")), ("AB", item.barcode),
@@ -76,18 +76,29 @@ def checkout(ctx: Context, request: Message) -> Answer:
     if request.fixed.get("no_block"):
         return server_offline.checkout(ctx, request, patron, item, _loan_answer)
     session = ctx.session
+    item_type = local.item_type_of(session, item)
     try:
-        current = local.open_loan_of(session, item)
-        if current is not None and current.patron_id == patron.id and request.fixed.get("sc_renewal_policy"):
-            local.renew(session, patron, current, max_fines=ctx.max_fines)
-            return _loan_answer("12", ctx, request, item, current, renewed=True, desensitize=True,
-                                message=text.renewed(_due(current)))
-        rule = local.rule_for(session, patron.category, local.item_type_of(session, item))
+        rule = local.rule_for(session, patron.category, item_type)
         loan = local.checkout(session, patron, item, max_fines=ctx.max_fines, rule=rule)
+    except refusals.AlreadyYours as refusal:
+        if not request.fixed.get("sc_renewal_policy"):
+            return refuse(request, refusal, ctx.institution, title=title, valid_patron=True)
+        return _renew_by_checkout(ctx, request, patron, item, item_type)
     except refusals.Refusal as refusal:
         return refuse(request, refusal, ctx.institution, title=title, valid_patron=True)
     return _loan_answer("12", ctx, request, item, loan, renewed=False, desensitize=True,
-                        message=text.checked_out(_due(loan)))
+                        message=text.checked_out(_due(loan)), item_type=item_type)
+
+
+def _renew_by_checkout(ctx: Context, request: Message, patron: Patron, item: Item, item_type: str) -> Answer:
+    """The machine's renewal policy (Y): a copy the member already has is renewed."""
+    current = local.open_loan_of(ctx.session, item)
+    try:
+        local.renew(ctx.session, patron, current, max_fines=ctx.max_fines)
+    except refusals.Refusal as refusal:
+        return refuse(request, refusal, ctx.institution, title=item.book.title, valid_patron=True)
+    return _loan_answer("12", ctx, request, item, current, renewed=True, desensitize=True,
+                        message=text.renewed(_due(current)), item_type=item_type)
 
 
 def checkin(ctx: Context, request: Message) -> Answer:

@@ -35,6 +35,7 @@ class MachineSession:
     error_detection: bool = False
     last_answer: bytes | None = None
     failed_logins: int = 0
+    account_checked: float = 0.0  # time.monotonic() of the last check that the login still exists
 
     @property
     def logged_in(self) -> bool:

@@ -146,7 +146,10 @@ def test_titles_in_the_machines_encoding_with_checksum_over_the_bytes(app, sessi
         client.close()
 
 
-def test_a_removed_login_stops_working_on_its_next_message(server, sc, session, app):
+def test_a_removed_login_stops_working(server, sc, session, monkeypatch):
+    from content_service.sip2 import server_dispatch
+
+    monkeypatch.setattr(server_dispatch, "ACCOUNT_RECHECK_SECONDS", 0.0)  # at once, not within 2 s
     assert remove_account(session, LOGIN)
     session.commit()
     answer = sc.ask("17", {"AO": INSTITUTION, "AB": "X"})
