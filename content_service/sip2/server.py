@@ -70,7 +70,11 @@ class _Connection(socketserver.BaseRequestHandler):
                 sock.sendall(dispatcher._please_resend(machine))
                 continue
             for frame in frames:
-                out, close = dispatcher.answer(machine, frame)
+                try:
+                    out, close = dispatcher.answer(machine, frame)
+                except Exception:  # a bug must cost one answer, never the machine's connection
+                    log.exception("sip2 %s: no answer could be made for %r", machine.login or "-", frame[:60])
+                    out, close = dispatcher._please_resend(machine), False
                 sock.sendall(out)
                 if close:
                     log.warning("sip2: %s closed after repeated wrong logins", machine.address)

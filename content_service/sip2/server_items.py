@@ -54,6 +54,13 @@ def _loan_answer(code: str, ctx: Context, request: Message, item: Item, loan: Lo
     return answer
 
 
+def _cancel(request: Message) -> bool:
+    """BI=Y: the machine could not finish what it asked for just before
+    (the security tag would not change, the book was not taken) and asks
+    for it to be undone."""
+    return (request.get("BI") or "").strip().upper() == "Y"
+
+
 def _due(loan: Loan) -> str:
     return calendar.due_date(loan.due_at).strftime("%d-%m-%Y")
 
@@ -73,6 +80,8 @@ def checkout(ctx: Context, request: Message) -> Answer:
     pin = transaction_pin(ctx, patron, request)
     if pin is not None:
         return refuse(request, pin, ctx.institution, title=title, valid_patron=True)
+    if _cancel(request):
+        return server_offline.cancel_checkout(ctx, request, patron, item)
     if request.fixed.get("no_block"):
         return server_offline.checkout(ctx, request, patron, item, _loan_answer)
     session = ctx.session
@@ -109,6 +118,8 @@ def checkin(ctx: Context, request: Message) -> Answer:
     if item is None:
         return refuse(request, text.UnknownItem() if field_text(request, "AB") else text.MissingItem(),
                       ctx.institution)
+    if _cancel(request):
+        return server_offline.cancel_checkin(ctx, request, item)
     kind = media(ctx, item)
     loan = local.open_loan_of(session, item)
     returned_by: Patron | None = None

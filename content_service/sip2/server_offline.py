@@ -7,19 +7,25 @@ open loan per copy still does (the database enforces it). A replay of a
 checkout already recorded for the same member answers yes again, so a
 machine that lost the answer can safely send it twice.
 
-Contents: ``checkout``, ``renew``, ``return_time``.
+Cancellations (BI=Y) undo what a machine could not finish: a checkout
+whose security tag would not change, a checkin whose book was not taken.
+
+Contents: ``checkout``, ``renew``, ``return_time``, ``cancel_checkout``,
+``cancel_checkin``.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
-from ..circulation import calendar, local
+from ..circulation import calendar, local, refusals
 from ..circulation.models import Loan, Patron
 from ..models import Item
 from . import server_text as text
 from .protocol import Message
-from .server_session import Answer, from_sip_date, refuse
+from sqlalchemy import select
+
+from .server_session import Answer, from_sip_date, refuse, sip_now
 
 
 def _when(value: datetime | None, *, not_before: datetime | None = None) -> datetime:
@@ -76,3 +82,43 @@ def return_time(request: Message, loan: Loan) -> datetime:
     if not request.fixed.get("no_block"):
         return calendar.utcnow()
     return _when(request.fixed.get("return_date"), not_before=loan.checked_out_at)
+
+
+# How long after a checkin a machine may still cancel it (BI=Y).
+CANCEL_WINDOW = timedelta(minutes=30)
+
+
+def cancel_checkout(ctx, request: Message, patron: Patron, item: Item) -> Answer:
+    """11 with BI=Y: the member's loan of this copy ends as if it had not
+    been made (the copy is back on the shelf; a hold it fulfilled is not
+    reopened: the member is standing there with it)."""
+    loan = local.open_loan_of(ctx.session, item)
+    if loan is None or loan.patron_id != patron.id:
+        return refuse(request, refusals.UnknownLoan(), ctx.institution, title=item.book.title, valid_patron=True)
+    local.checkin(ctx.session, item)
+    answer = Answer("12", {"ok": True, "renewal_ok": False, "magnetic_media": None, "desensitize": False,
+                           "transaction_date": sip_now()},
+                    [("AO", ctx.institution), ("AA", request.get("AA", "")), ("AB", item.barcode),
+                     ("AJ", item.book.title), ("AH", "")])
+    return answer.add("AF", "Peminjaman dibatalkan. Silakan coba lagi atau bawa buku ke meja layanan.")
+
+
+def cancel_checkin(ctx, request: Message, item: Item) -> Answer:
+    """09 with BI=Y: the copy's last loan, closed moments ago, is open again."""
+    session = ctx.session
+    loan = session.scalars(select(Loan).where(Loan.item_id == item.id).order_by(Loan.id.desc())).first()
+    recent = loan is not None and loan.returned_at is not None and \
+        calendar.as_utc(loan.returned_at) > calendar.utcnow() - CANCEL_WINDOW
+    if not recent or local.open_loan_of(session, item) is not None:
+        return refuse(request, refusals.NotOnLoan("No recent return of this copy to cancel.",
+                                                  message_id="Tidak ada pengembalian buku ini yang dapat dibatalkan."),
+                      ctx.institution, title=item.book.title)
+    loan.returned_at = None
+    item.status = "on_loan"
+    session.flush()
+    patron = session.get(Patron, loan.patron_id)
+    answer = Answer("10", {"ok": True, "resensitize": False, "magnetic_media": None, "alert": False,
+                           "transaction_date": sip_now()},
+                    [("AO", ctx.institution), ("AB", item.barcode), ("AQ", item.location or ""),
+                     ("AJ", item.book.title), ("AA", patron.card_number)])
+    return answer.add("AF", "Pengembalian dibatalkan: buku masih tercatat dipinjam.")

@@ -20,6 +20,7 @@ from .protocol import Message, format_date
 from .server_text import screen_message
 
 CURRENCY = "IDR"
+FIELD_MAX = 255
 
 
 @dataclass
@@ -46,7 +47,8 @@ class Answer(Message):
     """A message the server sends: a ``Message`` with helpers to add fields."""
 
     def add(self, field_id: str, value: Any) -> "Answer":
-        self.fields.append((field_id, "" if value is None else str(value)))
+        # SIP2 variable fields hold at most 255 characters (long titles, long reasons).
+        self.fields.append((field_id, "" if value is None else str(value)[:FIELD_MAX]))
         return self
 
     def add_if(self, field_id: str, value: Any) -> "Answer":
@@ -144,4 +146,5 @@ def refuse(request: Message, refusal: refusals.Refusal, institution: str, *,
     else:  # pragma: no cover - the dispatcher only routes known codes here
         raise ValueError(f"no refusal answer for message {code}")
     answer.fields.extend(af)
+    answer.fields = [(fid, value[:FIELD_MAX]) for fid, value in answer.fields]
     return answer

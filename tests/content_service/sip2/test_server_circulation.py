@@ -303,3 +303,30 @@ def test_fee_paid_and_item_status_update_are_declined_with_a_reason(sc, session)
     assert paid.fixed["payment_accepted"] is False and "meja layanan" in paid.get("AF")
     update = sc.ask("19", {"AO": INSTITUTION, "AB": "X", "CH": "x"})
     assert update.fixed["item_properties_ok"] is False and update.get("AF")
+
+
+def test_a_machine_cancels_a_checkout_and_a_checkin_it_could_not_finish(sc, session, book):
+    patron = make_patron(session)
+    item = make_item(session, book)
+    session.commit()
+    assert checkout(sc, patron.card_number, item.barcode).fixed["ok"] is True
+    cancel = sc.ask("11", {"AO": INSTITUTION, "AA": patron.card_number, "AB": item.barcode, "AC": "", "BI": "Y"})
+    assert (cancel.fixed["ok"], cancel.fixed["desensitize"]) == (True, False) and "dibatalkan" in cancel.get("AF")
+    fresh(session)
+    assert session.scalar(select(Loan.returned_at).where(Loan.item_id == item.id)) is not None
+    assert checkout(sc, patron.card_number, item.barcode).fixed["ok"] is True
+    assert checkin(sc, item.barcode).fixed["ok"] is True
+    undo = sc.ask("09", {"AP": "Lobi", "AO": INSTITUTION, "AB": item.barcode, "AC": "", "BI": "Y"})
+    assert undo.fixed["ok"] is True and undo.get("AA") == patron.card_number
+    fresh(session)
+    assert session.scalar(select(Loan.id).where(Loan.item_id == item.id, Loan.returned_at.is_(None))) is not None
+    assert sc.ask("09", {"AP": "Lobi", "AO": INSTITUTION, "AB": item.barcode, "AC": "", "BI": "Y"}).fixed["ok"] is False
+
+
+def test_long_titles_and_reasons_fit_a_sip2_field(sc, session):
+    patron = make_patron(session, staff_block="x" * 290)
+    item = make_item(session, make_book(session, title="Sejarah " * 60))
+    session.commit()
+    answer = checkout(sc, patron.card_number, item.barcode)
+    assert answer.fixed["ok"] is False
+    assert all(len(value) <= 255 for _, value in answer.fields) and answer.get("AJ").startswith("Sejarah Sejarah")
