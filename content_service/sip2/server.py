@@ -23,7 +23,7 @@ import ssl
 from flask import Flask
 
 from .protocol import FrameReader, MalformedMessage
-from .server_dispatch import Dispatcher, Settings
+from .server_dispatch import Dispatcher, Settings, redact
 from .server_session import MachineSession
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class _Connection(socketserver.BaseRequestHandler):
                 try:
                     out, close = dispatcher.answer(machine, frame)
                 except Exception:  # a bug must cost one answer, never the machine's connection
-                    log.exception("sip2 %s: no answer could be made for %r", machine.login or "-", frame[:60])
+                    log.exception("sip2 %s: no answer could be made for %r", machine.login or "-", redact(frame[:80]))
                     out, close = dispatcher._please_resend(machine), False
                 sock.sendall(out)
                 if close:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -98,7 +99,8 @@ class Dispatcher:
             if request.code not in HANDLERS and request.code not in DECLINED and request.code not in ("93", "99"):
                 raise MalformedMessage(f"{request.code} is not a request a self-check machine sends", frame)
         except MalformedMessage as exc:
-            log.warning("sip2 %s (%s): 96 for %r: %s", machine.login or "-", machine.address, frame[:60], exc.reason)
+            log.warning("sip2 %s (%s): 96 for %r: %s", machine.login or "-", machine.address, redact(frame[:80]),
+                        exc.reason)
             return self._please_resend(machine), False
         machine.error_detection = machine.error_detection or request.error_detection
         close = False
@@ -190,6 +192,14 @@ class Dispatcher:
         except Exception:  # a bug must not cost the machine its connection
             log.exception("sip2 %s: error on message %s", machine.login, request.code)
             return refuse(request, text.SystemTrouble(), machine.institution)
+
+
+_SECRET = re.compile(rb"((?:\||^93..)(?:AD|CO|AC))[^|]*")
+
+
+def redact(frame: bytes) -> bytes:
+    """A frame fit for the log: PINs (AD), passwords (CO, AC) blanked."""
+    return _SECRET.sub(rb"\1***", frame)
 
 
 def _snapshot(account) -> tuple | None:

@@ -191,3 +191,12 @@ def test_a_silent_connection_is_closed_after_the_idle_timeout(app, session):
         with pytest.raises((ConnectionError, OSError)):
             client.ask("99", status_code="0", max_print_width=40)
         client.close()
+
+
+def test_pins_and_passwords_never_reach_the_log(sc, caplog):
+    caplog.set_level("INFO")
+    sc.send_raw(b"2300020261202    100000AOBATAM|AA2171000099|ACmesin-rahasia|AD135790|AY1AZ0000\r")
+    sc.send_raw(b"9300COrahasia-sekali|CNmesin-lobi|AY2AZ0000\r")
+    logged = caplog.text
+    assert "96 for" in logged and "135790" not in logged and "mesin-rahasia" not in logged
+    assert "rahasia-sekali" not in logged
