@@ -8,6 +8,10 @@ STAMP := $(VENV)/.installed-stamp
 # Debian packages: zbar for pyzbar, Chromium for the kiosk screen and browser tests,
 # DejaVu fonts for label sheets and generated demo media.
 APT_PACKAGES := libzbar0 chromium fonts-dejavu-core
+# The SIP2 tests: Perl modules of the SIP2 test peer (Evergreen's SIPServer,
+# ../shared/peers/sip2-peer) and openssl for the TLS test's self-signed certificate.
+APT_PACKAGES += libnet-server-perl libxml-libxml-perl libxml-simple-perl libuniversal-require-perl \
+	libcache-memcached-perl openssl
 # Perl's prove and Clone: Evergreen's SIP2 conformance suite, run against Pindai's SIP2 server.
 APT_PACKAGES += perl libclone-perl
 # wrk: the loopback load generator of `make bench`.

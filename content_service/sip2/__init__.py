@@ -3,7 +3,7 @@
 Contents:
 - ``messages``: the message table (fixed and variable fields of every message).
 - ``protocol``: the codec shared by the client and the server (encode/decode,
-  AY/AZ error detection, dates, framing, errors).
+  AY/AZ error detection, dates), with ``framing`` and ``errors`` re-exported.
 - ``client``: a persistent, logged-in connection with reconnect, resend (97), TLS.
 - ``answers``, ``backend``: ``PINDAI_CIRCULATION=sip2``, the kiosk's circulation
   through the library system.
@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
     def item_status(barcode: str) -> str | None:
         from ..circulation.backends import get_backend
 
-        return get_backend().item_status(barcode)
+        return get_backend().item_status(barcode)  # type: ignore[attr-defined]  # Sip2Backend
 
     app.extensions["pindai.item_status"] = item_status
     # Cached scan answers carry availability: let them live no longer than it.

@@ -142,10 +142,10 @@ def parse_due(text: str | None) -> datetime | None:
 def first_name(personal_name: str | None) -> str:
     """The first name only (kiosks never show the full name). "Surname, Given" is
     the library-card convention of some systems."""
-    name = (personal_name or "").strip()
+    name = text(personal_name)
     if "," in name:
         name = name.split(",", 1)[1].strip() or name.split(",", 1)[0]
-    return (name.split() or [""])[0][:100]
+    return (name.split() or ["Anggota"])[0][:100]  # no name sent: "member"
 
 
 CATEGORIES = ("child", "adult", "student", "staff")

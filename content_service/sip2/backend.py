@@ -46,7 +46,7 @@ class Sip2Backend:
         self._cards: dict[str, tuple[float, bool]] = {}
         self._items: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
-        app = current_app._get_current_object()
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app, not the proxy
         self.replayer = offline.Replayer(app, self.client,
                                          float(config.get("SIP2_REPLAY_SECONDS") or 30))
         self.replayer.start()
@@ -106,7 +106,9 @@ class Sip2Backend:
             answer = self._call(self.client.patron_status, card)
         except Unavailable:
             return False
-        known = not (answer.get("BL") or "Y").upper().startswith("N")
+        # Positive evidence only: BL=Y, or (servers that omit BL) a personal name.
+        valid = (answer.get("BL") or "").strip().upper()
+        known = valid.startswith("Y") or (not valid and bool((answer.get("AE") or "").strip()))
         with self._lock:
             if len(self._cards) > 4096:
                 self._cards.clear()
@@ -120,7 +122,8 @@ class Sip2Backend:
             raise answers.LibrarySystemUnavailable() from None
         if (answer.get("BL") or "Y").upper().startswith("N"):
             raise answers.with_screen_message(refusals.UnknownCard(), answer)
-        if (answer.get("CQ") or "N").upper() != "Y":
+        # CQ absent: the library system does not use patron passwords (SIP2 spec).
+        if (answer.get("CQ") or "Y").upper() != "Y":
             raise answers.with_screen_message(refusals.WrongPin(), answer)
         return {"card": card, "first_name": answers.first_name(answer.get("AE")),
                 "category": answers.category(answer)}
@@ -163,7 +166,7 @@ class Sip2Backend:
 
     def _queued_loan(self, session: Session, row) -> dict:
         body = self._loan(session, row.barcode, None, row.title)
-        body.update(queued=True, notice=_QUEUED_NOTICE)
+        body.update(queued=True, notice=_QUEUED_NOTICE, renewals_left=0)  # not renewable before confirmed
         return body
 
     def checkout(self, session: Session, card: str, barcode: str, kiosk_id: int | None) -> dict:
@@ -260,8 +263,7 @@ class Sip2Backend:
         hit = self._items.get(barcode)
         if hit and hit[0] > now:
             return hit[1]
-        answer = self._item_answer(barcode) if self.client.connected or \
-            time.monotonic() >= self.client._down_until else None
+        answer = self._item_answer(barcode) if self.client.may_try() else None
         status = None
         if answer is not None:
             code = answer.fixed.get("circulation_status") or ""

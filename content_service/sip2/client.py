@@ -87,7 +87,7 @@ class Settings:
             tls=tls, tls_ca=str(config.get("SIP2_TLS_CA") or ""),
             connect_timeout=float(config.get("SIP2_CONNECT_TIMEOUT") or 5),
             timeout=float(config.get("SIP2_TIMEOUT") or 10),
-            retries=int(config.get("SIP2_RETRIES") if config.get("SIP2_RETRIES") is not None else 2),
+            retries=int(2 if config.get("SIP2_RETRIES") is None else config["SIP2_RETRIES"]),
             encoding=normalize_encoding(str(config.get("SIP2_ENCODING") or "utf-8")),
         )
 
@@ -167,6 +167,14 @@ class SIP2Client:
                 raise Unavailable(f"cannot reach SIP2 server {self.settings.host}:"
                                   f"{self.settings.port}: {exc}") from exc
 
+    def try_now(self) -> None:
+        """Forget that the server was away (a person asked to try again)."""
+        self._down_until = 0.0
+
+    def may_try(self) -> bool:
+        """False while the server counts as away (no connect attempt then)."""
+        return self.connected or time.monotonic() >= self._down_until
+
     def _mark_down(self) -> None:
         self._down_until = time.monotonic() + self.settings.down_seconds
 
@@ -200,13 +208,17 @@ class SIP2Client:
         wire = encode(message, encoding=self.settings.encoding, sequence=number)
         resend = encode(Message.make("97"), encoding=self.settings.encoding, sequence=number)
         self._sock.sendall(wire)
+        asked_again = False
         for _ in range(self.settings.retries + 1):
             try:
                 answer = self._read()
             except (_Timeout, MalformedMessage):
                 self._sock.sendall(resend)  # lost or damaged: "please say that again"
+                asked_again = True
                 continue
-            if answer.code == expect and answer.sequence in (None, number):
+            # Some servers number their answers their own way; only after a 97 can a
+            # duplicate of an earlier answer arrive, so only then is the number checked.
+            if answer.code == expect and (not asked_again or answer.sequence in (None, number)):
                 return answer
             if answer.code == expect:
                 continue  # a late duplicate of an earlier answer: read on

@@ -67,7 +67,7 @@ def _claim_next(session: Session, now: datetime) -> OfflineCheckout | None:
         .values(state="replaying", claimed_at=now, attempts=OfflineCheckout.attempts + 1)
         .execution_options(synchronize_session=False))
     session.commit()
-    if won.rowcount != 1:
+    if won.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
         return None
     return session.get(OfflineCheckout, oldest, populate_existing=True)
 
@@ -102,7 +102,7 @@ def replay(session: Session, client: SIP2Client, limit: int | None = None) -> di
             row.error = " ".join(answer.screen_messages) or "refused (no screen message)"
             failed += 1
         if answer.get("AJ") and not row.title:
-            row.title = answer.get("AJ", "")[:500]
+            row.title = (answer.get("AJ") or "")[:500]
         session.commit()
     return {"done": done, "failed": failed, "left": pending(session)}
 

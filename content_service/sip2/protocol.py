@@ -1,8 +1,9 @@
 """SIP2 codec shared by Pindai's SIP2 client and SIP2 server.
 
 Contents:
-- Errors: ``SIP2Error``; ``MalformedMessage`` (a message that cannot be read; a
-  server answers it with 96 "please resend"), and its ``ChecksumError``.
+- Errors (defined in ``errors``): ``SIP2Error``; ``MalformedMessage`` (a message
+  that cannot be read; a server answers it with 96 "please resend"), and its
+  ``ChecksumError``.
 - Dates: ``format_date`` / ``parse_date`` for the 18-character SIP2 date
   ``YYYYMMDDZZZZHHMMSS`` (ZZZZ: four spaces = local time, ``   Z`` = UTC).
 - ``checksum``: the AZ checksum, computed over the *encoded bytes*.
@@ -10,8 +11,8 @@ Contents:
   repeats, sequence number), with ``get`` / ``getall`` and ``Message.make``.
 - ``encode`` / ``decode``: Message <-> bytes in the institution's encoding, with the
   error-detection trailer ``AYnAZxxxx`` and the CR terminator.
-- ``Sequence``: AY sequence numbers 0..9, wrapping.
-- ``FrameReader``: splits a byte stream into messages (CR, LF or CRLF ends one).
+- ``Sequence``: AY sequence numbers 0..9, wrapping; ``FrameReader``: splits a byte
+  stream into messages (CR, LF or CRLF ends one). Both defined in ``framing``.
 - ``patron_status_flags``: the 14-character patron status as named booleans.
 
 Parsing is strict where the message cannot be trusted (unknown code, fixed part too
@@ -30,7 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator, Mapping
 
-from .messages import MESSAGES, PATRON_STATUS_FLAGS, REPEATABLE, FixedField, MessageSpec
+from .errors import ChecksumError, MalformedMessage, SIP2Error
+from .messages import MESSAGES, PATRON_STATUS_FLAGS, FixedField, MessageSpec
 
 __all__ = [
     "SIP2Error", "MalformedMessage", "ChecksumError", "Message", "Sequence",
@@ -48,23 +50,6 @@ ENCODINGS = ("ascii", "utf-8", "latin-1", "cp1252")
 _TRAILER = re.compile(rb"(\|)?(?:AY([0-9]))?AZ([0-9A-Fa-f]{4})$")
 _FIELD_ID = re.compile(r"[A-Za-z0-9]{2}\Z")
 _UNSAFE = str.maketrans({"|": "/", "\r": " ", "\n": " "})
-
-
-class SIP2Error(Exception):
-    """Base of every SIP2 failure (protocol, connection, refused login)."""
-
-
-class MalformedMessage(SIP2Error):
-    """A message that cannot be read as SIP2; a server answers it with 96."""
-
-    def __init__(self, reason: str, raw: bytes | str = b"") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.raw = raw
-
-
-class ChecksumError(MalformedMessage):
-    """The AZ checksum does not match the bytes received."""
 
 
 # ----------------------------------------------------------------- dates
@@ -87,7 +72,10 @@ def parse_date(text: str) -> datetime | None:
     day, zone, time = text[:8], text[8:12], text[12:]
     # Some servers put zeros or spaces where no time is known.
     time = time.replace(" ", "0")
-    value = datetime.strptime(day + time, "%Y%m%d%H%M%S")
+    if not (day + time).isdigit():
+        raise ValueError(f"not a SIP2 date: {text!r}")
+    value = datetime(int(day[:4]), int(day[4:6]), int(day[6:]),
+                     int(time[:2]), int(time[2:4]), int(time[4:]))
     if zone.strip().upper() in ("Z", "UTC", "GMT"):
         return value.replace(tzinfo=timezone.utc)
     return value
@@ -266,6 +254,13 @@ def encode(message: Message, *, encoding: str = "utf-8", sequence: int | None = 
 
 
 # ---------------------------------------------------------------- decode
+_FLAGS: dict[str, dict[str, bool | None]] = {
+    "yn": {"Y": True, "N": False},
+    "ynu": {"Y": True, "N": False, "U": None},
+    "01": {"1": True, "0": False, "Y": True, "N": False},  # some servers send Y/N here
+}
+
+
 def _decode_fixed(spec_field: FixedField, text: str, strict: bool, raw: bytes) -> Any:
     kind = spec_field.kind
     try:
@@ -280,9 +275,7 @@ def _decode_fixed(spec_field: FixedField, text: str, strict: bool, raw: bytes) -
             return int(stripped)
         if kind in ("yn", "ynu", "01"):
             char = text.upper()
-            table = {"yn": {"Y": True, "N": False},
-                     "ynu": {"Y": True, "N": False, "U": None},
-                     "01": {"1": True, "0": False, "Y": True, "N": False}}[kind]
+            table = _FLAGS[kind]
             if char not in table:
                 raise ValueError(f"{text!r} is not one of {'/'.join(table)}")
             return table[char]
@@ -306,7 +299,7 @@ def decode(data: bytes | str, *, encoding: str = "utf-8", strict: bool = True,
     if len(raw) < 2:
         raise MalformedMessage("message too short", raw)
     sequence: int | None = None
-    trailer = _TRAILER.search(raw)
+    trailer = _TRAILER.search(raw, max(0, len(raw) - 10))  # "|AYnAZxxxx" at most
     if trailer and trailer.group(1) is None and trailer.group(2) is None:
         trailer = None  # "AZ1234" glued to a field value is data, not a trailer
     if trailer:
@@ -359,60 +352,5 @@ def _split_fields(text: str, raw: bytes, strict: bool) -> Iterator[tuple[str, st
         yield fid, segment[2:]
 
 
-# ----------------------------------------------------- sequence, framing
-class Sequence:
-    """AY sequence numbers: 0, 1, ..., 9, 0, ... (one counter per connection)."""
-
-    def __init__(self, start: int = 0) -> None:
-        self._next = start % 10
-
-    def next(self) -> int:
-        value = self._next
-        self._next = (value + 1) % 10
-        return value
-
-    __next__ = next
-
-    def __iter__(self) -> "Sequence":
-        return self
-
-
-class FrameReader:
-    """Cuts a byte stream into messages. CR ends a message; LF alone or after CR is
-    also accepted (some servers and telnet-style clients send CRLF or LF)."""
-
-    def __init__(self, max_length: int = 65536) -> None:
-        self._buffer = bytearray()
-        self.max_length = max_length
-
-    def feed(self, data: bytes) -> list[bytes]:
-        """Add bytes; return every message now complete."""
-        self.push(data)
-        frames: list[bytes] = []
-        while (frame := self.pop()) is not None:
-            frames.append(frame)
-        return frames
-
-    def push(self, data: bytes) -> None:
-        """Add bytes without taking messages out (see ``pop``)."""
-        self._buffer.extend(data)
-
-    def pop(self) -> bytes | None:
-        """The next complete message (without its terminator), or None."""
-        while True:
-            cut = min((i for i in (self._buffer.find(b"\r"), self._buffer.find(b"\n"))
-                       if i >= 0), default=-1)
-            if cut < 0:
-                if len(self._buffer) > self.max_length:
-                    self._buffer.clear()
-                    raise MalformedMessage(
-                        f"no message terminator within {self.max_length} bytes")
-                return None
-            frame = bytes(self._buffer[:cut])
-            del self._buffer[:cut + 1]
-            if frame.strip(b"\x00 "):
-                return frame
-
-    @property
-    def pending(self) -> bytes:
-        return bytes(self._buffer)
+# Framing and sequence numbers live in framing.py; importable from here too.
+from .framing import FrameReader, Sequence  # noqa: E402

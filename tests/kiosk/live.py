@@ -21,7 +21,7 @@ class LiveService:
     """The content service on 127.0.0.1:<port>, in a thread."""
 
     def __init__(self, folder: Path, *, media: bool = True, of: "LiveService | None" = None,
-                 database_url: str | None = None):
+                 database_url: str | None = None, config: dict | None = None):
         """Seed a new demo library in `folder` (a SQLite file there unless
         `database_url`), or with `of` serve that service's database on a port
         of its own (no seeding: labels keep the first service's address, as
@@ -32,6 +32,7 @@ class LiveService:
             "ENV": "test", "DATABASE_URL": self.database_url,
             "MEDIA_ROOT": str(folder / "media"), "SEARCH_INDEX": str(folder / "search-index"),
             "PUBLIC_BASE_URL": of.url if of else "http://127.0.0.1:5000",
+            **(config or {}),  # e.g. PINDAI_CIRCULATION=sip2 settings
         })
         self._server = quiet_server("127.0.0.1", 0, self.app)
         self.port = self._server.server_port

@@ -38,6 +38,8 @@
     "co.finish": ["Kembali ke awal", "Back to the start"],
     "co.wait_pin": ["Buku dibaca; akan dipinjam setelah PIN benar.", "Book read; it is borrowed once the PIN is right."],
     "co.already_in": ["Anda sudah masuk.", "You are already signed in."],
+    "co.fines": ["Denda: Rp {amount}", "Fines: Rp {amount}"],
+    "co.holds": ["Pesanan Anda: {titles}", "Your holds: {titles}"],
   });
 
   const API = "/service/api/v1/circulation";
@@ -170,6 +172,16 @@
     box.textContent = (status.blocks || []).map((b) => Kiosk.pick(b.message_id, b.message)).join(" ");
   }
 
+  /* Fines, holds and the library system's own messages (SIP2 backend), when sent. */
+  function extra(box, status) {
+    const said = $("co-account-blocks").textContent;
+    const parts = [];
+    if (status.fines > 0) parts.push(Kiosk.t("co.fines", { amount: status.fines.toLocaleString("id-ID") }));
+    if ((status.holds || []).length) parts.push(Kiosk.t("co.holds", { titles: status.holds.map((h) => h.title).join(", ") }));
+    (status.screen_messages || []).filter((m) => !said.includes(m)).forEach((m) => parts.push(m));
+    box.textContent = parts.join(" · ");
+  }
+
   function showBorrow(status) {
     $("co-hello").textContent = Kiosk.t("co.hello", { name: s.first });
     blocks($("co-borrow-blocks"), status);
@@ -181,8 +193,12 @@
     try {
       const body = await call("POST", "/checkouts", { payload });
       s.borrowed.add(body.loan.barcode);
-      row(list, body.loan.title, Kiosk.t("co.due", { date: dateText(body.loan.due_local) }), "ok");
-      Kiosk.mark("checkout-loan", { title: body.loan.title, due: body.loan.due_date });
+      // Queued while the library system is away (SIP2): say it will be confirmed.
+      const queued = body.loan.queued && body.loan.notice;
+      row(list, body.loan.title, queued ? Kiosk.pick(body.loan.notice.message_id, body.loan.notice.message)
+                                        : Kiosk.t("co.due", { date: dateText(body.loan.due_local) }),
+          queued ? "queued" : "ok");
+      Kiosk.mark("checkout-loan", { title: body.loan.title, due: body.loan.due_date, queued: !!queued });
     } catch (err) {
       if (err.code === "already_borrowed_by_you") return;  // the same book shown twice
       if (err.code === "session_expired" || err.code === "session_required") { Kiosk.reset(); return; }
@@ -192,6 +208,10 @@
   }
 
   function loanRow(list, loan) {
+    if (loan.queued && loan.notice) {  // borrowed offline, not yet confirmed by the library system
+      row(list, loan.title, Kiosk.pick(loan.notice.message_id, loan.notice.message), "queued").dataset.barcode = loan.barcode;
+      return;
+    }
     const li = row(list, loan.title, Kiosk.t("co.due", { date: dateText(loan.due_local) }) +
                    (loan.overdue ? " · " + Kiosk.t("co.overdue") : "") +
                    (loan.renewals_left != null ? " · " + Kiosk.t("co.renewals_left", { n: loan.renewals_left }) : ""),
@@ -209,6 +229,7 @@
   function showAccount(status) {
     $("co-account-hello").textContent = Kiosk.t("co.hello", { name: s.first });
     blocks($("co-account-blocks"), status);
+    extra($("co-account-extra"), status);
     const list = $("co-account-list");
     list.textContent = "";
     (status.loans || []).forEach((loan) => loanRow(list, loan));
@@ -271,7 +292,7 @@
     }
     s = fresh();
     ["co-borrow-list", "co-account-list", "co-receipt-list", "co-hello", "co-account-hello", "co-borrow-blocks",
-     "co-account-blocks", "co-pin-message", "co-qr", "co-print-when"].forEach((id) => { $(id).textContent = ""; });
+     "co-account-blocks", "co-account-extra", "co-pin-message", "co-qr", "co-print-when"].forEach((id) => { $(id).textContent = ""; });
     renderEntry();
   }
 

@@ -201,5 +201,7 @@ def test_the_backend_is_chosen_by_config(make_app):
     with app.app_context():
         backend = get_backend()
         assert isinstance(backend, LocalBackend) and backend.max_fines == 1000
-    with pytest.raises(ConfigError, match="PINDAI_CIRCULATION='sip2'"):
-        make_app(CIRCULATION="sip2")  # not written yet: refused at start-up, never at the first checkout
+    with pytest.raises(ConfigError, match="PINDAI_SIP2_HOST"):
+        make_app(CIRCULATION="sip2")  # no SIP2 server named: refused at start-up, never at the first checkout
+    with pytest.raises(ConfigError, match="PINDAI_CIRCULATION='koha'"):
+        make_app(CIRCULATION="koha")

@@ -3,7 +3,8 @@ TLS termination (as stunnel does, with a self-signed certificate made here) and 
 lost answer (the relay swallows one answer so the client must ask for a resend).
 
 Contents: ``self_signed(folder)`` -> (cert, key) made with the openssl command;
-``Relay(target, tls=(cert, key), drop=b"12")`` started with ``start()``, ``close()``.
+``Relay(target, tls=(cert, key), drop=b"12", corrupt=b"12")`` (swallow or damage the
+first answer starting so), started with ``start()``, ``close()``.
 """
 from __future__ import annotations
 
@@ -32,8 +33,9 @@ class Relay:
     from the server whose bytes start with it is swallowed once."""
 
     def __init__(self, target: tuple[str, int], tls: tuple[Path, Path] | None = None,
-                 drop: bytes | None = None) -> None:
-        self.target, self.drop = target, drop
+                 drop: bytes | None = None, corrupt: bytes | None = None) -> None:
+        self.target, self.drop, self.corrupt = target, drop, corrupt
+        self.corrupted: list[bytes] = []
         self.dropped: list[bytes] = []
         self.seen: list[bytes] = []  # requests the client sent, in order
         self.listener = socket.create_server(("127.0.0.1", 0))
@@ -53,10 +55,11 @@ class Relay:
         self._closing = True
         self.listener.close()
         for sock in self._sockets:
-            try:
-                sock.close()
+            try:  # shutdown wakes the pipe threads blocked in recv; close alone would not
+                sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+            sock.close()
 
     def _accept(self) -> None:
         while not self._closing:
@@ -90,6 +93,9 @@ class Relay:
                     elif self.drop and frame.startswith(self.drop) and not self.dropped:
                         self.dropped.append(frame)
                         continue
+                    elif self.corrupt and frame.startswith(self.corrupt) and not self.corrupted:
+                        self.corrupted.append(frame)
+                        frame = frame[:3] + (b"Y" if frame[3:4] != b"Y" else b"N") + frame[4:]
                     sink.sendall(frame + b"\r")
         except OSError:
             pass
