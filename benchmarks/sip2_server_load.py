@@ -11,7 +11,8 @@ an error); every race must give exactly one ok=1 and one open loan per copy
 (checked in the answers and in the database: the benchmark fails otherwise).
 Targets: >= 200 checkouts/s on SQLite; exactly one loan per copy.
 
-Run: make bench  (or .venv/bin/python benchmarks/bench_sip2_server.py)"""
+Run: make bench (the server part of benchmarks/bench_sip2.py calls ``main``), or
+alone: .venv/bin/python benchmarks/sip2_server_load.py"""
 from __future__ import annotations
 
 import contextlib
@@ -33,7 +34,7 @@ sys.path.insert(0, str(REPO))
 from content_service.sip2.protocol import Message, Sequence, decode, encode  # noqa: E402
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
-PER_CLIENT = int(os.environ.get("BENCH_SIP2_CHECKOUTS", "150"))  # checkouts per machine
+PER_CLIENT = int(os.environ.get("BENCH_SIP2_SERVER_CHECKOUTS", "150"))  # checkouts per machine
 RACES = int(os.environ.get("BENCH_RACES", "30"))  # copies all machines check out at the same moment
 INSTITUTION, LOGIN, PASSWORD = "BATAM", "mesin-bench", "bench-mesin-rahasia"
 TARGET = 200.0
