@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from content_service.sip2.protocol import Message, Sequence, decode, encode  # noqa: E402
+from content_service.sip2.protocol import Message, Sequence, decode, encode
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 PER_CLIENT = int(os.environ.get("BENCH_SIP2_SERVER_CHECKOUTS", "150"))  # checkouts per machine

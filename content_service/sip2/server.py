@@ -38,7 +38,7 @@ def tls_context(cert: str, key: str | None = None) -> ssl.SSLContext:
 
 
 class _Connection(socketserver.BaseRequestHandler):
-    server: "Sip2Server"
+    server: Sip2Server
 
     def setup(self) -> None:
         self.server.connections.add(self.request)
@@ -54,7 +54,7 @@ class _Connection(socketserver.BaseRequestHandler):
             if isinstance(sock, ssl.SSLSocket):
                 sock.do_handshake()
             self._serve(sock, machine)
-        except (ssl.SSLError, socket.timeout, ConnectionError, OSError) as exc:
+        except (TimeoutError, ssl.SSLError, ConnectionError, OSError) as exc:
             log.info("sip2 connection from %s (%s) closed: %s", machine.address, machine.login or "-", exc)
 
     def _serve(self, sock: socket.socket, machine: MachineSession) -> None:

@@ -53,7 +53,7 @@ def create_account(session: Session, login: str, password: str, *, institution: 
     if session.scalar(select(Sip2Account.id).where(Sip2Account.login == login)) is not None:
         raise AccountError(f"The login {login!r} exists already.", message_id=f"Login {login!r} sudah ada.")
     account = Sip2Account(login=login, institution=institution, location=location, encoding=encoding,
-                          password_hash=generate_password_hash(password, **({"method": method} if method else {})))
+                          password_hash=generate_password_hash(password, method) if method else generate_password_hash(password))
     session.add(account)
     session.flush()
     return account

@@ -11,7 +11,13 @@ from flask.cli import with_appcontext
 
 from ..db import get_session
 from . import server_models  # noqa: F401  (registers the table)
-from .server_accounts import AccountError, create_account, generate_password, list_accounts, remove_account
+from .server_accounts import (
+    AccountError,
+    create_account,
+    generate_password,
+    list_accounts,
+    remove_account,
+)
 from .server_models import ENCODINGS
 
 
@@ -33,7 +39,8 @@ def sip2_server_command(host, port, tls_cert, tls_key, library_name, hold_bin, s
     from .server import Sip2Server, tls_context
     from .server_dispatch import Settings
 
-    app = current_app._get_current_object()
+    # The app itself, not its context-bound proxy: the server's threads outlive this context.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config.get("CIRCULATION", "local") != "local":
         raise click.ClickException("the SIP2 server serves Pindai's own circulation: set PINDAI_CIRCULATION=local")
     if tls_key and not tls_cert:

@@ -20,8 +20,8 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError

@@ -17,7 +17,8 @@ from . import server_text as text
 from .protocol import Message
 from .server_items import item_for
 from .server_patrons import Context, patron_for, transaction_pin
-from .server_session import Answer, refuse, sip_now, text as field_text
+from .server_session import Answer, echo, refuse, sip_now
+from .server_session import text as field_text
 
 
 def _queue(ctx: Context, item: Item) -> list[Hold]:
@@ -80,7 +81,7 @@ def _answer(ctx: Context, request: Message, item: Item, placed: Hold | None, mes
     position = next((n for n, h in enumerate(queue, 1) if placed is not None and h.id == placed.id), None)
     ready = position == 1 and on_loan is None
     answer = Answer("16", {"ok": True, "available": ready, "transaction_date": sip_now()},
-                    [("AO", ctx.institution), ("AA", request.get("AA", ""))])
+                    [("AO", ctx.institution), ("AA", echo(request, "AA"))])
     if position is not None:
         answer.add("BR", str(position))
     answer.add_if("BS", field_text(request, "BS") or None)

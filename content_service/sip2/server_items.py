@@ -19,10 +19,12 @@ from sqlalchemy.orm import joinedload
 from ..circulation import calendar, local, refusals
 from ..circulation.models import Hold, Loan, Patron
 from ..models import Item
-from . import server_offline, server_text as text
+from . import server_offline
+from . import server_text as text
 from .protocol import Message
 from .server_patrons import Context, patron_for, transaction_pin
-from .server_session import Answer, refuse, sip_date_text, sip_now, text as field_text
+from .server_session import Answer, echo, refuse, sip_date_text, sip_now
+from .server_session import text as field_text
 
 # SIP2 media types (CK) for Pindai's loan types; anything else is 000 "other".
 MEDIA_TYPES = {"book": "001", "buku": "001", "magazine": "002", "majalah": "002", "journal": "003",
@@ -48,7 +50,7 @@ def _loan_answer(code: str, ctx: Context, request: Message, item: Item, loan: Lo
     kind = media(ctx, item, item_type)
     answer = Answer(code, {"ok": True, "renewal_ok": renewed, "magnetic_media": kind in MAGNETIC,
                            "desensitize": desensitize, "transaction_date": sip_now()},
-                    [("AO", ctx.institution), ("AA", request.get("AA", "")), ("AB", item.barcode),
+                    [("AO", ctx.institution), ("AA", echo(request, "AA")), ("AB", item.barcode),
                      ("AJ", item.book.title), ("AH", sip_date_text(calendar.as_utc(loan.due_at)))])
     answer.add("CI", "N").add("CK", kind).add("BK", str(loan.id)).add("AF", message)
     return answer
@@ -102,6 +104,8 @@ def checkout(ctx: Context, request: Message) -> Answer:
 def _renew_by_checkout(ctx: Context, request: Message, patron: Patron, item: Item, item_type: str) -> Answer:
     """The machine's renewal policy (Y): a copy the member already has is renewed."""
     current = local.open_loan_of(ctx.session, item)
+    if current is None:  # returned between the refusal and now
+        return refuse(request, refusals.UnknownLoan(), ctx.institution, title=item.book.title, valid_patron=True)
     try:
         local.renew(ctx.session, patron, current, max_fines=ctx.max_fines)
     except refusals.Refusal as refusal:
@@ -126,8 +130,8 @@ def checkin(ctx: Context, request: Message) -> Answer:
     if loan is not None:
         when = server_offline.return_time(request, loan)
         loan, hold = local.checkin(session, item, now=when)
-        returned_by = session.get(Patron, loan.patron_id)
-        overdue = calendar.as_utc(loan.due_at) < calendar.as_utc(loan.returned_at)
+        returned_by = session.get_one(Patron, loan.patron_id)
+        overdue = calendar.as_utc(loan.due_at) < when
         message = text.returned(overdue)
     else:
         hold = local.active_hold(session, item)
@@ -140,7 +144,7 @@ def checkin(ctx: Context, request: Message) -> Answer:
         answer.add("AA", returned_by.card_number)
     answer.add("CK", kind)
     if hold is not None:
-        waiting = session.get(Patron, hold.patron_id)
+        waiting = session.get_one(Patron, hold.patron_id)
         answer.add("CL", ctx.hold_bin).add("CV", "01")
         answer.add("CY", waiting.card_number).add("DA", waiting.name)
         message = text.to_hold_shelf(ctx.hold_bin) if loan is None else f"{message} {text.to_hold_shelf(ctx.hold_bin)}"
@@ -177,7 +181,7 @@ def renew(ctx: Context, request: Message) -> Answer:
     if loan.patron_id != patron.id:
         if not request.fixed.get("third_party_allowed"):
             return refuse(request, refusals.UnknownLoan(), ctx.institution, title=title)
-        owner = ctx.session.get(Patron, loan.patron_id)
+        owner = ctx.session.get_one(Patron, loan.patron_id)
     if request.fixed.get("no_block"):
         server_offline.renew(ctx, request, loan)
     else:

@@ -15,17 +15,17 @@ Contents: ``checkout``, ``renew``, ``return_time``, ``cancel_checkout``,
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
+
+from sqlalchemy import select
 
 from ..circulation import calendar, local, refusals
 from ..circulation.models import Loan, Patron
 from ..models import Item
 from . import server_text as text
 from .protocol import Message
-from sqlalchemy import select
-
-from .server_session import Answer, from_sip_date, refuse, sip_now
+from .server_session import Answer, echo, from_sip_date, refuse, sip_now
 
 
 def _when(value: datetime | None, *, not_before: datetime | None = None) -> datetime:
@@ -65,7 +65,7 @@ def checkout(ctx, request: Message, patron: Patron, item: Item, answer: Callable
 def renew(ctx, request: Message, loan: Loan) -> None:
     """A renewal the machine granted offline: its due date (or the rule's)."""
     session = ctx.session
-    patron = session.get(Patron, loan.patron_id)
+    patron = session.get_one(Patron, loan.patron_id)
     when = _when(request.fixed.get("transaction_date"), not_before=loan.checked_out_at)
     due = from_sip_date(request.fixed.get("nb_due_date"))
     if due is None or due <= when:
@@ -98,7 +98,7 @@ def cancel_checkout(ctx, request: Message, patron: Patron, item: Item) -> Answer
     local.checkin(ctx.session, item)
     answer = Answer("12", {"ok": True, "renewal_ok": False, "magnetic_media": None, "desensitize": False,
                            "transaction_date": sip_now()},
-                    [("AO", ctx.institution), ("AA", request.get("AA", "")), ("AB", item.barcode),
+                    [("AO", ctx.institution), ("AA", echo(request, "AA")), ("AB", item.barcode),
                      ("AJ", item.book.title), ("AH", "")])
     return answer.add("AF", "Peminjaman dibatalkan. Silakan coba lagi atau bawa buku ke meja layanan.")
 
@@ -116,7 +116,7 @@ def cancel_checkin(ctx, request: Message, item: Item) -> Answer:
     loan.returned_at = None
     item.status = "on_loan"
     session.flush()
-    patron = session.get(Patron, loan.patron_id)
+    patron = session.get_one(Patron, loan.patron_id)
     answer = Answer("10", {"ok": True, "resensitize": False, "magnetic_media": None, "alert": False,
                            "transaction_date": sip_now()},
                     [("AO", ctx.institution), ("AB", item.barcode), ("AQ", item.location or ""),

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from ..circulation import calendar, local, refusals
 from ..circulation.models import Hold, Loan, Patron
@@ -23,7 +23,8 @@ from ..circulation.patrons import find_patron, normalise_card
 from ..models import Item
 from . import server_text as text
 from .protocol import Message
-from .server_session import CURRENCY, Answer, MachineSession, fee, refuse, sip_now, text as field_text
+from .server_session import CURRENCY, Answer, MachineSession, echo, fee, refuse, sip_now
+from .server_session import text as field_text
 
 # A block set by a machine's 01 message starts with this, so 25 (patron
 # enable) lifts only blocks a machine set, never one set by staff.
@@ -93,7 +94,7 @@ def status_flags(ctx: Context, patron: Patron) -> tuple[str, list[refusals.Refus
 
 def _patron_fields(ctx: Context, patron: Patron, request: Message, pin: refusals.Refusal | None,
                    reasons: list[refusals.Refusal]) -> list[tuple[str, str]]:
-    fields = [("AO", ctx.institution), ("AA", request.get("AA", "")), ("AE", patron.name), ("BL", "Y")]
+    fields = [("AO", ctx.institution), ("AA", echo(request, "AA")), ("AE", patron.name), ("BL", "Y")]
     if "AD" in request:
         fields.append(("CQ", "N" if pin else "Y"))
     fields += [("BH", CURRENCY), ("BV", fee(patron.fines))]
@@ -155,7 +156,7 @@ def patron_information(ctx: Context, request: Message) -> Answer:
         "patron_status": flags, "language": request.fixed.get("language") or "000", "transaction_date": sip_now(),
         "hold_items_count": len(ready), "overdue_items_count": len(overdue), "charged_items_count": len(loans),
         "fine_items_count": 0, "recall_items_count": 0, "unavailable_holds_count": len(waiting),
-    }, [("AO", ctx.institution), ("AA", request.get("AA", "")), ("AE", patron.name)])
+    }, [("AO", ctx.institution), ("AA", echo(request, "AA")), ("AE", patron.name)])
     rule = local.rule_for(session, patron.category, "book")
     answer.add("CB", f"{min(rule.max_loans, 9999):04d}")
     answer.add("BL", "Y")
@@ -218,4 +219,4 @@ def patron_enable(ctx: Context, request: Message) -> Answer:
 def end_session(ctx: Context, request: Message) -> Answer:
     """35 -> 36: nothing is held per member between messages; say goodbye."""
     return Answer("36", {"end_session": True, "transaction_date": sip_now()},
-                  [("AO", ctx.institution), ("AA", request.get("AA", "")), ("AF", text.goodbye())])
+                  [("AO", ctx.institution), ("AA", echo(request, "AA")), ("AF", text.goodbye())])

@@ -46,15 +46,20 @@ class MachineSession:
 class Answer(Message):
     """A message the server sends: a ``Message`` with helpers to add fields."""
 
-    def add(self, field_id: str, value: Any) -> "Answer":
+    def add(self, field_id: str, value: Any) -> Answer:
         # SIP2 variable fields hold at most 255 characters (long titles, long reasons).
         self.fields.append((field_id, "" if value is None else str(value)[:FIELD_MAX]))
         return self
 
-    def add_if(self, field_id: str, value: Any) -> "Answer":
+    def add_if(self, field_id: str, value: Any) -> Answer:
         if value not in (None, ""):
             self.add(field_id, value)
         return self
+
+
+def echo(request: Message, field_id: str) -> str:
+    """A field's value as the machine sent it ('' when absent), to echo back."""
+    return request.get(field_id) or ""
 
 
 def text(request: Message, field_id: str) -> str:
@@ -99,7 +104,7 @@ def refuse(request: Message, refusal: refusals.Refusal, institution: str, *,
            title: str = "", valid_patron: bool | None = None) -> Answer:
     """The "no" answer to ``request`` (any message type), from its own fields."""
     now = sip_now()
-    aa, ab = request.get("AA", ""), request.get("AB", "")
+    aa, ab = echo(request, "AA"), echo(request, "AB")
     language = request.fixed.get("language") or "000"
     af = refusal_lines(refusal)
     code = request.code
@@ -135,7 +140,7 @@ def refuse(request: Message, refusal: refusals.Refusal, institution: str, *,
         answer = Answer("16", {"ok": False, "available": False, "transaction_date": now},
                         [("AO", institution), ("AA", aa)])
         answer.add_if("AB", ab)
-        answer.add_if("AJ", title or request.get("AJ"))
+        answer.add_if("AJ", title or echo(request, "AJ"))
     elif code == "19":
         answer = Answer("20", {"item_properties_ok": False, "transaction_date": now}, [("AB", ab)])
     elif code == "37":

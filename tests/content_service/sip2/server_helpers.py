@@ -78,7 +78,7 @@ class MachineClient:
 
 
 # --- fixtures (import them into a test module: ``from .server_helpers import server, sc``) ---
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture

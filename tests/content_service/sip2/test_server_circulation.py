@@ -11,10 +11,15 @@ from sqlalchemy import select
 from content_service.circulation import calendar
 from content_service.circulation.local import place_hold
 from content_service.circulation.models import Hold, ItemLoanType, Loan, LoanRule
-from tests.content_service.circulation.helpers import PIN, kiosk_headers, login, make_patron
+from tests.content_service.circulation.helpers import (
+    PIN,
+    kiosk_headers,
+    login,
+    make_patron,
+)
 from tests.factories import make_book, make_item
 
-from .server_helpers import INSTITUTION, fields_of, sc, server  # noqa: F401  (fixtures)
+from .server_helpers import INSTITUTION, fields_of
 
 NOW = "20261202    100000"
 
@@ -156,7 +161,7 @@ def test_renewals_and_their_refusals(sc, session, book):
     checkout(sc, patron.card_number, held.barcode)
     place_hold(session, other, session.get(type(held), held.id))
     session.commit()
-    renew = lambda barcode, card=patron.card_number, **fixed: sc.ask(  # noqa: E731
+    renew = lambda barcode, card=patron.card_number, **fixed: sc.ask(
         "29", {"AO": INSTITUTION, "AA": card, "AB": barcode}, **fixed)
     first = renew(item.barcode)
     assert (first.fixed["ok"], first.fixed["renewal_ok"]) == (True, True) and "diperpanjang" in first.get("AF")
@@ -175,7 +180,7 @@ def test_third_party_renewal(sc, session, book):
     item = make_item(session, book)
     session.commit()
     checkout(sc, patron.card_number, item.barcode)
-    ask = lambda third: sc.ask("29", {"AO": INSTITUTION, "AA": parent.card_number, "AB": item.barcode},  # noqa: E731
+    ask = lambda third: sc.ask("29", {"AO": INSTITUTION, "AA": parent.card_number, "AB": item.barcode},
                                third_party_allowed=third)
     assert ask(False).fixed["ok"] is False
     assert ask(True).fixed["ok"] is True
@@ -185,7 +190,7 @@ def test_holds_queue_cancel_and_patron_information_lists(sc, session, book):
     first, second = make_patron(session), make_patron(session)
     item = make_item(session, book)
     session.commit()
-    hold = lambda card, mode="+", **f: sc.ask("15", {"AO": INSTITUTION, "AA": card, **f}, hold_mode=mode)  # noqa
+    hold = lambda card, mode="+", **f: sc.ask("15", {"AO": INSTITUTION, "AA": card, **f}, hold_mode=mode)
     placed = hold(first.card_number, AB=item.barcode, BS="Meja layanan")
     assert (placed.fixed["ok"], placed.fixed["available"], placed.get("BR"), placed.get("BS")) == (
         True, True, "1", "Meja layanan")
@@ -193,7 +198,7 @@ def test_holds_queue_cancel_and_patron_information_lists(sc, session, book):
     assert (by_title.fixed["ok"], by_title.fixed["available"], by_title.get("BR"), by_title.get("AB")) == (
         True, False, "2", item.barcode)
     assert "sudah memesan" in hold(first.card_number, AB=item.barcode).get("AF")
-    info = lambda card, summary: sc.ask("63", {"AO": INSTITUTION, "AA": card}, summary=summary)  # noqa: E731
+    info = lambda card, summary: sc.ask("63", {"AO": INSTITUTION, "AA": card}, summary=summary)
     mine = info(first.card_number, "Y         ")
     assert mine.fixed["hold_items_count"] == 1 and mine.getall("AS") == [item.barcode]
     theirs = info(second.card_number, "     Y    ")

@@ -18,8 +18,14 @@ from content_service.sip2.server_accounts import remove_account
 from tests.content_service.circulation.helpers import make_patron
 from tests.factories import make_book, make_item
 
-from .server_helpers import (INSTITUTION, LOGIN, PASSWORD, MachineClient, add_machine, fields_of, running_server,
-                             sc, server)  # noqa: F401  (fixtures)
+from .server_helpers import (
+    INSTITUTION,
+    LOGIN,
+    PASSWORD,
+    MachineClient,
+    add_machine,
+    running_server,
+)
 
 
 def with_checksum(body: str, seq: int, encoding: str = "utf-8") -> bytes:

@@ -11,14 +11,14 @@ from content_service.sip2.client import LoginRefused, Settings, SIP2Client, Unav
 from tests.content_service.circulation.helpers import PIN, kiosk_headers, make_patron
 from tests.factories import make_book, make_item
 
-from .server_helpers import INSTITUTION, LOGIN, PASSWORD, add_machine, running_server, server  # noqa: F401
+from .server_helpers import INSTITUTION, LOGIN, PASSWORD, add_machine, running_server
 
 API = "/api/v1/circulation"
 
 
 def client_for(port: int, **overrides) -> SIP2Client:
-    settings = dict(host="127.0.0.1", port=port, login=LOGIN, password=PASSWORD, institution=INSTITUTION,
-                    location="Kios lobi", timeout=5, connect_timeout=2, down_seconds=0)
+    settings = {"host": "127.0.0.1", "port": port, "login": LOGIN, "password": PASSWORD, "institution": INSTITUTION,
+                "location": "Kios lobi", "timeout": 5, "connect_timeout": 2, "down_seconds": 0}
     settings.update(overrides)
     return SIP2Client(Settings(**settings))
 
@@ -67,9 +67,8 @@ def test_client_logs_in_again_after_the_server_restarts(app, session):
         assert client.checkin(item.barcode)["ok"] is True  # reconnected and logged in again
         assert client.connections == 2
         client.close()
-    with running_server(app, institution=INSTITUTION) as third:
-        with pytest.raises(LoginRefused):
-            client_for(third.port, password="salah-sekali").sc_status()
+    with running_server(app, institution=INSTITUTION) as third, pytest.raises(LoginRefused):
+        client_for(third.port, password="salah-sekali").sc_status()
 
 
 def test_kiosk_flow_with_sip2_circulation_against_pindais_server(server, make_app, session, tmp_path):
