@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 
 import click
 from flask import Flask, current_app
@@ -53,10 +54,14 @@ def sip2_server_command(host, port, tls_cert, tls_key, library_name, hold_bin, s
     accounts = len(list_accounts(get_session()))
     click.echo(f"SIP2 server on {host}:{server.port}{' (TLS)' if context else ''}, {accounts} machine login(s); "
                "Ctrl+C stops it")
+    def _stop(_signum, _frame):  # systemd's stop: the same clean end as Ctrl+C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        pass
+        click.echo("SIP2 server stopped")
     finally:
         server.server_close()
 

@@ -170,7 +170,10 @@ def patron_information(ctx: Context, request: Message) -> Answer:
     answer.add_if("PA", patron.expires_on.strftime("%Y%m%d") if patron.expires_on else None)
     answer.add("PC", patron.category).add("AQ", ctx.institution)
     shown = _shown(pin, reasons)
-    answer.add("AF", text.screen_message(shown) if shown else text.welcome(patron.first_name))
+    greeting = text.welcome(patron.first_name)
+    if overdue:
+        greeting += f" {len(overdue)} buku Anda sudah lewat tanggal kembali."
+    answer.add("AF", text.screen_message(shown) if shown else greeting)
     return answer
 
 

@@ -228,6 +228,7 @@ def test_patron_information_counts_lists_paging_and_pin(sc, session, book):
     assert (f["BE"], f["BF"], f["BH"], f["CB"], f["PC"]) == ("siti@example.id", "0812-1111", "IDR", "0005", "adult")
     overdue_list = sc.ask("63", {"AO": INSTITUTION, "AA": patron.card_number}, summary=" Y        ")
     assert overdue_list.getall("AT") == [items[0].barcode] and "CQ" not in overdue_list
+    assert overdue_list.get("AF").endswith("1 buku Anda sudah lewat tanggal kembali.")
 
 
 def test_patron_status_flags_say_why(sc, session):

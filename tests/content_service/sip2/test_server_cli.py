@@ -87,4 +87,5 @@ def test_flask_sip2_server_command_serves_machines(tmp_path):
         server.terminate()
         out, err = server.communicate(timeout=10)
     assert f"SIP2 server on 127.0.0.1:{port}" in out.decode() and "1 machine login(s)" in out.decode()
+    assert "SIP2 server stopped" in out.decode()  # SIGTERM ends it cleanly
     assert "mesin-lobi logged in" in err.decode()
