@@ -38,7 +38,8 @@ from .server_patrons import Context
 from .server_session import Answer, MachineSession, refuse, sip_now
 
 log = logging.getLogger(__name__)
-MAX_FAILED_LOGINS = 5
+MAX_FAILED_LOGINS = 5  # per connection: then it is closed
+ADDRESS_FAILURES, ADDRESS_WINDOW = 10, 15 * 60  # per address: then its logins are refused for a while
 ACCOUNT_RECHECK_SECONDS = 2.0  # how often a connection checks its login still exists
 RESEND = b"96"
 
@@ -83,6 +84,8 @@ class Dispatcher:
         # Other processes (the kiosks' gunicorn) still meet on the busy timeout.
         sqlite = app.extensions["pindai.engine"].dialect.name == "sqlite"
         self._writer = threading.Lock() if sqlite else contextlib.nullcontext()
+        self._failures: dict[str, list[float]] = {}  # address -> times of its recent wrong logins
+        self._failures_lock = threading.Lock()
 
     # ------------------------------------------------------------ framing
     def answer(self, machine: MachineSession, frame: bytes) -> tuple[bytes, bool]:
@@ -139,11 +142,19 @@ class Dispatcher:
             machine.failed_logins += 1
             return refuse(request, text.BadLogin("Encrypted logins are not supported: use algorithm 0."),
                           machine.institution)
-        with self._writer, self.app.app_context():
-            account = write(lambda s: _snapshot(verify_login(s, request.get("CN") or "", request.get("CO") or "",
-                                                             machine.address)))
+        if self._address_locked(machine.address):
+            machine.failed_logins += 1
+            return refuse(request, text.TooManyLogins(), machine.institution)
+        try:
+            with self._writer, self.app.app_context():
+                account = write(lambda s: _snapshot(verify_login(s, request.get("CN") or "",
+                                                                 request.get("CO") or "", machine.address)))
+        except SQLAlchemyError:
+            log.exception("sip2: database error during a login from %s", machine.address)
+            return refuse(request, text.SystemTrouble(), machine.institution)
         if account is None:
             machine.failed_logins += 1
+            self._record_failure(machine.address)
             log.warning("sip2 login refused for %r from %s", request.get("CN"), machine.address)
             return refuse(request, text.BadLogin(), machine.institution)
         machine.account_id, machine.login, machine.institution, machine.encoding = account
@@ -152,6 +163,25 @@ class Dispatcher:
         log.info("sip2 machine %s logged in from %s (location %s)", machine.login, machine.address,
                  request.get("CP") or "-")
         return Answer("94", {"ok": True})
+
+    def _recent_failures(self, address: str) -> list[float]:
+        cutoff = time.monotonic() - ADDRESS_WINDOW
+        recent = [t for t in self._failures.get(address, []) if t > cutoff]
+        if recent:
+            self._failures[address] = recent
+        else:
+            self._failures.pop(address, None)
+        return recent
+
+    def _address_locked(self, address: str) -> bool:
+        """Too many wrong logins from this address lately: reconnecting does
+        not give a password guesser fresh tries (nor the CPU of each hash)."""
+        with self._failures_lock:
+            return len(self._recent_failures(address)) >= ADDRESS_FAILURES
+
+    def _record_failure(self, address: str) -> None:
+        with self._failures_lock:
+            self._failures[address] = [*self._recent_failures(address), time.monotonic()]
 
     def _status(self, machine: MachineSession, request: Message) -> Answer:
         """99 -> 98: what this server does; everything "N" before a login."""

@@ -56,6 +56,9 @@ NotLoggedIn = _sip("NotLoggedIn", "sip2_not_logged_in",
 BadLogin = _sip("BadLogin", "sip2_bad_login",
                 "Login mesin layanan mandiri salah (pengguna atau kata sandi). Hubungi petugas.",
                 "Wrong machine login or password.")
+TooManyLogins = _sip("TooManyLogins", "sip2_too_many_logins",
+                     "Terlalu banyak login salah dari mesin ini. Coba lagi 15 menit lagi atau hubungi petugas.",
+                     "Too many wrong logins from this address; try again in 15 minutes.")
 NotSupported = _sip("NotSupported", "sip2_not_supported",
                     "Layanan ini tidak tersedia di mesin ini. Silakan ke meja layanan.",
                     "This service is not available on self-check machines.")

@@ -206,3 +206,17 @@ def test_pins_and_passwords_never_reach_the_log(sc, caplog):
     logged = caplog.text
     assert "96 for" in logged and "135790" not in logged and "mesin-rahasia" not in logged
     assert "rahasia-sekali" not in logged
+
+
+def test_an_address_with_many_wrong_logins_is_refused_for_a_while(server):
+    for _ in range(2):  # two connections, five wrong logins each (each then closed)
+        client = MachineClient(server.port)
+        for _ in range(5):
+            assert client.login(password="tebakan").fixed["ok"] is False
+        with pytest.raises(ConnectionError):
+            client.login(password="tebakan")  # the fifth wrong one closed the connection
+        client.close()
+    client = MachineClient(server.port)
+    refused = client.login()  # even the right password, from this address, for now
+    assert refused.fixed["ok"] is False and "Terlalu banyak login salah" in refused.get("AF")
+    client.close()
