@@ -189,7 +189,8 @@ def checkout():
     def operation(session):
         row = _patron_session(session, kiosk)
         loan = backend.checkout(session, row.card_number, barcode, kiosk.id)
-        sessions.add_receipt_line(row, "checkout", loan)
+        # A loan queued while the library system is away (SIP2) is not confirmed yet.
+        sessions.add_receipt_line(row, "queued" if loan.get("queued") else "checkout", loan)
         return loan
 
     return jsonify({"loan": write(operation)}), 201

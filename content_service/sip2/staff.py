@@ -83,7 +83,9 @@ def replay_now():
 
 
 def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)
+    # The menu shows an entry only where its endpoint exists: only SIP2 apps get the page.
     entry = ("sip2_staff.queue", "sip2.nav", "catalogue")
-    if app.config.get("CIRCULATION") == "sip2" and entry not in access.NAV:
+    if entry not in access.NAV:
         access.NAV.append(entry)
+    if app.config.get("CIRCULATION") == "sip2":
+        app.register_blueprint(bp)

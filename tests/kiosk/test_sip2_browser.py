@@ -124,6 +124,9 @@ def test_borrow_refusal_offline_return_and_renew_against_the_sip2_peer(service, 
     page.click("#co-done")
     receipt = wait_marks(page, "checkout-receipt")[-1]
     assert receipt["lines"] == 3
+    assert "menunggu konfirmasi" in page.locator("#co-receipt-list").inner_text()
+    phone = page.request.get(receipt["url"]).text()  # the receipt a phone opens says so too
+    assert second in phone and "menunggu konfirmasi sistem perpustakaan" in phone
     page.click("#co-finish")
     if page.locator("#screen-survey").count():
         page.click("#survey-skip")

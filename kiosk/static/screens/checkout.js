@@ -39,6 +39,7 @@
     "co.wait_pin": ["Buku dibaca; akan dipinjam setelah PIN benar.", "Book read; it is borrowed once the PIN is right."],
     "co.already_in": ["Anda sudah masuk.", "You are already signed in."],
     "co.fines": ["Denda: Rp {amount}", "Fines: Rp {amount}"],
+    "co.queued": ["menunggu konfirmasi (tanggal perkiraan)", "awaiting confirmation (date estimated)"],
     "co.holds": ["Pesanan Anda: {titles}", "Your holds: {titles}"],
   });
 
@@ -268,7 +269,8 @@
     list.textContent = "";
     const lines = (receipt && receipt.lines) || [];
     lines.forEach((line) => row(list, line.title, Kiosk.t(line.action === "renewal" ? "co.renewed" : "co.due",
-                                                            { date: dateText(line.due_date + "T12:00:00+07:00") }), "ok"));
+                                                            { date: dateText(line.due_date + "T12:00:00+07:00") }) +
+                                (line.action === "queued" ? " · " + Kiosk.t("co.queued") : ""), "ok"));
     $("co-receipt-empty").hidden = lines.length > 0;
     $("co-print-when").textContent = new Date().toLocaleString(Kiosk.state.lang === "en" ? "en-GB" : "id-ID",
                                                                { timeZone: "Asia/Jakarta" }) + " WIB";

@@ -190,3 +190,13 @@ def test_replay_is_a_no_block_checkout_with_the_original_date(sip2_app, library_
             tzinfo=None, microsecond=0)
     finally:
         relay.close()
+
+
+def test_no_queue_page_without_sip2(make_app, session):
+    app = make_app()  # PINDAI_CIRCULATION=local
+    create_staff(session, "pustakawan3", PASSWORD, "librarian", "Pustakawan", method=FAST_HASH)
+    session.commit()
+    client = app.test_client()
+    assert staff_login(client, "pustakawan3").status_code == 302
+    assert client.get("/staff/sip2").status_code == 404
+    assert "Antrean SIP2" not in client.get("/staff/analytics").get_data(as_text=True)
