@@ -12,6 +12,8 @@ APT_PACKAGES := libzbar0 chromium fonts-dejavu-core
 # ../shared/peers/sip2-peer) and openssl for the TLS test's self-signed certificate.
 APT_PACKAGES += libnet-server-perl libxml-libxml-perl libxml-simple-perl libuniversal-require-perl \
 	libcache-memcached-perl openssl
+# Perl's prove and Clone: Evergreen's SIP2 conformance suite, run against Pindai's SIP2 server.
+APT_PACKAGES += perl libclone-perl
 # wrk: the loopback load generator of `make bench`.
 BENCH_APT_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -150,6 +150,16 @@ def report_client(times: dict) -> bool:
 # ============================================================================
 
 
+def bench_server() -> bool:
+    """Checkouts/s of ``flask sip2-server`` with 8 machines, and 8 machines racing
+    for each of 30 copies (exactly one loan per copy, asserted): see
+    benchmarks/sip2_server_load.py, which also runs on its own."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import sip2_server_load
+
+    return sip2_server_load.main() == 0
+
+
 def main() -> int:
     if not PEER.exists():
         print("needs ../shared/peers/sip2-peer (the SIP2 test peer)")

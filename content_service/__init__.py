@@ -45,6 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
     from . import circulation
 
     circulation.init_app(app)
+    from .sip2 import server_cli as sip2_server
+
+    sip2_server.init_app(app)  # `flask sip2-server`: self-check machines on Pindai's own circulation
     from . import search
 
     search.init_app(app)

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from .peer import SipPeer, require_peer
+from .server_helpers import sc, server  # noqa: F401  (the SIP2 server tests' fixtures)
 
 
 @pytest.fixture(scope="module")
