@@ -42,6 +42,9 @@ def create_app(config: dict | None = None) -> Flask:
     from . import circulation
 
     circulation.init_app(app)
+    from . import slims
+
+    slims.init_app(app)
     from . import search
 
     search.init_app(app)

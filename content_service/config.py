@@ -23,6 +23,7 @@ DEFAULTS = {
     "CIRCULATION_MAX_FINES": 50000,  # rupiah owed above which borrowing is blocked
     "CIRCULATION_SESSION_MINUTES": 5,  # a kiosk member session ends after this long idle
     "CIRCULATION_RECEIPT_MINUTES": 30,  # how long a receipt link works
+    "SLIMS_DATABASE_URL": None,  # a SLiMS database (flask slims sync, PINDAI_CIRCULATION=slims)
 }
 
 # Settings read from the environment, with the type each one is coerced to.
@@ -43,6 +44,7 @@ ENV_SETTINGS = {
     "CIRCULATION_MAX_FINES": int,
     "CIRCULATION_SESSION_MINUTES": int,
     "CIRCULATION_RECEIPT_MINUTES": int,
+    "SLIMS_DATABASE_URL": str,
 }
 
 DEV_ENVS = {"development", "dev", "test", "testing"}

@@ -1,0 +1,19 @@
+"""The SLiMS connector: Pindai next to a library that runs SLiMS 9.
+
+- ``schema``: the SLiMS tables Pindai touches, and the engine that reaches them
+- ``reading`` / ``mapping`` / ``sync``: ``flask slims sync`` (titles, copies, members)
+- ``cli``: the ``flask slims`` commands
+- ``rules`` / ``backend``: ``PINDAI_CIRCULATION=slims``, loans written into SLiMS's
+  own ``loan`` table by SLiMS's own rules
+
+Settings: ``PINDAI_SLIMS_DATABASE_URL``. See docs/connect-slims.md."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Called by the application factory: registers ``flask slims``."""
+    from .cli import slims_group
+
+    app.cli.add_command(slims_group)
