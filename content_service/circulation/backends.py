@@ -119,7 +119,9 @@ class LocalBackend:
                 "overdue": calendar.as_utc(loan.due_at) < calendar.as_utc(loan.returned_at)}
 
 
-BACKENDS: dict[str, type] = {"local": LocalBackend}
+from ..slims.backend import SlimsBackend  # noqa: E402  (after LocalBackend: it imports this package)
+
+BACKENDS: dict[str, type] = {"local": LocalBackend, "slims": SlimsBackend}
 
 
 def get_backend() -> CirculationBackend:

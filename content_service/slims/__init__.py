@@ -14,6 +14,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Called by the application factory: registers ``flask slims``."""
+    from ..config import ConfigError
     from .cli import slims_group
 
+    if app.config.get("CIRCULATION") == "slims" and not app.config.get("SLIMS_DATABASE_URL"):
+        raise ConfigError("PINDAI_CIRCULATION=slims needs PINDAI_SLIMS_DATABASE_URL (mysql://user:password@host/slims)")
     app.cli.add_command(slims_group)
