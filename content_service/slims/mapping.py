@@ -6,6 +6,7 @@ import re
 
 from ..circulation.patrons import CATEGORY_WORDS, normalise_card
 from ..imports import cleaning
+from ..imports.slims_export import split_title  # noqa: F401  (one reading of SLiMS titles for sync and CSV)
 from .reading import SlimsCopy
 
 # Staff-block texts the sync owns (it sets and clears only these).
@@ -19,17 +20,6 @@ EXTRA_CATEGORY_WORDS = {
     "sma": "student", "smk": "student", "mahasiswa": "student", "guru": "staff", "dosen": "staff",
     "pegawai": "staff", "staf": "staff", "karyawan": "staff", "pns": "staff", "asn": "staff",
 }
-
-
-def split_title(text: str | None) -> tuple[str | None, str | None]:
-    """"Sang pemimpi : novel" -> ("Sang pemimpi", "novel"); a statement of
-    responsibility after " / " is dropped (SLiMS keeps it in ``sor``)."""
-    value = cleaning.clean_text(text)
-    if not value:
-        return None, None
-    value = value.split(" / ", 1)[0]
-    main, sep, rest = value.partition(" : ")
-    return cleaning.strip_isbd(main), (cleaning.strip_isbd(rest) if sep else None)
 
 
 def copy_status(copy: SlimsCopy) -> str:
