@@ -103,8 +103,10 @@ class SlimsBackend:
             raise
 
     def _writes_history(self, conn: Connection) -> bool:
-        """SLiMS up to 9.6 fills ``loan_history`` by triggers; later versions
-        write it from PHP. Pindai writes it only where no trigger does."""
+        """Older SLiMS 9 databases fill ``loan_history`` by triggers; later
+        versions write it from PHP. Pindai writes it where it sees no trigger
+        (a user without the TRIGGER privilege sees none: the writes are then
+        ``INSERT IGNORE`` and absolute values, so a trigger's copy wins)."""
         if self._history_trigger is None:
             self._history_trigger = bool(conn.execute(text(
                 "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()"
@@ -332,11 +334,12 @@ class SlimsBackend:
             closed = rules.holidays(conn)
             self._charge(conn, member, loan, today, closed)  # renewing late costs what returning late does
             due = rules.due_date(today, terms.loan_periode, closed, member.expire_date)
+            renewed = int(loan.renewed or 0) + 1  # absolute values: right whether or not a trigger also writes
             conn.execute(update(t.loan).where(t.loan.c.loan_id == loan.loan_id).values(
-                renewed=t.loan.c.renewed + 1, due_date=due, is_return=0, last_update=_now_local()))
+                renewed=renewed, due_date=due, is_return=0, last_update=_now_local()))
             if self._writes_history(conn):
                 conn.execute(update(t.loan_history).where(t.loan_history.c.loan_id == loan.loan_id)
-                             .values(renewed=t.loan_history.c.renewed + 1, is_return=0))
+                             .values(renewed=renewed, is_return=0))
             loan = self._open_loans(conn, item_code=loan.item_code)[0]
         return self._loan_dict(session, loan, max(0, terms.reborrow_limit - loan.renewed), today)
 
