@@ -118,7 +118,7 @@ def read(text: str, shape: tuple[str, str, bool], file_notes: list[str]):
         if cells is None or len(cells) != len(COLUMNS):
             yield position, "", ValueError(f"not {len(COLUMNS)} enclosed cells as SLiMS writes them")
             continue
-        record = to_book_record(dict(zip(COLUMNS, cells)))
+        record = to_book_record(dict(zip(COLUMNS, cells, strict=True)))
         if number == 1:
             record.notes[:0] = [*file_notes, "read as a SLiMS export" + (" (with header)" if header else " (no header)")]
         yield position, record.title or "", record

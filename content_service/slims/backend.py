@@ -15,14 +15,11 @@ SLiMS database, the way SLiMS's own circulation desk writes it.
   ``library_system_unavailable`` when SLiMS cannot be reached."""
 from __future__ import annotations
 
-import hashlib
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 
 import bcrypt
-from sqlalchemy import and_, delete, func, insert, select, text, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from .. import catalog
@@ -31,17 +28,9 @@ from ..circulation.models import Patron
 from ..circulation.patrons import find_patron, normalise_card
 from ..config import ConfigError
 from ..models import Item
-from . import mapping, rules
+from . import desk, mapping, rules
 from . import schema as t
-
-LOCK_SECONDS = 10
-
-
-class SlimsUnavailable(refusals.Refusal):
-    status = 503
-    code = "library_system_unavailable"
-    message_id = "Sistem perpustakaan (SLiMS) sedang tidak dapat dihubungi. Silakan ke meja layanan."
-    message_en = "The library system (SLiMS) cannot be reached just now. Please go to the desk."
+from .desk import SlimsUnavailable  # noqa: F401  (the refusal this backend adds)
 
 
 PENDING = dict(message_id="Keanggotaan Anda belum aktif (menunggu persetujuan). Silakan hubungi petugas.",
@@ -68,69 +57,10 @@ class SlimsBackend:
         self.max_fines = int(config.get("CIRCULATION_MAX_FINES", 0))
         self._history_trigger: bool | None = None
 
-    # -- connection, locks ----------------------------------------------------------
-
-    @contextmanager
-    def _transaction(self, *lock_keys: str):
-        """A SLiMS connection in a transaction, holding the named locks of
-        ``lock_keys`` (in a fixed order, so two kiosks never deadlock)."""
-        try:
-            with self.engine.connect() as conn:
-                database = conn.execute(text("SELECT DATABASE()")).scalar() or ""
-                held: list[str] = []
-                try:
-                    for key in sorted(set(lock_keys)):
-                        name = "pindai-slims:" + hashlib.sha1(f"{database}:{key}".encode()).hexdigest()[:40]
-                        if conn.execute(text("SELECT GET_LOCK(:name, :wait)"), {"name": name, "wait": LOCK_SECONDS}).scalar() != 1:
-                            raise SlimsUnavailable("SLiMS is busy with this copy or member; please try again.",
-                                                   message_id="SLiMS sedang sibuk dengan buku atau anggota ini; silakan coba lagi.")
-                        held.append(name)
-                    yield conn
-                    conn.commit()
-                except BaseException:
-                    conn.rollback()
-                    raise
-                finally:
-                    try:
-                        for name in held:
-                            conn.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": name})
-                        conn.commit()
-                    except DBAPIError:
-                        pass  # a lost connection released its locks with it
-        except DBAPIError as exc:
-            if exc.connection_invalidated or isinstance(exc.orig, OSError) or "connect" in str(exc.orig).lower():
-                raise SlimsUnavailable() from exc
-            raise
-
     def _writes_history(self, conn: Connection) -> bool:
-        """Older SLiMS 9 databases fill ``loan_history`` by triggers; later
-        versions write it from PHP. Pindai writes it where it sees no trigger
-        (a user without the TRIGGER privilege sees none: the writes are then
-        ``INSERT IGNORE`` and absolute values, so a trigger's copy wins)."""
         if self._history_trigger is None:
-            self._history_trigger = bool(conn.execute(text(
-                "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()"
-                " AND EVENT_OBJECT_TABLE = 'loan' AND EVENT_MANIPULATION = 'INSERT'")).scalar())
+            self._history_trigger = desk.has_history_trigger(conn)
         return not self._history_trigger
-
-    # -- lookups ------------------------------------------------------------------------
-
-    def _member(self, conn: Connection, session: Session, card: str) -> Row:
-        """The SLiMS member behind a (normalised) card number, with its type."""
-        query = (select(t.member, t.mst_member_type.c.member_type_name)
-                 .select_from(t.member.outerjoin(t.mst_member_type,
-                                                 t.member.c.member_type_id == t.mst_member_type.c.member_type_id)))
-        mirror = session.scalars(select(Patron.slims_member_id).where(Patron.card_number == card,
-                                                                       Patron.slims_member_id.is_not(None))).first()
-        for where in ([t.member.c.member_id == mirror] if mirror else []) + [
-            t.member.c.member_id == card,
-            # Cards printed "2021-0001" are typed without the dash.
-            func.upper(func.replace(func.replace(t.member.c.member_id, "-", ""), " ", "")) == card,
-        ]:
-            row = conn.execute(query.where(where)).first()
-            if row is not None:
-                return row
-        raise refusals.UnknownCard()
 
     def _blocks(self, conn: Connection, member: Row, today: date) -> list[refusals.Refusal]:
         found: list[refusals.Refusal] = []
@@ -142,17 +72,6 @@ class SlimsBackend:
         if owed > self.max_fines:
             found.append(refusals.FinesTooHigh(fines=owed, limit=self.max_fines))
         return found
-
-    def _open_loans(self, conn: Connection, member_id: str | None = None, item_code: str | None = None):
-        query = (select(t.loan, t.biblio.c.title)
-                 .select_from(t.loan.outerjoin(t.item, t.item.c.item_code == t.loan.c.item_code)
-                              .outerjoin(t.biblio, t.biblio.c.biblio_id == t.item.c.biblio_id))
-                 .where(t.loan.c.is_lent == 1, t.loan.c.is_return == 0).order_by(t.loan.c.due_date, t.loan.c.loan_id))
-        if member_id is not None:
-            query = query.where(t.loan.c.member_id == member_id)
-        if item_code is not None:
-            query = query.where(t.loan.c.item_code == item_code)
-        return conn.execute(query).all()
 
     def _loan_terms(self, conn: Connection, member: Row, loan: Row) -> rules.Terms:
         found = rules.rule_terms(conn, loan.loan_rules_id) if loan.loan_rules_id else None
@@ -198,19 +117,19 @@ class SlimsBackend:
 
     def find_card(self, session: Session, card: str) -> bool:
         try:
-            with self._transaction() as conn:
-                self._member(conn, session, card)
+            with desk.transaction(self.engine) as conn:
+                desk.member(conn, session, card)
                 return True
         except refusals.UnknownCard:
             return False
-        except SlimsUnavailable:  # a card scan still resolves from the last sync
+        except desk.SlimsUnavailable:  # a card scan still resolves from the last sync
             return session.scalars(select(Patron.id).where(Patron.card_number == card,
                                                            Patron.slims_member_id.is_not(None))).first() is not None
 
     def authenticate(self, session: Session, card: str, pin: str) -> dict:
         now = calendar.utcnow()
-        with self._transaction() as conn:
-            member = self._member(conn, session, card)
+        with desk.transaction(self.engine) as conn:
+            member = desk.member(conn, session, card)
         patron = self._mirror(session, member)
         if patron.locked_until is not None:
             if calendar.as_utc(patron.locked_until) > now:
@@ -241,10 +160,10 @@ class SlimsBackend:
 
     def status(self, session: Session, card: str) -> dict:
         today = calendar.local_today()
-        with self._transaction() as conn:
-            member = self._member(conn, session, card)
+        with desk.transaction(self.engine) as conn:
+            member = desk.member(conn, session, card)
             found = self._blocks(conn, member, today)
-            loans = self._open_loans(conn, member_id=member.member_id)
+            loans = desk.open_loans(conn, member_id=member.member_id)
             base = rules.member_type_terms(conn, member.member_type_id)
             owed = rules.fines_owed(conn, member.member_id)
             shown = [self._loan_dict(session, l, max(0, self._loan_terms(conn, member, l).reborrow_limit - (l.renewed or 0)),
@@ -263,25 +182,20 @@ class SlimsBackend:
 
     def checkout(self, session: Session, card: str, barcode: str, kiosk_id: int | None) -> dict:
         today = calendar.local_today()
-        with self._transaction(f"member:{card}", f"item:{barcode.upper()}") as conn:
-            member = self._member(conn, session, card)
+        with desk.transaction(self.engine, f"member:{card}", f"item:{barcode.upper()}") as conn:
+            member = desk.member(conn, session, card)
             found = self._blocks(conn, member, today)
             if found:
                 raise found[0]
-            copy = conn.execute(
-                select(t.item.c.item_code, t.item.c.coll_type_id, t.biblio.c.gmd_id, t.biblio.c.biblio_id,
-                       t.mst_item_status.c.no_loan, t.mst_item_status.c.item_status_name,
-                       t.mst_item_status.c.skip_stock_take, t.item.c.item_status_id)
-                .select_from(t.item.outerjoin(t.biblio, t.biblio.c.biblio_id == t.item.c.biblio_id)
-                             .outerjoin(t.mst_item_status, t.mst_item_status.c.item_status_id == t.item.c.item_status_id))
-                .where(t.item.c.item_code == barcode).with_for_update()).first()
-            if copy is None:
+            found_copy = desk.copy(conn, barcode, for_update=True)
+            if found_copy is None:
                 raise refusals.NotAnItem()
-            current = self._open_loans(conn, item_code=copy.item_code)
+            copy, seen = found_copy
+            current = desk.open_loans(conn, item_code=copy.item_code)
             if current:
                 raise refusals.AlreadyYours() if current[0].member_id == member.member_id else refusals.AlreadyOnLoan()
             if copy.no_loan:
-                status = mapping.copy_status(_AsCopy(copy))
+                status = mapping.copy_status(seen)
                 raise refusals.ReferenceCopy() if status == "reference" else refusals.NotLoanable(status=copy.item_status_name)
             first = conn.execute(select(t.reserve.c.member_id).where(t.reserve.c.item_code == copy.item_code)
                                  .order_by(t.reserve.c.reserve_date, t.reserve.c.reserve_id)).first()
@@ -305,19 +219,19 @@ class SlimsBackend:
                     loan_id=loan_id, item_code=copy.item_code, biblio_id=copy.biblio_id, member_id=member.member_id,
                     member_name=member.member_name, loan_date=today, due_date=due, renewed=0, is_lent=1, is_return=0,
                     input_date=stamp, last_update=stamp,
-                    title=conn.execute(select(t.biblio.c.title).where(t.biblio.c.biblio_id == copy.biblio_id)).scalar()))
+                    title=copy.title))
             # The member's own reservation of this copy is fulfilled.
             conn.execute(delete(t.reserve).where(t.reserve.c.member_id == member.member_id,
                                                  t.reserve.c.item_code == copy.item_code))
-            loan = self._open_loans(conn, item_code=copy.item_code)[0]
+            loan = desk.open_loans(conn, item_code=copy.item_code)[0]
         self._set_status(session, barcode, "on_loan")
         return self._loan_dict(session, loan, terms.reborrow_limit, today)
 
     def renew(self, session: Session, card: str, barcode: str) -> dict:
         today = calendar.local_today()
-        with self._transaction(f"member:{card}", f"item:{barcode.upper()}") as conn:
-            member = self._member(conn, session, card)
-            loans = [l for l in self._open_loans(conn, item_code=barcode) if l.member_id == member.member_id]
+        with desk.transaction(self.engine, f"member:{card}", f"item:{barcode.upper()}") as conn:
+            member = desk.member(conn, session, card)
+            loans = [l for l in desk.open_loans(conn, item_code=barcode) if l.member_id == member.member_id]
             if not loans:
                 raise refusals.UnknownLoan()
             loan = loans[0]
@@ -340,7 +254,7 @@ class SlimsBackend:
             if self._writes_history(conn):
                 conn.execute(update(t.loan_history).where(t.loan_history.c.loan_id == loan.loan_id)
                              .values(renewed=renewed, is_return=0))
-            loan = self._open_loans(conn, item_code=loan.item_code)[0]
+            loan = desk.open_loans(conn, item_code=loan.item_code)[0]
         return self._loan_dict(session, loan, max(0, terms.reborrow_limit - loan.renewed), today)
 
     def _charge(self, conn: Connection, member: Row, loan: Row, today: date, closed: rules.Holidays) -> rules.Fine | None:
@@ -355,8 +269,8 @@ class SlimsBackend:
 
     def checkin(self, session: Session, barcode: str) -> dict:
         today = calendar.local_today()
-        with self._transaction(f"item:{barcode.upper()}") as conn:
-            loans = self._open_loans(conn, item_code=barcode)
+        with desk.transaction(self.engine, f"item:{barcode.upper()}") as conn:
+            loans = desk.open_loans(conn, item_code=barcode)
             if not loans:
                 known = conn.execute(select(t.item.c.item_id).where(t.item.c.item_code == barcode)).first()
                 raise refusals.NotOnLoan() if known else refusals.NotAnItem()
@@ -372,17 +286,8 @@ class SlimsBackend:
                              .values(is_return=1, return_date=today))
             waiting = conn.execute(select(t.reserve.c.reserve_id).where(
                 and_(t.reserve.c.item_code == loan.item_code, t.reserve.c.member_id != loan.member_id))).first()
-        self._set_status(session, barcode, "available")
+            back = desk.copy(conn, loan.item_code)
+        # On the shelf again, or whatever its SLiMS status says (a "No Loan" copy lent at the desk).
+        self._set_status(session, barcode, mapping.copy_status(back[1]) if back else "available")
         return {"returned": self._loan_dict(session, loan, None, today), "to_hold_shelf": waiting is not None,
                 "overdue": loan.due_date < today}
-
-
-class _AsCopy:
-    """A checkout's item row seen as the sync's ``SlimsCopy`` (for its status)."""
-
-    def __init__(self, row: Row):
-        self.on_loan = False
-        self.no_loan = bool(row.no_loan)
-        self.skip_stock_take = bool(row.skip_stock_take)
-        self.status_id = row.item_status_id
-        self.status_name = row.item_status_name
