@@ -16,6 +16,7 @@ SLiMS database, the way SLiMS's own circulation desk writes it.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import bcrypt
 from sqlalchemy import and_, delete, func, insert, select, update
@@ -221,9 +222,11 @@ class SlimsBackend:
                     input_date=stamp, last_update=stamp,
                     title=copy.title))
             # The member's own reservation of this copy is fulfilled.
-            conn.execute(delete(t.reserve).where(t.reserve.c.member_id == member.member_id,
-                                                 t.reserve.c.item_code == copy.item_code))
-            loan = desk.open_loans(conn, item_code=copy.item_code)[0]
+            if first is not None:
+                conn.execute(delete(t.reserve).where(t.reserve.c.member_id == member.member_id,
+                                                     t.reserve.c.item_code == copy.item_code))
+            loan = SimpleNamespace(item_code=copy.item_code, title=copy.title, loan_date=today, due_date=due,
+                                   input_date=stamp, renewed=0)
         self._set_status(session, barcode, "on_loan")
         return self._loan_dict(session, loan, terms.reborrow_limit, today)
 

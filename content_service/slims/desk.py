@@ -35,16 +35,19 @@ def transaction(engine: Engine, *lock_keys: str):
     works on MyISAM too, where ``FOR UPDATE`` locks nothing."""
     try:
         with engine.connect() as conn:
-            database = conn.execute(text("SELECT DATABASE()")).scalar() or ""
+            database = engine.url.database or ""
+            # Named locks are server-wide: the database is part of the name.
+            names = ["pindai-slims:" + hashlib.sha1(f"{database}:{key}".encode()).hexdigest()[:40]
+                     for key in sorted(set(lock_keys))]
             held: list[str] = []
             try:
-                for key in sorted(set(lock_keys)):
-                    # Named locks are server-wide: the database is part of the name.
-                    name = "pindai-slims:" + hashlib.sha1(f"{database}:{key}".encode()).hexdigest()[:40]
-                    if conn.execute(text("SELECT GET_LOCK(:name, :wait)"), {"name": name, "wait": LOCK_SECONDS}).scalar() != 1:
+                if names:  # one round trip for all of them (MariaDB evaluates them in order)
+                    got = conn.execute(text("SELECT " + ", ".join(f"GET_LOCK(:n{i}, :wait)" for i in range(len(names)))),
+                                       {"wait": LOCK_SECONDS, **{f"n{i}": n for i, n in enumerate(names)}}).one()
+                    held = [n for n, ok in zip(names, got, strict=True) if ok == 1]
+                    if len(held) != len(names):
                         raise SlimsUnavailable("SLiMS is busy with this copy or member; please try again.",
                                                message_id="SLiMS sedang sibuk dengan buku atau anggota ini; silakan coba lagi.")
-                    held.append(name)
                 yield conn
                 conn.commit()
             except BaseException:
@@ -52,9 +55,10 @@ def transaction(engine: Engine, *lock_keys: str):
                 raise
             finally:
                 try:
-                    for name in held:
-                        conn.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": name})
-                    conn.commit()
+                    if held:
+                        conn.execute(text("SELECT " + ", ".join(f"RELEASE_LOCK(:n{i})" for i in range(len(held)))),
+                                     {f"n{i}": n for i, n in enumerate(held)})
+                        conn.commit()
                 except DBAPIError:
                     pass  # a lost connection released its locks with it
     except DBAPIError as exc:

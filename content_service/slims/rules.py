@@ -55,18 +55,17 @@ def terms_for(conn: Connection, member_type_id: int | None, coll_type_id: int | 
     coll, gmd = int(coll_type_id or 0), int(gmd_id or 0)
     if not coll and not gmd:
         return base
-    rules = t.mst_loan_rules.c
-    query = select(t.mst_loan_rules).where(rules.member_type_id == member_type_id).order_by(rules.loan_rules_id)
-    both = query
-    if coll:
-        both = both.where(rules.coll_type_id == coll)
-    if gmd:
-        both = both.where(rules.gmd_id == gmd)
-    for candidate in (both, query.where(rules.coll_type_id == coll) if coll else None,
-                      query.where(rules.gmd_id == gmd) if gmd else None):
-        if candidate is None:
+    rows = conn.execute(select(t.mst_loan_rules).where(t.mst_loan_rules.c.member_type_id == member_type_id)
+                        .order_by(t.mst_loan_rules.c.loan_rules_id)).all()
+
+    def matches(row, by_coll: bool, by_gmd: bool) -> bool:
+        return (not by_coll or int(row.coll_type_id or 0) == coll) and (not by_gmd or int(row.gmd_id or 0) == gmd)
+
+    # SLiMS's order: both given ones, then the collection type alone, then the GMD alone.
+    for by_coll, by_gmd in ((bool(coll), bool(gmd)), (True, False), (False, True)):
+        if (by_coll and not coll) or (by_gmd and not gmd):
             continue
-        row = conn.execute(candidate).first()
+        row = next((r for r in rows if matches(r, by_coll, by_gmd)), None)
         if row is not None:
             return _terms(row, row.loan_rules_id)
     return base
