@@ -107,3 +107,21 @@ def test_sync_without_a_database_says_what_to_set(runner):
 def test_an_unreachable_slims_is_a_clear_error(runner):
     result = runner.invoke(args=["slims", "sync", "--database-url", "mysql://root@127.0.0.1:1/slims"])
     assert result.exit_code == 1 and "SLiMS sync failed" in result.output and "Traceback" not in result.output
+
+
+def test_the_periodic_job_runs_again_and_survives_an_unreachable_slims(runner, monkeypatch, slims_db):
+    naps = []
+
+    def nap(seconds):  # the job's wait between runs: stop it after the second one
+        naps.append(seconds)
+        if len(naps) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("content_service.slims.cli.time.sleep", nap)
+    result = runner.invoke(args=["slims", "sync", "--database-url", slims_db[0], "--every", "300"])
+    assert result.exit_code == 0 and naps == [300, 300]
+    assert result.output.count("SLiMS sync: titles:") == 2 and "titles: 0 added, 0 updated, 22 unchanged" in result.output
+    assert result.output.rstrip().endswith("stopped")
+    naps.clear()
+    down = runner.invoke(args=["slims", "sync", "--database-url", "mysql://root@127.0.0.1:1/slims", "--every", "60"])
+    assert down.exit_code == 0 and down.output.count("SLiMS sync failed") == 2 and "trying again in 60 s" in down.output
