@@ -103,7 +103,8 @@ class SlimsBackend:
                 patron = Patron(card_number=card, name=(member.member_name or card)[:200],
                                 category=mapping.category(member.member_type_name))
                 session.add(patron)
-            patron.slims_member_id = member.member_id
+            if patron.slims_member_id is None:  # never steal another member's mirror ("M-0001" and "M0001")
+                patron.slims_member_id = member.member_id
             session.flush()
         return patron
 
