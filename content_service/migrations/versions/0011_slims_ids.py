@@ -31,7 +31,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # SQLite 3.35+ drops a column in place (no rebuild) once its index is gone.
     for table, column, _kind in reversed(COLUMNS):
         op.drop_index(f"ix_{table}_{column}", table_name=table)
-        with op.batch_alter_table(table) as batch_op:
-            batch_op.drop_column(column)
+        op.drop_column(table, column)
