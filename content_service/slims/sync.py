@@ -75,10 +75,14 @@ def _book_values(title: reading.SlimsTitle, notes: list[str]) -> dict:
     return {k: v for k, v in values.items() if v not in (None, "", [])}
 
 
-def sync_titles(session: Session, found: dict[int, reading.SlimsTitle], report: SyncReport) -> dict[int, Book]:
+def sync_titles(session: Session, found: dict[int, reading.SlimsTitle], report: SyncReport,
+                codes: dict[int, list[str]] | None = None) -> dict[int, Book]:
+    """``codes``: each biblio's item codes, to adopt a Pindai book without an
+    ISBN through the copies it already holds."""
     books = {b.slims_biblio_id: b for b in session.scalars(
         select(Book).where(Book.slims_biblio_id.is_not(None)).options(selectinload(Book.isbns)))}
     owners = dict(session.execute(select(Isbn.isbn13, Isbn.book_id)).all())
+    holders = {barcode.upper(): book_id for barcode, book_id in session.execute(select(Item.barcode, Item.book_id))}
     for biblio_id, title in sorted(found.items()):
         notes: list[str] = []
         values = _book_values(title, notes)
@@ -89,15 +93,26 @@ def sync_titles(session: Session, found: dict[int, reading.SlimsTitle], report: 
         report.warnings.extend(f"biblio {biblio_id}: {n}" for n in notes)
         book = books.get(biblio_id)
         tally = report.titles
-        if book is None and isbn and isbn in owners:
-            adopted = session.get(Book, owners[isbn])
-            if adopted is not None and adopted.slims_biblio_id is None:
-                book = adopted
-                book.slims_biblio_id = biblio_id
-                _assign(book, values)
-                tally.updated += 1
-                books[biblio_id] = book
-                continue
+        adopted = None
+        if book is None:
+            candidates = [owners[isbn]] if isbn and isbn in owners else []
+            candidates += [holders[c.upper()] for c in (codes or {}).get(biblio_id, []) if c.upper() in holders]
+            for candidate in candidates:
+                if isinstance(candidate, int):  # a Book here was made by this run: not free to adopt
+                    found_book = session.get(Book, candidate)
+                    if found_book is not None and found_book.slims_biblio_id is None:
+                        adopted = found_book
+                        break
+        if adopted is not None:
+            # A book Pindai had before (a CSV or MARC import): mirrored from now on, its codes kept.
+            book = books[biblio_id] = adopted
+            book.slims_biblio_id = biblio_id
+            _assign(book, values)
+            if isbn and isbn not in owners:
+                book.isbns.append(Isbn(isbn13=isbn, position=len(book.isbns)))
+                owners[isbn] = book
+            tally.updated += 1
+            continue
         if book is None:
             book = Book(slims_biblio_id=biblio_id, **{"audience": "all", "authors": [], "subjects": [], **values})
             session.add(book)
@@ -221,7 +236,12 @@ def sync(session: Session, conn: Connection) -> SyncReport:
     """Bring SLiMS's titles, copies and members into ``session`` (flushed,
     not committed: the caller commits, or rolls back for a dry run)."""
     report = SyncReport()
-    books = sync_titles(session, reading.titles(conn), report)
-    sync_copies(session, reading.copies(conn), books, report)
+    copies = reading.copies(conn)
+    codes: dict[int, list[str]] = {}
+    for copy in copies.values():
+        if copy.biblio_id is not None and copy.item_code:
+            codes.setdefault(copy.biblio_id, []).append(copy.item_code)
+    books = sync_titles(session, reading.titles(conn), report, codes)
+    sync_copies(session, copies, books, report)
     sync_members(session, reading.members(conn), report)
     return report

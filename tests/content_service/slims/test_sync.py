@@ -3,7 +3,7 @@ second run changes nothing, that QR codes stay attached and that what SLiMS
 deletes is retired."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from content_service.circulation.models import Patron
 from content_service.models import Book, Code, Item
@@ -125,3 +125,18 @@ def test_the_periodic_job_runs_again_and_survives_an_unreachable_slims(runner, m
     naps.clear()
     down = runner.invoke(args=["slims", "sync", "--database-url", "mysql://root@127.0.0.1:1/slims", "--every", "60"])
     assert down.exit_code == 0 and down.output.count("SLiMS sync failed") == 2 and "trying again in 60 s" in down.output
+
+
+def test_a_book_without_isbn_is_adopted_through_its_copies(runner, session, slims_db):
+    # Supernova (biblio 22) has no ISBN in SLiMS; Pindai had it from a CSV, with a poster code on the book.
+    earlier = make_book(session, title="Supernova")
+    make_item(session, earlier, barcode="p0009")
+    poster = make_code(session, earlier)
+    session.commit()
+    assert "titles: 21 added, 1 updated" in _sync(runner, slims_db[0])
+    session.expire_all()
+    book = session.get(Book, session.get(Code, poster).target_id)
+    assert book.id == earlier.id and book.slims_biblio_id == 22
+    assert (book.title, book.subtitle, [i.barcode for i in book.items]) == (
+        "Supernova", "ksatria, puteri, dan bintang jatuh", ["P0009"])
+    assert session.scalar(select(func.count()).select_from(Book).where(Book.title == "Supernova")) == 1
