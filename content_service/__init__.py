@@ -41,7 +41,10 @@ def create_app(config: dict | None = None) -> Flask:
     staff.init_app(app)
     from . import sip2
 
-    sip2.init_app(app)  # before circulation: it adds the `sip2` backend
+    sip2.init_app(app)  # before circulation: sip2 and slims add their backends
+    from . import slims
+
+    slims.init_app(app)
     from . import circulation
 
     circulation.init_app(app)

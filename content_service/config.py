@@ -72,7 +72,8 @@ SETTINGS: tuple[Setting, ...] = (
             "databases never share one (built at first use when missing; `flask reindex` rebuilds it)",
             shown_default="beside the SQLite file (`pindai-search-index/`)"),
     Setting("CIRCULATION", "local", str, "PINDAI_CIRCULATION",
-            "circulation backend: `local` (this database), `sip2` (the library system over SIP2: docs/connect-sip2.md)"),
+            "circulation backend: `local` (this database), `sip2` (the library system over SIP2: "
+            "docs/connect-sip2.md), `slims` (a SLiMS database: docs/connect-slims.md)"),
     Setting("CIRCULATION_MAX_FINES", 50000, int, "PINDAI_CIRCULATION_MAX_FINES",
             "fines (rupiah) above which a member cannot borrow", minimum=0),
     Setting("CIRCULATION_SESSION_MINUTES", 5, int, "PINDAI_CIRCULATION_SESSION_MINUTES",
@@ -111,6 +112,9 @@ SETTINGS: tuple[Setting, ...] = (
             "how often queued offline checkouts are retried"),
     Setting("SIP2_OFFLINE_LOAN_DAYS", 14, int, "PINDAI_SIP2_OFFLINE_LOAN_DAYS",
             "due date shown for a queued checkout (an estimate)"),
+    Setting("SLIMS_DATABASE_URL", None, str, "PINDAI_SLIMS_DATABASE_URL",
+            "a SLiMS database for `flask slims sync` and `PINDAI_CIRCULATION=slims`, e.g. "
+            "`mysql+pymysql://pindai:secret@127.0.0.1/slims` (docs/connect-slims.md)"),
     Setting("RATE_LIMIT_STORAGE", "redis://127.0.0.1:6379/0", str, "PINDAI_RATE_LIMIT_STORAGE",
             "where the rate limits of public forms and APIs count, shared by every worker; `memory://` for one "
             "process (each worker then counts alone); when Redis is down the counts fall back to memory"),

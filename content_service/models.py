@@ -44,6 +44,8 @@ class Book(Base):
     audience: Mapped[str] = mapped_column(String(20), default="all")
     cover_url: Mapped[str | None] = mapped_column(String(1000))
     call_number: Mapped[str | None] = mapped_column(String(100))
+    # The SLiMS biblio_id this title mirrors (``flask slims sync``), if any.
+    slims_biblio_id: Mapped[int | None] = mapped_column(Integer, unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -89,6 +91,8 @@ class Item(Base):
     location: Mapped[str | None] = mapped_column(String(200))
     call_number: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), default="available")
+    # The SLiMS item_id this copy mirrors (``flask slims sync``), if any.
+    slims_item_id: Mapped[int | None] = mapped_column(Integer, unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     book: Mapped[Book] = relationship(back_populates="items")

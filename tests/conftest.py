@@ -118,3 +118,5 @@ def session(app):
     session = app.extensions["pindai.sessionmaker"]()
     yield session
     session.close()
+
+from tests.slims_library import slims_db, slims_sql  # noqa: E402,F401  (the SLiMS 9 test peer, for any test)

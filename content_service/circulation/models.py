@@ -43,6 +43,8 @@ class Patron(Base):
     fines: Mapped[int] = mapped_column(Integer, default=0)  # rupiah owed
     failed_pins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The SLiMS member_id this patron mirrors (``flask slims sync``), if any.
+    slims_member_id: Mapped[str | None] = mapped_column(String(20), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (

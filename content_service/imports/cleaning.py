@@ -155,6 +155,7 @@ def year_of(value) -> int | None:
     return int(match.group(1)) if match else None
 
 
+_ANGLED = re.compile(r"^(?:<[^<>]*>)+$")
 _ACADEMIC = re.compile(r"^(?:[A-Z][A-Za-z]{0,3}\.)+(?:[A-Za-z]{1,4}\.?)?$|^(?:Jr|Sr|Ph\.?D|MA|MSc|MPd|SE|SH)\.?$")
 
 
@@ -164,6 +165,8 @@ def split_names(value: str | None) -> list[str]:
     text = clean_text(value)
     if not text:
         return []
+    if _ANGLED.match(text):  # SLiMS: "<Hirata, Andrea><Toer, Pramoedya Ananta>"
+        return [n for n in (clean_text(p) for p in re.findall(r"<([^<>]*)>", text)) if n]
     for separator in (";", "|"):
         if separator in text:
             return [n for n in (clean_text(p) for p in text.split(separator)) if n]
@@ -182,6 +185,8 @@ def split_terms(value: str | None) -> list[str]:
     text = clean_text(value)
     if not text:
         return []
+    if _ANGLED.match(text):
+        return [t for t in (clean_text(p) for p in re.findall(r"<([^<>]*)>", text)) if t]
     for separator in (";", "|", ","):
         if separator in text:
             return [t for t in (clean_text(p) for p in text.split(separator)) if t]

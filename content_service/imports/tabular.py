@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import cleaning
+from . import cleaning, slims_export
 from .records import BookRecord, ItemRecord
 
 FIELDS = (
@@ -91,6 +91,10 @@ def read(path: Path, overrides: dict[str, str] | None = None, source: str | None
     Problems with the whole file (no title column) raise ``ImportProblem``."""
     file_notes: list[str] = []
     text = decode(Path(path).read_bytes(), file_notes)
+    shape = slims_export.detect(text) if not overrides else None
+    if shape is not None:
+        yield from slims_export.read(text, shape, file_notes)
+        return
     sample = text[:20000]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
@@ -159,8 +163,9 @@ def to_book_record(row: dict, mapping: dict[str, list[str]], namespace: str) -> 
         record.control_number = f"csv:{namespace}:{control}"[:120]
     record.isbns = _isbns(row, mapping.get("isbn", []), notes)
     barcode = cell("barcode")
-    if barcode:
-        record.items.append(ItemRecord(barcode=barcode, location=cell("location"), call_number=record.call_number))
+    # "<B0001><B0002>": several copies in one cell, as SLiMS exports them.
+    for code in (slims_export.split_values(barcode) if slims_export.is_angled(barcode) else [barcode] if barcode else []):
+        record.items.append(ItemRecord(barcode=code, location=cell("location"), call_number=record.call_number))
     return record
 
 
