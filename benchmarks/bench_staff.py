@@ -89,7 +89,7 @@ def model(megabytes=5) -> bytes:
 
 
 def bench_uploads() -> list[tuple[str, float, float]]:
-    from content_service.staff import uploads
+    from content_service.media import checks as uploads
 
     rows = []
     for kind, label, make in (("image", "12 MP JPEG photo", photo), ("video", "10 s 720p H.264 MP4", clip),

@@ -18,7 +18,7 @@ from .. import catalog, errors, media
 from ..db import get_session
 from ..models import Asset, Book
 from ..resolve import load_book
-from . import uploads
+from ..media import checks as uploads
 from .access import audit, bp, requires
 from .models import AssetFile
 

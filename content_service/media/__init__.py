@@ -1,6 +1,9 @@
 """The media store: content-addressed files (named by their SHA-256), so a
 file uploaded twice is stored once and a name can never leave the store.
-Storage backends are picked by name from ``STORAGES``."""
+Storage backends are picked by name from ``STORAGES``.
+
+``checks`` (``content_service.media.checks``) judges every uploaded file by
+its bytes before anything reaches the store."""
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +14,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, send_file
 
-from . import errors
+from .. import errors
 
 EXTENSIONS = {
     "image/png": ".png",

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from content_service.staff import uploads
+from content_service.media import checks as uploads
 from tests.content_service.staff import samples
 
 

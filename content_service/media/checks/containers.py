@@ -12,7 +12,8 @@ import zipfile
 
 from PIL import Image
 
-from .uploads import WEB_VIDEO_CODECS, Checked, UnsupportedType, UploadRefused, encode_image, refuse, thumbnail_of, wrong_type
+from .base import WEB_VIDEO_CODECS, Checked, UnsupportedType, UploadRefused, refuse, wrong_type
+from .images import encode_image, thumbnail_of
 
 
 # --- video ------------------------------------------------------------------

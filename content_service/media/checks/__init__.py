@@ -1,0 +1,61 @@
+"""Upload checks: every file is judged by its bytes, never by its name.
+
+``check(kind, data)`` sniffs the bytes, opens the container with a real
+parser (Pillow, OpenCV, mutagen, our GLB reader) and answers what to store,
+or raises ``UploadRefused`` saying why. Images are decoded and re-encoded,
+which drops metadata and anything hidden after or inside the image
+(polyglots). Nothing is written anywhere until a file has passed."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from .base import (FILE_KINDS, LIMITS, MAX_PIXELS, MAX_SIDE, MB, THUMB_SIDE, Checked, DecompressionBomb,  # noqa: F401
+                   UnsupportedType, UploadRefused, UploadTooLarge, refuse, sniff, wrong_type)
+from .containers import check_audio, check_glb, check_usdz, check_video
+from .images import check_image, check_overlay, encode_image, thumbnail_of  # noqa: F401
+
+
+def _looks_like_markup(data: bytes) -> bool:
+    text = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return text.startswith(b"<") or b"<svg" in text or b"<html" in text or b"<script" in text
+
+
+def check(kind: str, data: bytes, limits: dict | None = None) -> Checked:
+    """Validate ``data`` as an asset of ``kind``; raises ``UploadRefused``."""
+    if kind not in FILE_KINDS and kind != "usdz":
+        refuse(UploadRefused, f"Unknown asset kind {kind!r}.", f"Jenis konten {kind!r} tidak dikenal.")
+    limit = {**LIMITS, **(limits or {})}[kind]
+    if len(data) > limit:
+        refuse(UploadTooLarge, f"The file is {len(data) / MB:.1f} MB; a {kind} may be at most {limit / MB:.0f} MB.",
+                f"Berkas berukuran {len(data) / MB:.1f} MB; batas untuk {kind} adalah {limit / MB:.0f} MB.",
+                limit_bytes=limit)
+    if not data:
+        refuse(UploadRefused, "The file is empty.", "Berkas kosong.")
+    if _looks_like_markup(data):
+        refuse(UnsupportedType, "SVG, HTML and other markup files are not accepted.",
+                "Berkas SVG, HTML dan markup lain tidak diterima.")
+    found = sniff(data)
+    return _CHECKS[kind](data, found)
+
+
+_CHECKS = {
+    "image": check_image,
+    "ar_overlay": check_overlay,
+    "video": check_video,
+    "audio": check_audio,
+    "model3d": check_glb,
+    "usdz": check_usdz,
+}
+
+
+def check_link(url: str) -> str:
+    """An external link must be an absolute http(s) URL."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if not parts or parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 1000:
+        refuse(UploadRefused, "A link must be a full http:// or https:// address.",
+                "Tautan harus berupa alamat lengkap http:// atau https://.")
+    return url
