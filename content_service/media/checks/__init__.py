@@ -1,18 +1,25 @@
 """Upload checks: every file is judged by its bytes, never by its name.
 
-``check(kind, data)`` sniffs the bytes, opens the container with a real
-parser (Pillow, OpenCV, mutagen, our GLB reader) and answers what to store,
-or raises ``UploadRefused`` saying why. Images are decoded and re-encoded,
-which drops metadata and anything hidden after or inside the image
-(polyglots). Nothing is written anywhere until a file has passed."""
+``check(kind, data)`` sniffs the bytes, opens the file with a real parser
+and answers what to store, or raises ``UploadRefused`` saying why (a 4xx
+with the reason in Indonesian and English; never a 500). One module per
+kind: ``images`` (Pillow, after ``png`` walks the chunks; decoded and
+re-encoded, which drops metadata and anything hidden after or inside the
+image), ``video`` and ``audio`` (FFmpeg through PyAV, ``streams``),
+``gltf`` (GLB by the glTF 2.0 spec) and ``usdz``; ``base`` holds the
+limits and refusals they share. Nothing is written anywhere until a file
+has passed."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from .base import (FILE_KINDS, LIMITS, MAX_PIXELS, MAX_SIDE, MB, THUMB_SIDE, Checked, DecompressionBomb,  # noqa: F401
                    UnsupportedType, UploadRefused, UploadTooLarge, refuse, sniff, wrong_type)
-from .containers import check_audio, check_glb, check_usdz, check_video
+from .audio import check_audio
+from .gltf import check_glb
 from .images import check_image, check_overlay, encode_image, thumbnail_of  # noqa: F401
+from .usdz import check_usdz
+from .video import check_video
 
 
 def _looks_like_markup(data: bytes) -> bool:

@@ -15,8 +15,6 @@ LIMITS = {"video": 60 * MB, "audio": 20 * MB, "image": 15 * MB, "model3d": 30 * 
 MAX_PIXELS = 40_000_000  # decoded size an image may claim (a 10-byte PNG can claim 4 GB)
 MAX_SIDE = 2560  # images are scaled down to this for phones and kiosks
 THUMB_SIDE = 320
-# Video codecs (as OpenCV's FOURCC reports them) that phone and kiosk browsers play.
-WEB_VIDEO_CODECS = {"h264", "avc1", "x264", "vp80", "vp08", "vp90", "vp09", "av01", "hev1", "hvc1"}
 FILE_KINDS = ("video", "audio", "image", "model3d", "ar_overlay")
 
 

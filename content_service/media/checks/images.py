@@ -4,20 +4,27 @@ overlays must be transparent PNGs. Thumbnails for every kind are made here."""
 from __future__ import annotations
 
 import io
+import struct
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from . import png
 from .base import MAX_PIXELS, MAX_SIDE, THUMB_SIDE, Checked, DecompressionBomb, UnsupportedType, UploadRefused, refuse, wrong_type
 
 _PIL_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
 def _open_image(data: bytes, kind: str) -> Image.Image:
+    if data.startswith(png.SIGNATURE):
+        png.check_chunks(data)
     try:
         image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError:
         _bomb()
-    except (UnidentifiedImageError, OSError):
+    except ValueError:  # Pillow's own limits on text chunks and the like
+        refuse(DecompressionBomb, "Part of this image inflates too far when read: a decompression bomb.",
+               "Sebagian gambar ini mengembang terlalu besar saat dibaca: bom dekompresi.")
+    except (UnidentifiedImageError, OSError, SyntaxError, struct.error):
         refuse(UnsupportedType, "This file is not an image we can read (JPEG, PNG or WebP).",
                 "Berkas ini bukan gambar yang dapat dibaca (JPEG, PNG atau WebP).")
     if image.format not in _PIL_TYPES:

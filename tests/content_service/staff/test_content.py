@@ -88,7 +88,7 @@ REFUSED = [
     ("video", samples.html, "trailer.mp4", 415, "SVG, HTML"),
     ("image", samples.svg, "logo.png", 415, "SVG, HTML"),
     ("video", samples.jpeg, "film.mp4", 415, "bukan an MP4"),
-    ("video", samples.video_mp4v, "lama.mp4", 415, "FMP4"),
+    ("video", samples.video_mp4v, "lama.mp4", 415, "mpeg4"),
     ("image", samples.png_bomb, "bomb.png", 422, "megapiksel"),
     ("model3d", lambda: samples.glb(version=1), "kapal.glb", 422, "GLB"),
 ]

@@ -1,0 +1,183 @@
+"""Audio checks: MP3, Ogg (Opus/Vorbis) and M4A (AAC) must be audio from
+the first byte to the last. The container is walked frame by frame (MP3
+frames, Ogg pages, MP4 boxes), so bytes that are no audio (an executable
+after an ID3 header or a few MPEG sync bytes, or appended to a real song)
+are refused, and the whole stream is then decoded by FFmpeg: a file that
+decodes to too little audio, or with broken frames, is refused too."""
+from __future__ import annotations
+
+import struct
+
+from .base import Checked, UploadRefused, refuse, wrong_type
+from .streams import av_errors, open_container
+
+PLAYABLE = {"mp3", "mp3float", "opus", "libopus", "vorbis", "libvorbis", "aac", "flac", "alac"}
+MIN_SECONDS = 0.1  # "audio" decoding to less than this is no narration
+MAX_BROKEN_PACKETS = 0.01  # share of packets allowed to fail decoding (a scratch, not a payload)
+MAX_FILLER = 64 * 1024  # free/skip boxes in an M4A (iTunes pads with a few KB)
+_KBPS = {  # (MPEG-1?, layer) -> bitrate table in kbit/s
+    (True, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
+    (True, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
+    (True, 3): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    (False, 1): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
+    (False, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_KBPS[(False, 3)] = _KBPS[(False, 2)]
+_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+_MP4_TOP = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"udta", b"meta", b"uuid", b"pdin", b"sidx"}
+
+
+def _junk(where_en: str, where_id: str):
+    refuse(UploadRefused, f"This is not only audio: {where_en}. Export the recording again as MP3, Ogg or M4A.",
+           f"Berkas ini tidak hanya berisi audio: {where_id}. Ekspor ulang rekaman sebagai MP3, Ogg atau M4A.")
+
+
+def _mp3_frame_length(data: bytes, at: int) -> int | None:
+    if at + 4 > len(data) or data[at] != 0xFF or data[at + 1] & 0xE0 != 0xE0:
+        return None
+    b1, b2 = data[at + 1], data[at + 2]
+    version, layer_bits = (b1 >> 3) & 3, (b1 >> 1) & 3
+    bitrate_index, rate_index, padding = b2 >> 4, (b2 >> 2) & 3, (b2 >> 1) & 1
+    if version == 1 or layer_bits == 0 or bitrate_index in (0, 15) or rate_index == 3:
+        return None
+    layer, mpeg1 = 4 - layer_bits, version == 3
+    bitrate, rate = _KBPS[(mpeg1, layer)][bitrate_index] * 1000, _RATES[version][rate_index]
+    if layer == 1:
+        return (12 * bitrate // rate + padding) * 4
+    return (144 if mpeg1 or layer == 2 else 72) * bitrate // rate + padding
+
+
+def _mp3_tail(data: bytes) -> int:
+    """Where the trailing tags (ID3v1, APEv2) begin: audio frames end there."""
+    end = len(data)
+    if end >= 128 and data[end - 128:end - 125] == b"TAG":
+        end -= 128
+    if end >= 32 and data[end - 32:end - 24] == b"APETAGEX":
+        (size,) = struct.unpack_from("<I", data, end - 20)
+        end -= size + (32 if data[end - 32 + 23] & 0x80 else 0)
+    return max(end, 0)
+
+
+def walk_mp3(data: bytes) -> None:
+    at = 0
+    if data.startswith(b"ID3") and len(data) >= 10:
+        size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
+        at = 10 + size + (10 if data[5] & 0x10 else 0)
+    end, frames = _mp3_tail(data), 0
+    while at < end:
+        length = _mp3_frame_length(data, at)
+        if length is None:
+            if not any(data[at:end]):  # zero padding after the last frame
+                break
+            _junk(f"{end - at:,} bytes at offset {at:,} are not MPEG audio frames",
+                  f"{end - at:,} byte pada posisi {at:,} bukan bingkai audio MPEG")
+        if at + length > end:
+            if frames and at + length - end < length:  # the last frame cut short by an encoder
+                break
+            _junk("the last frame runs past the end of the file", "bingkai terakhir melewati akhir berkas")
+        at, frames = at + length, frames + 1
+    if not frames:
+        refuse(UploadRefused, "The audio cannot be played: it holds no MPEG audio frames.",
+               "Audio ini tidak dapat diputar: tidak ada bingkai audio MPEG di dalamnya.")
+
+
+def walk_ogg(data: bytes) -> None:
+    at, pages = 0, 0
+    while at < len(data):
+        if data[at:at + 4] != b"OggS" or at + 27 > len(data) or data[at + 4] != 0:
+            _junk(f"{len(data) - at:,} bytes at offset {at:,} are not Ogg pages",
+                  f"{len(data) - at:,} byte pada posisi {at:,} bukan halaman Ogg")
+        segments = data[at + 26]
+        if at + 27 + segments > len(data):
+            _junk("an Ogg page is cut off", "sebuah halaman Ogg terpotong")
+        length = 27 + segments + sum(data[at + 27: at + 27 + segments])
+        if at + length > len(data):
+            _junk("an Ogg page is cut off", "sebuah halaman Ogg terpotong")
+        at, pages = at + length, pages + 1
+
+
+def walk_mp4(data: bytes) -> tuple[int, int]:
+    """Top-level boxes must cover the file exactly; answers (mdat payload bytes, mdat count)."""
+    at, mdat, filler = 0, 0, 0
+    while at < len(data):
+        if at + 8 > len(data):
+            _junk("the file ends inside a box header", "berkas berakhir di tengah header box")
+        size, kind = struct.unpack_from(">I4s", data, at)
+        header = 8
+        if size == 1 and at + 16 <= len(data):
+            (size,) = struct.unpack_from(">Q", data, at + 8)
+            header = 16
+        elif size == 0:
+            size = len(data) - at
+        if kind not in _MP4_TOP or size < header or at + size > len(data):
+            _junk(f"{len(data) - at:,} bytes at offset {at:,} are not MP4 boxes",
+                  f"{len(data) - at:,} byte pada posisi {at:,} bukan box MP4")
+        if kind == b"mdat":
+            mdat += size - header
+        elif kind in (b"free", b"skip", b"wide", b"uuid"):
+            filler += size
+            if filler > MAX_FILLER:
+                _junk(f"more than {MAX_FILLER // 1024} KB of filler boxes", f"lebih dari {MAX_FILLER // 1024} KB box pengisi")
+        at += size
+    return mdat, 0
+
+
+def _decode(data: bytes, found: str) -> tuple[str, float, int]:
+    """Decode every packet; answers (codec, seconds decoded, packet bytes)."""
+    container = open_container(data, found, "audio", "Audio")
+    try:
+        audio = [s for s in container.streams if s.type == "audio"]
+        moving = [s for s in container.streams if s.type == "video" and not s.disposition & 0x400]  # not cover art
+        if len(audio) != 1 or moving:
+            wrong_type("audio", "video/mp4" if moving else found, "an MP3, Ogg or M4A audio file")
+        stream = audio[0]
+        codec = stream.codec_context.name
+        if codec not in PLAYABLE:
+            refuse(UploadRefused, f"This audio uses the {codec} codec, which browsers cannot play.",
+                   f"Audio ini memakai codec {codec} yang tidak dapat diputar browser.", codec=codec)
+        samples = packets = broken = packet_bytes = 0
+        for packet in container.demux(stream):
+            if packet.size == 0:
+                continue
+            packets += 1
+            packet_bytes += packet.size
+            try:
+                samples += sum(frame.samples for frame in packet.decode())
+            except av_errors():
+                broken += 1
+        rate = stream.codec_context.sample_rate or stream.sample_rate or 0
+    except av_errors():
+        refuse(UploadRefused, "The audio cannot be played: its frames are damaged.",
+               "Audio ini tidak dapat diputar: bingkai datanya rusak.")
+    finally:
+        container.close()
+    if packets and broken > max(1, packets * MAX_BROKEN_PACKETS):
+        refuse(UploadRefused, f"The audio cannot be played: {broken} of its {packets} frames are damaged.",
+               f"Audio ini tidak dapat diputar: {broken} dari {packets} bingkainya rusak.")
+    return codec, samples / rate if rate else 0.0, packet_bytes
+
+
+def check_audio(data: bytes, found: str | None) -> Checked:
+    """MP3, Ogg or M4A that is audio throughout and decodes to the end."""
+    if found not in ("audio/mpeg", "audio/ogg", "audio/mp4", "video/mp4"):
+        wrong_type("audio", found, "an MP3, Ogg or M4A audio file")
+    mdat = 0
+    try:
+        if found == "audio/mpeg":
+            walk_mp3(data)
+        elif found == "audio/ogg":
+            walk_ogg(data)
+        else:
+            mdat, _ = walk_mp4(data)
+    except (IndexError, struct.error):
+        _junk("its frames cannot be followed to the end", "bingkainya tidak dapat diikuti sampai akhir")
+    _codec, seconds, packet_bytes = _decode(data, found)
+    if seconds < MIN_SECONDS:
+        refuse(UploadRefused, "The audio cannot be played: its container or frames are not valid "
+               f"(less than {MIN_SECONDS} s of sound could be decoded).",
+               f"Audio ini tidak dapat diputar: wadah atau bingkai datanya tidak valid "
+               f"(kurang dari {MIN_SECONDS} detik suara yang dapat dibaca).")
+    if mdat and mdat - packet_bytes > MAX_FILLER:
+        _junk(f"{mdat - packet_bytes:,} bytes of its media data are not audio",
+              f"{mdat - packet_bytes:,} byte data medianya bukan audio")
+    return Checked("audio/mp4" if found == "video/mp4" else found, data, duration=round(seconds, 2))
