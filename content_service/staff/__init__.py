@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(access.bp)
     app.register_blueprint(plays.api_bp)
     app.jinja_env.globals["asset_links"] = content.asset_links
+    content.register_media_references(app)
 
     @app.after_request
     def _harden_media(response):

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .base import (FILE_KINDS, LIMITS, MAX_PIXELS, MAX_SIDE, MB, THUMB_SIDE, Checked, DecompressionBomb,  # noqa: F401
-                   UnsupportedType, UploadRefused, UploadTooLarge, refuse, sniff, wrong_type)
+from .base import (FILE_KINDS, KIND_NAMES, LIMITS, MAX_PIXELS, MAX_SIDE, MB, THUMB_SIDE, Checked, DecompressionBomb,  # noqa: F401
+                   UnsupportedType, UploadRefused, UploadTooLarge, human_size, refuse, sniff, wrong_type)
 from .audio import check_audio
 from .gltf import check_glb
 from .images import check_image, check_overlay, encode_image, thumbnail_of  # noqa: F401
@@ -33,9 +33,10 @@ def check(kind: str, data: bytes, limits: dict | None = None) -> Checked:
         refuse(UploadRefused, f"Unknown asset kind {kind!r}.", f"Jenis konten {kind!r} tidak dikenal.")
     limit = {**LIMITS, **(limits or {})}[kind]
     if len(data) > limit:
-        refuse(UploadTooLarge, f"The file is {len(data) / MB:.1f} MB; a {kind} may be at most {limit / MB:.0f} MB.",
-                f"Berkas berukuran {len(data) / MB:.1f} MB; batas untuk {kind} adalah {limit / MB:.0f} MB.",
-                limit_bytes=limit)
+        name_id, name_en = KIND_NAMES[kind]
+        refuse(UploadTooLarge, f"The file is {human_size(len(data))}; {name_en} may be at most {human_size(limit)}.",
+               f"Berkas berukuran {human_size(len(data))}; batas untuk {name_id} adalah {human_size(limit)}.",
+               limit_bytes=limit)
     if not data:
         refuse(UploadRefused, "The file is empty.", "Berkas kosong.")
     if _looks_like_markup(data):

@@ -16,6 +16,17 @@ MAX_PIXELS = 40_000_000  # decoded size an image may claim (a 10-byte PNG can cl
 MAX_SIDE = 2560  # images are scaled down to this for phones and kiosks
 THUMB_SIDE = 320
 FILE_KINDS = ("video", "audio", "image", "model3d", "ar_overlay")
+# What people call each kind, in the refusals: (Indonesian, English with its article).
+KIND_NAMES = {"video": ("video", "a video"), "audio": ("audio", "an audio file"), "image": ("gambar", "an image"),
+              "model3d": ("model 3D", "a 3D model"), "ar_overlay": ("overlay AR", "an AR overlay"),
+              "usdz": ("model iPhone (USDZ)", "an iPhone model (USDZ)")}
+
+
+def human_size(n: int) -> str:
+    """Bytes as people read them: 64 MB, 1.5 MB, 900 KB."""
+    if n >= MB:
+        return f"{n / MB:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(n / 1024))} KB"
 
 
 class UploadRefused(errors.PindaiError):
