@@ -32,6 +32,34 @@ def _junk(where_en: str, where_id: str):
            f"Berkas ini tidak hanya berisi audio: {where_id}. Ekspor ulang rekaman sebagai MP3, Ogg atau M4A.")
 
 
+# Programs' signatures, looked for in a file's tags (never in the audio, where any byte
+# pattern occurs by chance): ELF, Windows PE, Mach-O.
+_PROGRAMS = (b"\x7fELF", b"This program cannot be run in DOS mode", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe")
+MAX_TAGS = 4 * 1024 * 1024  # an ID3 tag or MP4 metadata: titles, lyrics, chapters and a cover picture
+
+
+def _no_programs(blob: bytes, where_en: str, where_id: str, *, limit: int | None = MAX_TAGS) -> None:
+    if limit is not None and len(blob) > limit:
+        _junk(f"its {where_en} hold more than {MAX_TAGS // (1024 * 1024)} MB",
+              f"{where_id}-nya lebih dari {MAX_TAGS // (1024 * 1024)} MB")
+    if any(signature in blob for signature in _PROGRAMS):
+        _junk(f"its {where_en} hold a program", f"{where_id}-nya berisi program")
+
+
+def _id3_frames(tag: bytes, version: int) -> None:
+    """Refuse an ID3v2 tag carrying a file (GEOB: general encapsulated object) or a program."""
+    _no_programs(tag, "tags", "tag")
+    at = 10
+    while at + 10 <= len(tag) and tag[at:at + 4].isalnum():
+        frame = tag[at:at + 4]
+        raw = tag[at + 4:at + 8]
+        size = ((raw[0] << 21) | (raw[1] << 14) | (raw[2] << 7) | raw[3]) if version == 4 else \
+            struct.unpack(">I", raw)[0]
+        if frame == b"GEOB":
+            _junk("its tags carry an attached file (GEOB)", "tag-nya membawa berkas lampiran (GEOB)")
+        at += 10 + size
+
+
 def _mp3_frame_length(data: bytes, at: int) -> int | None:
     if at + 4 > len(data) or data[at] != 0xFF or data[at + 1] & 0xE0 != 0xE0:
         return None
@@ -63,7 +91,9 @@ def walk_mp3(data: bytes) -> None:
     if data.startswith(b"ID3") and len(data) >= 10:
         size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
         at = 10 + size + (10 if data[5] & 0x10 else 0)
+        _id3_frames(data[:at], data[3])
     end, frames = _mp3_tail(data), 0
+    _no_programs(data[end:], "tags", "tag")
     while at < end:
         length = _mp3_frame_length(data, at)
         if length is None:
@@ -114,6 +144,10 @@ def walk_mp4(data: bytes) -> tuple[int, int]:
                   f"{len(data) - at:,} byte pada posisi {at:,} bukan box MP4")
         if kind == b"mdat":
             mdat += size - header
+        elif kind in (b"udta", b"meta"):
+            _no_programs(data[at:at + size], "tags", "tag")
+        elif kind == b"moov":  # its udta/meta/ilst hold the tags and cover; the sample tables are no tags
+            _no_programs(data[at:at + size], "tags", "tag", limit=None)
         elif kind in (b"free", b"skip", b"wide", b"uuid"):
             filler += size
             if filler > MAX_FILLER:

@@ -200,6 +200,9 @@ def _element_size(component: int, kind: str) -> int:
 def _accessor_extent(doc: _Doc, path: str, view_index: int, offset: int, count: int, element: int) -> None:
     view = doc.array("bufferViews")[view_index]
     stride = view.get("byteStride") or element
+    if stride < element:
+        _fail(f"{path}: bufferViews[{view_index}].byteStride is shorter than one element ({element} bytes)",
+              f"{path}: bufferViews[{view_index}].byteStride lebih pendek dari satu elemen ({element} byte)")
     if offset + stride * (count - 1) + element > view["byteLength"]:
         _fail(f"{path} ({count} elements) runs past the end of bufferViews[{view_index}]",
               f"{path} ({count} elemen) melewati akhir bufferViews[{view_index}]")
@@ -290,7 +293,9 @@ def _meshes(doc: _Doc) -> None:
             index = doc.ref(primitive, "indices", path, "accessors")
             if index is not None:
                 accessor = accessors[index]
-                if accessor["type"] != "SCALAR" or accessor["componentType"] not in INDEX_TYPES:
+                strided = accessor.get("bufferView") is not None and \
+                    doc.array("bufferViews")[accessor["bufferView"]].get("byteStride")
+                if accessor["type"] != "SCALAR" or accessor["componentType"] not in INDEX_TYPES or strided:
                     _fail(f"{path}.indices must be unsigned whole numbers", f"{path}.indices harus bilangan bulat tak bertanda")
                 values = _index_values(doc, accessor)
                 if values is not None and values.size and int(values.max()) >= (vertices or 0):

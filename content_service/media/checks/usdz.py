@@ -29,8 +29,10 @@ def _entry_count(data: bytes) -> int:
     if at == -1 or at + 22 > len(data):
         _bad("its zip directory is missing", "direktori zip-nya tidak ada")
     entries, cd_size = struct.unpack_from("<H", data, at + 10)[0], struct.unpack_from("<I", data, at + 12)[0]
+    if entries == 0xFFFF:  # ZIP64: the real count is elsewhere; the directory's size still bounds it
+        entries = 0
     # Each central directory entry takes at least 46 bytes: a count field that lies is caught by the size.
-    return max(entries, cd_size // 46)
+    return entries if entries > MAX_ENTRIES else max(entries, cd_size // 47)
 
 
 def _name_problem(raw: bytes, name: str) -> tuple[str, str] | None:
@@ -43,14 +45,40 @@ def _name_problem(raw: bytes, name: str) -> tuple[str, str] | None:
     return None
 
 
+def _span(data: bytes, info: zipfile.ZipInfo) -> tuple[int, int]:
+    """Where an entry's local header starts and its data ends."""
+    at = info.header_offset
+    if at + 30 > len(data) or data[at:at + 4] != b"PK\x03\x04":
+        _bad("an entry's local header is missing", "header lokal sebuah entri tidak ada")
+    name_length, extra_length = struct.unpack_from("<HH", data, at + 26)
+    end = at + 30 + name_length + extra_length + info.compress_size
+    if info.flag_bits & 0x8:  # a data descriptor follows the data
+        end += 16 if data[end:end + 4] == b"PK\x07\x08" else 12
+    if end > len(data):
+        _bad("an entry runs past the end of the file", "ada entri yang melewati akhir berkas")
+    return at, end
+
+
+def _contiguous(data: bytes, spans: list[tuple[int, int]]) -> None:
+    """Entries follow one another from the first byte: nothing hidden between or before them."""
+    at = 0
+    for start, end in spans:
+        if start != at:
+            _bad("there are bytes between its entries that belong to none" if start > at else "two entries overlap",
+                 "ada byte di antara entri yang bukan milik entri mana pun" if start > at else "ada entri yang bertumpuk")
+        at = end
+    if data[at:at + 4] != b"PK\x01\x02":
+        _bad("there are bytes between its entries and its directory", "ada byte di antara entri dan direktorinya")
+
+
 def check_usdz(data: bytes, found: str | None) -> Checked:
     """A USDZ package: a stored (uncompressed) zip led by a USD layer."""
     if found != "application/zip":
         wrong_type("usdz", found, "a USDZ model (for iPhone AR)")
     count = _entry_count(data)
     if count > MAX_ENTRIES:
-        _bad(f"it has {count:,} entries; at most {MAX_ENTRIES:,} are accepted",
-             f"berisi {count:,} entri; paling banyak {MAX_ENTRIES:,}")
+        _bad(f"it has about {count:,} entries; at most {MAX_ENTRIES:,} are accepted",
+             f"berisi sekitar {count:,} entri; paling banyak {MAX_ENTRIES:,}")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -76,16 +104,18 @@ def check_usdz(data: bytes, found: str | None) -> Checked:
         # USDZ entries are stored, never compressed: a compressed one is no USDZ (and could be a zip bomb).
         if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
             _bad("an entry is compressed", "ada entri yang terkompresi")
+        if info.flag_bits & 0x1:
+            _bad("an entry is encrypted", "ada entri yang terenkripsi")
+        if (info.external_attr >> 16) & 0o170000 == 0o120000:
+            _bad("an entry is a symbolic link", "ada entri berupa tautan simbolik")
         total += info.file_size
         if total > MAX_TOTAL:
             _bad(f"its entries hold more than {MAX_TOTAL // MB} MB", f"isinya lebih dari {MAX_TOTAL // MB} MB")
-        spans.append((info.header_offset, info.header_offset + 30 + len(raw) + info.file_size))
-    spans.sort()
-    for (_, end), (start, _) in zip(spans, spans[1:]):
-        if start < end:
-            _bad("two entries overlap", "ada entri yang saling bertumpuk")
-    if spans and spans[-1][1] > len(data):
-        _bad("an entry runs past the end of the file", "ada entri yang melewati akhir berkas")
+        spans.append(_span(data, info))
+    _contiguous(data, sorted(spans))
+    layer = data[spans[0][1] - infos[0].file_size: spans[0][1]][:8] if spans else b""
+    if not (layer.startswith(b"#usda") or layer.startswith(b"PXR-USDC")):
+        _bad("its first layer is neither USDA text nor USDC", "lapisan pertamanya bukan USDA maupun USDC")
     try:
         for info in infos:  # stored data: reading checks each CRC at little cost
             with archive.open(info) as entry:

@@ -86,11 +86,13 @@ def check_video(data: bytes, found: str | None) -> Checked:
         for audio in (s for s in container.streams if s.type == "audio"):
             if audio.codec_context.name not in AUDIO_TRACKS:
                 _unplayable(audio.codec_context.name)
-        # The headers' size, before decoding anything.
+        # The headers' size, before decoding anything; and FFmpeg's own limit on what its
+        # decoder allocates, in case a picture's parameters inside the stream say otherwise.
         for s in container.streams.video:
             width, height = s.codec_context.width or 0, s.codec_context.height or 0
             if width * height > MAX_VIDEO_PIXELS:
                 _too_big(width, height)
+            s.codec_context.options = {"max_pixels": str(MAX_VIDEO_PIXELS)}
         duration = container.duration / 1_000_000 if container.duration else None
         base = stream.time_base
         counts = {s.index: 0 for s in container.streams}
