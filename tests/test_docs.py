@@ -1,11 +1,12 @@
-"""The README documents every setting and every operator command."""
+"""The README and the pages under docs/ document every setting and every operator command."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from content_service import config
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[1]
+README = "\n".join(path.read_text(encoding="utf-8") for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
 BUILTIN = {"run", "shell", "routes"}
 
 
