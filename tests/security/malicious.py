@@ -266,6 +266,25 @@ def mp3_with_frame(frame_id: bytes, body: bytes) -> bytes:
     return b"ID3\x04\x00\x00" + _synchsafe(len(frame)) + frame + song[own_size:]
 
 
+def ogg_with_page(payload: bytes, *, right_checksum: bool) -> bytes:
+    """A real Ogg Opus file with one more page, before its last, whose packet is ``payload``."""
+    from content_service.media.checks.audio import ogg_crc
+
+    song = samples.audio("ogg", seconds=3)
+    last = song.rfind(b"OggS")
+    serial, sequence = struct.unpack_from("<II", song, last + 14)
+    lacing = [255] * (len(payload) // 255) + [len(payload) % 255]
+    pages = b""
+    for start in range(0, len(lacing), 255):  # a page holds at most 255 lacing values
+        part = lacing[start:start + 255]
+        body = payload[start * 255: start * 255 + sum(part)]
+        header = bytearray(b"OggS\x00" + (b"\x01" if start else b"\x00") + struct.pack("<qII", -1, serial, sequence)
+                           + bytes(4) + bytes([len(part)]) + bytes(part))
+        struct.pack_into("<I", header, 22, ogg_crc(bytes(header) + body) if right_checksum else 0x12345678)
+        pages += bytes(header) + body
+    return song[:last] + pages + song[last:]
+
+
 def m4a_with_box(kind: bytes, body: bytes) -> bytes:
     return samples.audio("m4a", seconds=2) + struct.pack(">I", 8 + len(body)) + kind + body
 
@@ -340,6 +359,11 @@ CASES: list[tuple[str, str, Callable[[], bytes], str]] = [
     ("MP3 with an ELF in a PRIV tag", "audio", lambda: mp3_with_frame(b"PRIV", b"pindai\x00" + ELF), "audio_junk"),
     ("M4A with an ELF in a udta box", "audio", lambda: m4a_with_box(b"udta", ELF), "audio_junk"),
     ("M4A with an ELF in a free box", "audio", lambda: m4a_with_box(b"free", ELF * 3), "audio_junk"),
+    ("MP3 ending in sync bytes and a tiny ELF", "audio",
+     lambda: samples.audio("mp3", seconds=2) + b"\xff\xfb\x90\x64" + ELF[:200], "audio_junk"),
+    ("Ogg with an ELF in a page with a wrong checksum", "audio", lambda: ogg_with_page(ELF, right_checksum=False),
+     "audio_junk"),
+    ("Ogg with an ELF as one packet", "audio", lambda: ogg_with_page(ELF, right_checksum=True), "audio_junk"),
     ("ELF inside an MP3", "audio", lambda: (lambda a: a[:len(a) // 2] + ELF + a[len(a) // 2:])(samples.audio("mp3", 3)),
      "audio_junk"),
 ]

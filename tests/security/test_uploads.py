@@ -104,14 +104,16 @@ def test_good_files_of_each_class_still_pass(label, kind, make, media_type):
     assert checks.check(kind, make()).media_type == media_type
 
 
-def test_a_ten_minute_narration_is_decoded_quickly():
-    data = samples.audio("mp3", seconds=600)
-    started = time.perf_counter()
+@pytest.mark.parametrize("fmt", ["mp3", "ogg", "m4a"])
+def test_a_ten_minute_narration_is_decoded_quickly(fmt):
+    data = samples.audio(fmt, seconds=600)
+    started, cpu = time.perf_counter(), time.process_time()
     checked = checks.check("audio", data)
-    took = time.perf_counter() - started
-    print(f"\n10-minute MP3 narration ({len(data) / 1e6:.1f} MB): checked in {took:.2f} s")
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"\n10-minute {fmt} narration ({len(data) / 1e6:.1f} MB), decoded to the end: "
+          f"{took:.2f} s ({cpu:.2f} s of CPU)")
     assert checked.duration == pytest.approx(600, abs=0.5)
-    assert took < 10
+    assert cpu < 5  # CPU time: the wall clock on a shared machine says more about the neighbours
 
 
 # --- deleted extras, 413 ------------------------------------------------------

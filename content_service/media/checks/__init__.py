@@ -11,6 +11,7 @@ limits and refusals they share. Nothing is written anywhere until a file
 has passed."""
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from .base import (FILE_KINDS, KIND_NAMES, LIMITS, MAX_PIXELS, MAX_SIDE, MB, THUMB_SIDE, Checked, DecompressionBomb,  # noqa: F401
@@ -20,6 +21,8 @@ from .gltf import check_glb
 from .images import check_image, check_overlay, encode_image, thumbnail_of  # noqa: F401
 from .usdz import check_usdz
 from .video import check_video
+
+log = logging.getLogger(__name__)
 
 
 def _looks_like_markup(data: bytes) -> bool:
@@ -43,7 +46,14 @@ def check(kind: str, data: bytes, limits: dict | None = None) -> Checked:
         refuse(UnsupportedType, "SVG, HTML and other markup files are not accepted.",
                 "Berkas SVG, HTML dan markup lain tidak diterima.")
     found = sniff(data)
-    return _CHECKS[kind](data, found)
+    try:
+        return _CHECKS[kind](data, found)
+    except UploadRefused:
+        raise
+    except Exception:  # a parser failing in a way no check foresaw: refused, never a 500
+        log.exception("upload check of a %s (%s, %d bytes) failed unexpectedly", kind, found, len(data))
+        refuse(UploadRefused, "This file could not be checked, so it cannot be accepted. Export it again and retry.",
+               "Berkas ini tidak dapat diperiksa, jadi tidak dapat diterima. Ekspor ulang lalu coba lagi.")
 
 
 _CHECKS = {

@@ -7,6 +7,7 @@ decodes to too little audio, or with broken frames, is refused too."""
 from __future__ import annotations
 
 import struct
+import zlib
 
 from .base import Checked, UploadRefused, refuse, wrong_type
 from .streams import av_errors, open_container
@@ -14,6 +15,7 @@ from .streams import av_errors, open_container
 PLAYABLE = {"mp3", "mp3float", "opus", "libopus", "vorbis", "libvorbis", "aac", "flac", "alac"}
 MIN_SECONDS = 0.1  # "audio" decoding to less than this is no narration
 MAX_BROKEN_PACKETS = 0.01  # share of packets allowed to fail decoding (a scratch, not a payload)
+MAX_BROKEN_BYTES = 4096  # and their bytes in all
 MAX_FILLER = 64 * 1024  # free/skip boxes in an M4A (iTunes pads with a few KB)
 _KBPS = {  # (MPEG-1?, layer) -> bitrate table in kbit/s
     (True, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
@@ -102,16 +104,29 @@ def walk_mp3(data: bytes) -> None:
             _junk(f"{end - at:,} bytes at offset {at:,} are not MPEG audio frames",
                   f"{end - at:,} byte pada posisi {at:,} bukan bingkai audio MPEG")
         if at + length > end:
-            if frames and at + length - end < length:  # the last frame cut short by an encoder
-                break
-            _junk("the last frame runs past the end of the file", "bingkai terakhir melewati akhir berkas")
+            # Bytes after the last whole frame are no audio: a cut-off upload, or something hidden.
+            _junk("the last frame is cut off (was the upload interrupted?)",
+                  "bingkai terakhir terpotong (unggahan terputus?)")
         at, frames = at + length, frames + 1
     if not frames:
         refuse(UploadRefused, "The audio cannot be played: it holds no MPEG audio frames.",
                "Audio ini tidak dapat diputar: tidak ada bingkai audio MPEG di dalamnya.")
 
 
+_BIT_REVERSED = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
+
+
+def ogg_crc(page: bytes) -> int:
+    """Ogg's CRC-32 (polynomial 0x04C11DB7, not reflected, no initial value) at zlib's
+    speed: zlib's reflected CRC of the bit-reversed bytes, its initial value and final
+    xor cancelled by the CRC of as many zero bytes, then bit-reversed back."""
+    value = zlib.crc32(page.translate(_BIT_REVERSED)) ^ zlib.crc32(bytes(len(page)))
+    return int(f"{value:032b}"[::-1], 2)
+
+
 def walk_ogg(data: bytes) -> None:
+    """Ogg pages from the first byte to the last, each with its checksum right: FFmpeg
+    skips a page whose checksum is wrong, so such a page could carry anything unseen."""
     at, pages = 0, 0
     while at < len(data):
         if data[at:at + 4] != b"OggS" or at + 27 > len(data) or data[at + 4] != 0:
@@ -123,6 +138,12 @@ def walk_ogg(data: bytes) -> None:
         length = 27 + segments + sum(data[at + 27: at + 27 + segments])
         if at + length > len(data):
             _junk("an Ogg page is cut off", "sebuah halaman Ogg terpotong")
+        page = bytearray(data[at:at + length])
+        (stated,) = struct.unpack_from("<I", page, 22)
+        page[22:26] = bytes(4)
+        if ogg_crc(bytes(page)) != stated:
+            _junk(f"the Ogg page at offset {at:,} has a wrong checksum",
+                  f"halaman Ogg pada posisi {at:,} checksum-nya salah")
         at, pages = at + length, pages + 1
 
 
@@ -169,7 +190,7 @@ def _decode(data: bytes, found: str) -> tuple[str, float, int]:
         if codec not in PLAYABLE:
             refuse(UploadRefused, f"This audio uses the {codec} codec, which browsers cannot play.",
                    f"Audio ini memakai codec {codec} yang tidak dapat diputar browser.", codec=codec)
-        samples = packets = broken = packet_bytes = 0
+        samples = packets = broken = broken_bytes = packet_bytes = 0
         for packet in container.demux(stream):
             if packet.size == 0:
                 continue
@@ -178,14 +199,15 @@ def _decode(data: bytes, found: str) -> tuple[str, float, int]:
             try:
                 samples += sum(frame.samples for frame in packet.decode())
             except av_errors():
-                broken += 1
+                broken, broken_bytes = broken + 1, broken_bytes + packet.size
         rate = stream.codec_context.sample_rate or stream.sample_rate or 0
     except av_errors():
         refuse(UploadRefused, "The audio cannot be played: its frames are damaged.",
                "Audio ini tidak dapat diputar: bingkai datanya rusak.")
     finally:
         container.close()
-    if packets and broken > max(1, packets * MAX_BROKEN_PACKETS):
+    # A scratch in a recording is a frame or two; a payload in one "packet" is many bytes.
+    if packets and (broken > max(1, packets * MAX_BROKEN_PACKETS) or broken_bytes > MAX_BROKEN_BYTES):
         refuse(UploadRefused, f"The audio cannot be played: {broken} of its {packets} frames are damaged.",
                f"Audio ini tidak dapat diputar: {broken} dari {packets} bingkainya rusak.")
     return codec, samples / rate if rate else 0.0, packet_bytes

@@ -212,7 +212,7 @@ def _accessors(doc: _Doc) -> None:
     for i, accessor in enumerate(doc.array("accessors")):
         path = f"accessors[{i}]"
         component, kind = accessor.get("componentType"), accessor.get("type")
-        if component not in COMPONENT_BYTES or isinstance(component, bool):
+        if not _is_int(component) or component not in COMPONENT_BYTES:
             _fail(f"{path}.componentType is not one glTF knows", f"{path}.componentType tidak dikenal glTF")
         if not isinstance(kind, str) or kind not in COMPONENTS:
             _fail(f"{path}.type is not one glTF knows", f"{path}.type tidak dikenal glTF")
@@ -243,7 +243,7 @@ def _sparse(doc: _Doc, path: str, sparse: Any, count: int, element: int) -> None
         _fail(f"{path}.count must be from 1 to the accessor's count", f"{path}.count harus 1 sampai count accessor")
     indices, values = sparse["indices"], sparse["values"]
     component = indices.get("componentType")
-    if component not in INDEX_TYPES or isinstance(component, bool):
+    if not _is_int(component) or component not in INDEX_TYPES:
         _fail(f"{path}.indices.componentType must be an unsigned integer type",
               f"{path}.indices.componentType harus tipe bilangan bulat tak bertanda")
     for part, obj, size in (("indices", indices, COMPONENT_BYTES[component]), ("values", values, element)):
