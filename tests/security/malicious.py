@@ -178,6 +178,14 @@ def usdz_first(name: str, data: bytes) -> bytes:
     return out.getvalue()
 
 
+def usdz_two_names() -> bytes:
+    """The directory says textures/a.png; the local header (what many unzip tools use) says ../../a.sh."""
+    data = bytearray(usdz_entries(["textures/a.png"]))
+    at = data.find(b"textures/a.png")  # the first occurrence is the local header's
+    data[at:at + 14] = b"../../../a.sh\x00"[:14]
+    return bytes(data)
+
+
 def usdz_many(count=300_000) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
@@ -333,6 +341,7 @@ CASES: list[tuple[str, str, Callable[[], bytes], str]] = [
     ("USDZ dot-dot", "usdz", lambda: usdz_entries(["a/../../x"]), "usdz_names"),
     ("USDZ 300,000 entries", "usdz", usdz_many, "usdz_names"),
     ("USDZ symbolic link", "usdz", usdz_symlink, "usdz_names"),
+    ("USDZ local name differs from the directory", "usdz", usdz_two_names, "usdz_names"),
     ("USDZ bytes hidden between entries", "usdz", usdz_hidden_bytes, "usdz_names"),
     ("USDZ first layer an ELF", "usdz", lambda: usdz_first("model.usdc", ELF), "usdz_names"),
     ("video one 8192x8192 frame", "video", huge_frame, "video_pixels"),

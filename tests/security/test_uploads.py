@@ -238,6 +238,10 @@ def test_every_case_through_gunicorn_with_two_workers(tmp_path):
         session.rollback()
         assert session.scalar(select(func.count()).select_from(Asset)) == 0
         assert not [p for p in media.rglob("*") if p.is_file()]
+        # Over the 64 MB request limit: the friendly page through the real server too.
+        res = web.post(f"{base}/staff/books/{book_id}/assets", data={"kind": "video", "csrf_token": token},
+                       files={"file": ("film.mp4", bytes(70 << 20))}, timeout=120)
+        assert res.status_code == 413 and 'id="upload-form"' in res.text and "paling banyak 64 MB" in res.text
         # The server was there to accept a good file all along.
         res = web.post(f"{base}/staff/books/{book_id}/assets", allow_redirects=False,
                        data={"kind": "audio", "csrf_token": token, "title": "Cerita"},

@@ -51,6 +51,9 @@ def _span(data: bytes, info: zipfile.ZipInfo) -> tuple[int, int]:
     if at + 30 > len(data) or data[at:at + 4] != b"PK\x03\x04":
         _bad("an entry's local header is missing", "header lokal sebuah entri tidak ada")
     name_length, extra_length = struct.unpack_from("<HH", data, at + 26)
+    if data[at + 30: at + 30 + name_length] != info.orig_filename.encode("utf-8", "replace"):
+        # Some tools unpack by the local name, others by the directory's: the two must agree.
+        _bad("an entry's local name differs from its directory name", "nama lokal sebuah entri berbeda dari nama di direktorinya")
     end = at + 30 + name_length + extra_length + info.compress_size
     if info.flag_bits & 0x8:  # a data descriptor follows the data
         end += 16 if data[end:end + 4] == b"PK\x07\x08" else 12
