@@ -101,7 +101,7 @@ def serve(name: str):
     digest, ext = match.group(1), match.group(2) or ""
     store = storage()
     # A file nothing refers to any more (a deleted extra) is gone for visitors, at once.
-    if not store.exists(digest) or not references.referenced(get_session(), {digest}):
+    if not store.exists(digest) or not references.served(get_session(), digest):
         raise errors.NotFound()
     # Content-addressed: the bytes behind a name never change.
     return send_file(

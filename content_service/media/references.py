@@ -3,7 +3,8 @@ rest are removed from the store.
 
 A stored file is public at ``/media/<sha256>`` only while a row refers to
 it (an extra, its thumbnail, poster or iPhone model, a book's or an event's
-cover). Each part of the service registers a *finder* for its own columns in
+cover); ``served`` answers that for ``/media/``, remembering a yes for a
+few seconds. Each part of the service registers a *finder* for its own columns in
 ``init_app`` (``register``); ``referenced`` asks them all. ``release`` is
 called after an extra is deleted or its file replaced: files nothing refers
 to any more are deleted, unless written in the last ``GRACE_SECONDS`` (an
@@ -22,6 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 Finder = Callable[[Session, set[str]], set[str]]
 GRACE_SECONDS = 600
+SEEN_SECONDS = 30
 _CHUNK = 500
 
 
@@ -69,6 +71,23 @@ def referenced(session: Session, digests: Iterable[str]) -> set[str]:
     return found
 
 
+def served(session: Session, digest: str) -> bool:
+    """Whether ``/media/`` may serve ``digest``. A yes is remembered for SEEN_SECONDS
+    in this worker: a page of 20 covers or a video's Range requests would otherwise
+    each scan the tables (a cover's ``media:`` column has no index), and a deleted
+    extra's file is gone from every worker within that time (at once from this one)."""
+    seen = current_app.extensions.setdefault("pindai.media_seen", {})
+    now = time.monotonic()
+    if seen.get(digest, 0) > now:
+        return True
+    if digest in referenced(session, {digest}):
+        if len(seen) > 10_000:
+            seen.clear()
+        seen[digest] = now + SEEN_SECONDS
+        return True
+    return False
+
+
 def release(session: Session, digests: Iterable[str | None], *, grace: float = GRACE_SECONDS) -> list[str]:
     """Delete the files among ``digests`` that nothing refers to any more
     (call after the commit that dropped the reference); answers those removed."""
@@ -76,6 +95,9 @@ def release(session: Session, digests: Iterable[str | None], *, grace: float = G
 
     store = storage()
     candidates = {d for d in digests if d}
+    seen = current_app.extensions.get("pindai.media_seen", {})
+    for digest in candidates:
+        seen.pop(digest, None)
     unused = candidates - referenced(session, candidates)
     removed = []
     for digest in sorted(unused):
