@@ -12,6 +12,7 @@ upload of the same bytes may be on its way to its commit). ``flask
 media-prune`` removes whatever is left over."""
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 
@@ -21,6 +22,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+log = logging.getLogger(__name__)
 Finder = Callable[[Session, set[str]], set[str]]
 GRACE_SECONDS = 600
 SEEN_SECONDS = 30
@@ -101,9 +103,12 @@ def release(session: Session, digests: Iterable[str | None], *, grace: float = G
     unused = candidates - referenced(session, candidates)
     removed = []
     for digest in sorted(unused):
-        if store.exists(digest) and time.time() - store.modified(digest) >= grace:
-            store.delete(digest)
-            removed.append(digest)
+        try:
+            if store.exists(digest) and time.time() - store.modified(digest) >= grace:
+                store.delete(digest)
+                removed.append(digest)
+        except OSError:  # the change is committed; a file left behind is only served no more
+            log.warning("could not remove unused media file %s", digest, exc_info=True)
     return removed
 
 

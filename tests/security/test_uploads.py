@@ -253,3 +253,22 @@ def test_every_case_through_gunicorn_with_two_workers(tmp_path):
         session.close()
         app.extensions["pindai.engine"].dispose()
     assert "Traceback" not in output, output[-3000:]
+
+
+def test_another_worker_stops_serving_a_deleted_extra_within_seconds(make_app, app, client, session, editor, book,
+                                                                     monkeypatch):
+    """Two apps on one database and store, as two gunicorn workers: the one that deletes
+    answers 404 at once, the other once its memory of the file expires."""
+    from content_service.media import references
+
+    monkeypatch.setattr(references, "SEEN_SECONDS", 1.0)
+    other_worker = make_app().test_client()
+    staff, token = editor
+    assert upload(staff, token, book.id, "image", samples.png(), "peta.png").status_code == 303
+    asset = session.scalars(select(Asset)).one()
+    url = f"/media/{asset.media_hash}.png"
+    assert client.get(url).status_code == 200 and other_worker.get(url).status_code == 200
+    staff.post(f"/staff/assets/{asset.id}/delete", data={"csrf_token": token})
+    assert client.get(url).status_code == 404
+    time.sleep(1.1)
+    assert other_worker.get(url).status_code == 404
