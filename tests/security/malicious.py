@@ -293,6 +293,27 @@ def ogg_with_page(payload: bytes, *, right_checksum: bool) -> bytes:
     return song[:last] + pages + song[last:]
 
 
+def m4a_faststart(seconds=2) -> bytes:
+    """AAC in an M4A with its index first (iTunes, most phone recorders)."""
+    import tempfile
+
+    import av
+
+    folder = tempfile.TemporaryDirectory()
+    target = Path(folder.name) / "a.m4a"
+    out = av.open(str(target), "w", format="ipod", options={"movflags": "faststart"})
+    stream = out.add_stream("aac", rate=44100)
+    t = np.arange(44100 * seconds) / 44100
+    frame = av.AudioFrame.from_ndarray((np.sin(2 * np.pi * 330 * t) * 0.3).astype(np.float32).reshape(1, -1),
+                                       format="flt", layout="mono")
+    frame.sample_rate = 44100
+    for packet in [*stream.encode(frame), *stream.encode(None)]:
+        out.mux(packet)
+    out.close()
+    with folder:
+        return target.read_bytes()
+
+
 def m4a_with_box(kind: bytes, body: bytes) -> bytes:
     return samples.audio("m4a", seconds=2) + struct.pack(">I", 8 + len(body)) + kind + body
 
@@ -352,6 +373,10 @@ CASES: list[tuple[str, str, Callable[[], bytes], str]] = [
         4608, 2592, 1, "libx265", options={"preset": "ultrafast", "x265-params": "log-level=error"})), "video_pixels"),
     ("truncated MP4 (index first)", "video", lambda: truncated(faststart_clip()), "video_truncated"),
     ("truncated MP4 (index last)", "video", lambda: truncated(samples.video()), "video_truncated"),
+    ("truncated fragmented MP4", "video", lambda: truncated(video_frames(
+        320, 240, 60, container_options={"movflags": "frag_keyframe+empty_moov"})), "video_truncated"),
+    ("MP4 with an ELF appended", "video", lambda: samples.video() + ELF, "video_truncated"),
+    ("WebM with an ELF appended", "video", lambda: samples.video(".webm") + ELF, "video_truncated"),
     ("truncated WebM", "video", lambda: truncated(samples.video(".webm", frames=60)), "video_truncated"),
     ("ELF after an ID3 header", "audio", lambda: id3_then(ELF), "audio_junk"),
     ("ELF after MPEG sync bytes", "audio", lambda: b"\xff\xfb\x90\x64" + ELF, "audio_junk"),

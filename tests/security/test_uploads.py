@@ -91,6 +91,11 @@ def _id3v1(title: str) -> bytes:
     ("AV1 in MP4", "video", lambda: malicious.video_frames(160, 120, 20, "libsvtav1"), "video/mp4"),
     ("VP9 in WebM", "video", lambda: malicious.video_frames(160, 120, 20, "libvpx-vp9", "webm"), "video/webm"),
     ("H.264 index first", "video", malicious.faststart_clip, "video/mp4"),
+    ("fragmented MP4", "video", lambda: malicious.video_frames(
+        160, 120, 30, container_options={"movflags": "frag_keyframe+empty_moov"}), "video/mp4"),
+    ("WebM of unknown size (as MediaRecorder writes)", "video", lambda: malicious.video_frames(
+        160, 120, 30, "libvpx", "webm", container_options={"live": "1"}), "video/webm"),
+    ("M4A with moov first", "audio", lambda: malicious.m4a_faststart(), "audio/mp4"),
     ("4096x2304 H.264", "video", lambda: malicious.video_frames(4096, 2304, 2, options={"preset": "ultrafast"}),
      "video/mp4"),
     ("MP3 with an ID3v1 tag", "audio", lambda: samples.audio("mp3", 2) + _id3v1("Laskar Pelangi"), "audio/mpeg"),

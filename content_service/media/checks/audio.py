@@ -10,7 +10,7 @@ import struct
 import zlib
 
 from .base import Checked, UploadRefused, refuse, wrong_type
-from .streams import av_errors, open_container
+from .streams import BoxError, av_errors, mp4_boxes, open_container
 
 PLAYABLE = {"mp3", "mp3float", "opus", "libopus", "vorbis", "libvorbis", "aac", "flac", "alac"}
 MIN_SECONDS = 0.1  # "audio" decoding to less than this is no narration
@@ -26,7 +26,6 @@ _KBPS = {  # (MPEG-1?, layer) -> bitrate table in kbit/s
 }
 _KBPS[(False, 3)] = _KBPS[(False, 2)]
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
-_MP4_TOP = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"udta", b"meta", b"uuid", b"pdin", b"sidx"}
 
 
 def _junk(where_en: str, where_id: str):
@@ -147,22 +146,18 @@ def walk_ogg(data: bytes) -> None:
         at, pages = at + length, pages + 1
 
 
-def walk_mp4(data: bytes) -> tuple[int, int]:
-    """Top-level boxes must cover the file exactly; answers (mdat payload bytes, mdat count)."""
-    at, mdat, filler = 0, 0, 0
-    while at < len(data):
-        if at + 8 > len(data):
-            _junk("the file ends inside a box header", "berkas berakhir di tengah header box")
-        size, kind = struct.unpack_from(">I4s", data, at)
-        header = 8
-        if size == 1 and at + 16 <= len(data):
-            (size,) = struct.unpack_from(">Q", data, at + 8)
-            header = 16
-        elif size == 0:
-            size = len(data) - at
-        if kind not in _MP4_TOP or size < header or at + size > len(data):
-            _junk(f"{len(data) - at:,} bytes at offset {at:,} are not MP4 boxes",
-                  f"{len(data) - at:,} byte pada posisi {at:,} bukan box MP4")
+def walk_mp4(data: bytes) -> int:
+    """Top-level boxes must cover the file exactly; answers the mdat payload bytes."""
+    try:
+        boxes = mp4_boxes(data)
+    except BoxError as bad:
+        if bad.cut:
+            _junk("its last box runs past the end of the file (was the upload interrupted?)",
+                  "box terakhirnya melewati akhir berkas (unggahan terputus?)")
+        _junk(f"{len(data) - bad.at:,} bytes at offset {bad.at:,} are not MP4 boxes",
+              f"{len(data) - bad.at:,} byte pada posisi {bad.at:,} bukan box MP4")
+    mdat = filler = 0
+    for kind, at, header, size in boxes:
         if kind == b"mdat":
             mdat += size - header
         elif kind in (b"udta", b"meta"):
@@ -173,8 +168,7 @@ def walk_mp4(data: bytes) -> tuple[int, int]:
             filler += size
             if filler > MAX_FILLER:
                 _junk(f"more than {MAX_FILLER // 1024} KB of filler boxes", f"lebih dari {MAX_FILLER // 1024} KB box pengisi")
-        at += size
-    return mdat, 0
+    return mdat
 
 
 def _decode(data: bytes, found: str) -> tuple[str, float, int]:
@@ -224,7 +218,7 @@ def check_audio(data: bytes, found: str | None) -> Checked:
         elif found == "audio/ogg":
             walk_ogg(data)
         else:
-            mdat, _ = walk_mp4(data)
+            mdat = walk_mp4(data)
     except (IndexError, struct.error):
         _junk("its frames cannot be followed to the end", "bingkainya tidak dapat diikuti sampai akhir")
     _codec, seconds, packet_bytes = _decode(data, found)

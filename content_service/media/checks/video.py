@@ -10,7 +10,7 @@ from PIL import Image
 
 from .base import Checked, DecompressionBomb, UnsupportedType, UploadRefused, refuse, wrong_type
 from .images import encode_image, thumbnail_of
-from .streams import av_errors, open_container
+from .streams import BoxError, av_errors, mp4_boxes, open_container, webm_segment_end
 
 MAX_VIDEO_PIXELS = 4096 * 2304  # 4K (DCI) and phone 4K portrait fit; more is no library clip
 # FFmpeg's decoder names for what browsers play, per container.
@@ -70,10 +70,38 @@ class _Frames:
             self.poster = frame.to_image()
 
 
+def _outer_layer(data: bytes, found: str) -> None:
+    """The file ends where its container says: MP4 boxes cover it exactly, a WebM's
+    segment is not longer than the file."""
+    def not_only_video(at: int):
+        refuse(UploadRefused, f"This is not only video: {len(data) - at:,} bytes at offset {at:,} are not part of "
+               "the video. Export the video again.",
+               f"Berkas ini tidak hanya berisi video: {len(data) - at:,} byte pada posisi {at:,} bukan bagian "
+               "dari video. Ekspor ulang videonya.")
+
+    if found == "video/mp4":
+        try:
+            mp4_boxes(data)
+        except BoxError as bad:
+            if bad.cut:
+                _cut_off()
+            not_only_video(bad.at)
+        return
+    try:
+        end = webm_segment_end(data)
+    except (ValueError, IndexError):
+        _damaged()
+    if end is not None and end > len(data):
+        _cut_off()
+    if end is not None and end < len(data):
+        not_only_video(end)
+
+
 def check_video(data: bytes, found: str | None) -> Checked:
     """MP4/WebM that FFmpeg decodes, in a codec browsers play; poster frame and duration."""
     if found not in ("video/mp4", "video/webm"):
         wrong_type("video", found, "an MP4 or WebM video")
+    _outer_layer(data, found)
     container = open_container(data, found, "video", "Video")
     try:
         videos = [s for s in container.streams if s.type == "video" and not s.disposition & 0x400]
