@@ -101,9 +101,9 @@ def check_video(data: bytes, found: str | None) -> Checked:
     """MP4/WebM that FFmpeg decodes, in a codec browsers play; poster frame and duration."""
     if found not in ("video/mp4", "video/webm"):
         wrong_type("video", found, "an MP4 or WebM video")
-    _outer_layer(data, found)
     container = open_container(data, found, "video", "Video")
     try:
+        _outer_layer(data, found)  # after FFmpeg opened it: what is no video at all says so first
         videos = [s for s in container.streams if s.type == "video" and not s.disposition & 0x400]
         if not videos:
             _damaged()
