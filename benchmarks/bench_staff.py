@@ -1,6 +1,6 @@
 """Staff portal benchmark: what an upload check costs per kind on realistic
-files (a 12-megapixel phone photo, a 720p H.264 clip, a minute of MP3, a
-5 MB GLB), and what the analytics dashboard costs over a busy month of
+files (a 12-megapixel phone photo, a 720p H.264 clip, a minute of MP3 and a
+10-minute narration, each decoded to the end, a 5 MB GLB), and what the analytics dashboard costs over a busy month of
 scan logs, on SQLite and (with BENCH_DATABASE_URL) PostgreSQL.
 
 Run: make bench  (or .venv/bin/python benchmarks/bench_staff.py)
@@ -89,11 +89,12 @@ def model(megabytes=5) -> bytes:
 
 
 def bench_uploads() -> list[tuple[str, float, float]]:
-    from content_service.staff import uploads
+    from content_service.media import checks as uploads
 
     rows = []
     for kind, label, make in (("image", "12 MP JPEG photo", photo), ("video", "10 s 720p H.264 MP4", clip),
-                              ("audio", "60 s MP3", narration), ("model3d", "5 MB GLB", model)):
+                              ("audio", "60 s MP3", narration), ("audio", "10 min MP3 narration", lambda: narration(600)),
+                              ("model3d", "5 MB GLB", model)):
         data = make()
         times = []
         for _ in range(3):

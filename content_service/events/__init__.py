@@ -28,6 +28,10 @@ def init_app(app: Flask) -> None:
 
     text.install()
     resolve.TARGET_RESOLVERS["event"] = calendar.resolve_event_code
+    from ..media import references
+    from .models import Event
+
+    references.register(app, references.url_columns(Event.cover_url))  # an event's cover in the media store
 
     def day_name(moment) -> str:
         return DAY_NAMES[current_language()][moment.weekday()]

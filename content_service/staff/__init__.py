@@ -3,8 +3,8 @@ catalogue, the extras visitors see (video, audio, images, 3D, AR overlays,
 links), label sheets, imports and the analytics dashboard.
 
 The parts, one module each: ``access`` (accounts, roles, login throttling,
-CSRF, audit log), ``uploads`` (checking files by their bytes), ``content``
-(a book's extras), ``catalogue`` (records, copies), ``labelling`` (codes, label sheets),
+CSRF, audit log), ``content`` (a book's extras; the files are checked by
+``content_service.media.checks``), ``catalogue`` (records, copies), ``labelling`` (codes, label sheets),
 ``importing`` (MARC/CSV from the browser), ``analytics`` (dashboard, CSV),
 ``admin`` (accounts, kiosks, audit log) and ``plays`` (the plays API)."""
 from __future__ import annotations
@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(access.bp)
     app.register_blueprint(plays.api_bp)
     app.jinja_env.globals["asset_links"] = content.asset_links
+    content.register_media_references(app)
 
     @app.after_request
     def _harden_media(response):

@@ -8,18 +8,20 @@ from __future__ import annotations
 import hashlib
 from pathlib import PurePath
 
-from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
 from .. import catalog, errors, media
 from ..db import get_session
 from ..models import Asset, Book
 from ..resolve import load_book
-from . import uploads
-from .access import audit, bp, requires
+from ..media import checks as uploads
+from ..media import references
+from .access import allowed, audit, bp, requires
 from .models import AssetFile
 
 LANGUAGES = ("id", "en", "both")
@@ -32,6 +34,18 @@ class DuplicateAsset(errors.PindaiError):
     code = "duplicate_asset"
     message_id = "Berkas yang sama sudah terpasang pada buku ini."
     message_en = "The same file is already attached to this book."
+
+
+def register_media_references(app: Flask) -> None:
+    """Thumbnails, posters and iPhone models stay served while their asset exists."""
+    references.register(app, references.hash_columns(AssetFile.thumbnail_hash, AssetFile.poster_hash,
+                                                     AssetFile.usdz_hash))
+
+
+def stored_files(session: Session, asset: Asset) -> list[str | None]:
+    """Every digest in the media store that ``asset`` refers to."""
+    row = session.get(AssetFile, asset.id)
+    return [asset.media_hash] + ([row.thumbnail_hash, row.poster_hash, row.usdz_hash] if row else [])
 
 
 def parse_meta(form, fallback_title: str = "") -> dict:
@@ -187,9 +201,10 @@ def update_asset(asset_id: int):
     return redirect(url_for("staff.book_content", book_id=asset.book_id, _anchor=f"asset-{asset.id}"), 303)
 
 
-def replace_file(session: Session, asset: Asset, checked: uploads.Checked, original_name: str | None) -> None:
+def replace_file(session: Session, asset: Asset, checked: uploads.Checked, original_name: str | None) -> list[str | None]:
     """Swap an extra's file, keeping its title, caption and place; it goes back
-    to unpublished so staff preview the new file before visitors see it."""
+    to unpublished so staff preview the new file before visitors see it.
+    Answers the digests of the files it replaced (for ``references.release``)."""
     digest = hashlib.sha256(checked.data).hexdigest()
     taken = session.scalars(select(Asset).where(Asset.book_id == asset.book_id, Asset.kind == asset.kind,
                                                 Asset.media_hash == digest, Asset.id != asset.id)).first()
@@ -197,6 +212,7 @@ def replace_file(session: Session, asset: Asset, checked: uploads.Checked, origi
         raise DuplicateAsset(f"The same file is already attached to this book as “{taken.title}”.",
                              message_id=f"Berkas yang sama sudah terpasang pada buku ini sebagai “{taken.title}”.")
     store = media.storage()
+    replaced = stored_files(session, asset)
     asset.media_hash, asset.media_type, asset.published = store.put(checked.data), checked.media_type, False
     row = session.get(AssetFile, asset.id) or AssetFile(asset_id=asset.id, size_bytes=0)
     row.original_name, row.size_bytes = original_name, len(checked.data)
@@ -204,6 +220,7 @@ def replace_file(session: Session, asset: Asset, checked: uploads.Checked, origi
     row.thumbnail_hash = store.put(checked.thumbnail) if checked.thumbnail else None
     row.poster_hash = store.put(checked.poster) if checked.poster else None
     session.add(row)
+    return replaced
 
 
 @bp.post("/assets/<int:asset_id>/file")
@@ -218,13 +235,37 @@ def replace_asset_file(asset_id: int):
         if upload is None or not upload.filename:
             raise uploads.UploadRefused("Choose a file to upload.", message_id="Pilih berkas untuk diunggah.")
         name = secure_filename(upload.filename)[:255] or None
-        replace_file(session, asset, uploads.check(asset.kind, upload.read(), current_app.config.get("UPLOAD_LIMITS")), name)
+        replaced = replace_file(session, asset, uploads.check(asset.kind, upload.read(),
+                                                              current_app.config.get("UPLOAD_LIMITS")), name)
     except errors.PindaiError as exc:
         session.rollback()
         return _page(_book(asset.book_id), exc, exc.status)
     audit(session, "asset.replace", "asset", asset.id, title=asset.title)
     session.commit()
+    references.release(session, replaced)
     return redirect(url_for("staff.book_content", book_id=asset.book_id, _anchor=f"asset-{asset.id}"), 303)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def request_too_large(_exc: RequestEntityTooLarge):
+    """A request over MAX_CONTENT_LENGTH: the server stopped reading it, so the
+    form is unknown; the answer is the same friendly refusal as a kind's limit."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    error = uploads.UploadTooLarge(
+        f"The upload is too large: one upload may carry at most {uploads.human_size(limit)} in all. "
+        "Make the file smaller (a video: export it at a lower resolution) and try again.",
+        message_id=f"Unggahan terlalu besar: satu unggahan paling banyak {uploads.human_size(limit)} seluruhnya. "
+                   "Perkecil berkasnya (video: ekspor dengan resolusi lebih rendah) lalu coba lagi.",
+        limit_bytes=limit)
+    args = request.view_args or {}
+    if not errors.wants_json() and allowed("content") and request.endpoint in (
+            "staff.upload_asset", "staff.replace_asset_file"):
+        try:
+            book_id = args.get("book_id") or _asset(args["asset_id"]).book_id
+            return _page(_book(book_id), error, 413)
+        except errors.PindaiError:
+            pass
+    return errors.respond(413, error.to_dict())
 
 
 @bp.post("/assets/<int:asset_id>/publish")
@@ -244,10 +285,12 @@ def delete_asset(asset_id: int):
     session = get_session()
     asset = _asset(asset_id)
     book_id = asset.book_id
-    # The stored file stays: content-addressed files may be shared with other assets.
+    files = stored_files(session, asset)
     audit(session, "asset.delete", "asset", asset.id, book_id=book_id, title=asset.title)
     session.delete(asset)
     session.commit()
+    # Content-addressed files may be shared with other extras: only those nothing refers to go.
+    references.release(session, files)
     return redirect(url_for("staff.book_content", book_id=book_id), 303)
 
 

@@ -89,6 +89,9 @@ def test_media_is_served_with_range_and_etag(app, client, session):
 
         digest = storage().put(b"0123456789" * 100)
         url = media_url(digest, "image/png").replace("http://localhost", "")
+    assert client.get(url).status_code == 404  # stored, but nothing refers to it (docs/media.md)
+    make_asset(session, make_book(session), kind="image", media_hash=digest, media_type="image/png", url=None)
+    session.commit()
     res = client.get(url)
     assert res.status_code == 200 and res.headers["ETag"].strip('"') == digest
     assert "max-age=31536000" in res.headers["Cache-Control"]

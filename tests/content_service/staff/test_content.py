@@ -88,7 +88,7 @@ REFUSED = [
     ("video", samples.html, "trailer.mp4", 415, "SVG, HTML"),
     ("image", samples.svg, "logo.png", 415, "SVG, HTML"),
     ("video", samples.jpeg, "film.mp4", 415, "bukan an MP4"),
-    ("video", samples.video_mp4v, "lama.mp4", 415, "FMP4"),
+    ("video", samples.video_mp4v, "lama.mp4", 415, "mpeg4"),
     ("image", samples.png_bomb, "bomb.png", 422, "megapiksel"),
     ("model3d", lambda: samples.glb(version=1), "kapal.glb", 422, "GLB"),
 ]
@@ -115,7 +115,7 @@ def test_size_limits_answer_413(make_app, make_staff, book):
     token = csrf_token(staff, "/staff/books")
     res = upload(staff, token, book, "image", samples.png(size=(400, 400)) + bytes(2000), "besar.png")
     assert res.status_code == 413
-    assert "batas untuk image adalah" in res.get_data(as_text=True)
+    assert "batas untuk gambar adalah" in res.get_data(as_text=True)
     # Beyond the whole-request limit the server stops reading, with the same kind of answer.
     res = upload(staff, token, book, "video", bytes(300_000), "huge.mp4")
     assert res.status_code == 413 and "terlalu besar" in res.get_data(as_text=True)

@@ -1,17 +1,25 @@
 """The media store: content-addressed files (named by their SHA-256), so a
 file uploaded twice is stored once and a name can never leave the store.
-Storage backends are picked by name from ``STORAGES``."""
+Storage backends are picked by name from ``STORAGES``.
+
+``checks`` (``content_service.media.checks``) judges every uploaded file by
+its bytes before anything reaches the store; ``references`` knows which
+stored files something still uses: only those are served (404 otherwise),
+and the others are deleted."""
 from __future__ import annotations
 
 import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, send_file
 
-from . import errors
+from .. import errors
+from ..db import get_session
+from . import references
 
 EXTENSIONS = {
     "image/png": ".png",
@@ -53,10 +61,27 @@ class FilesystemStorage:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, target)
+        else:
+            # A fresh write time: ``references.release`` leaves recently written files alone,
+            # so a file deleted elsewhere cannot vanish under an upload on its way to commit.
+            os.utime(target)
         return digest
 
     def exists(self, digest: str) -> bool:
         return self.path(digest).is_file()
+
+    def modified(self, digest: str) -> float:
+        return self.path(digest).stat().st_mtime
+
+    def delete(self, digest: str) -> None:
+        self.path(digest).unlink(missing_ok=True)
+
+    def digests(self) -> Iterator[str]:
+        """Every stored file's digest."""
+        if self.root.is_dir():
+            for path in self.root.glob("??/*"):
+                if _NAME.match(path.name) and not path.suffix:
+                    yield path.name
 
 
 STORAGES = {"filesystem": FilesystemStorage}
@@ -75,7 +100,8 @@ def serve(name: str):
         raise errors.NotFound()
     digest, ext = match.group(1), match.group(2) or ""
     store = storage()
-    if not store.exists(digest):
+    # A file nothing refers to any more (a deleted extra) is gone for visitors, at once.
+    if not store.exists(digest) or not references.served(get_session(), digest):
         raise errors.NotFound()
     # Content-addressed: the bytes behind a name never change.
     return send_file(
@@ -91,3 +117,8 @@ def init_app(app: Flask) -> None:
     root = app.config.get("MEDIA_ROOT") or Path(app.root_path).parent / "media" / "store"
     app.extensions["pindai.media"] = STORAGES[app.config.get("MEDIA_STORAGE", "filesystem")](root)
     app.register_blueprint(bp)
+    app.cli.add_command(references.prune_command)
+    from ..models import Asset, Book
+
+    references.register(app, references.hash_columns(Asset.media_hash))
+    references.register(app, references.url_columns(Book.cover_url))

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from content_service.staff import uploads
+from content_service.media import checks as uploads
 from tests.content_service.staff import samples
 
 
@@ -62,7 +62,7 @@ def test_large_images_are_scaled_down():
     [
         # a wrong type under a good extension: the name is never looked at
         ("video", samples.jpeg, 415, "unsupported_type", "not an MP4 or WebM video"),
-        ("video", samples.video_mp4v, 415, "unsupported_type", "FMP4 codec"),
+        ("video", samples.video_mp4v, 415, "unsupported_type", "mpeg4 codec"),
         ("audio", samples.video, 415, "unsupported_type", "not an MP3, Ogg or M4A"),
         ("image", samples.gif, 415, "unsupported_type", "image/gif"),
         ("model3d", samples.png, 415, "unsupported_type", "not a GLB"),

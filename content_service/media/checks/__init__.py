@@ -1,0 +1,79 @@
+"""Upload checks: every file is judged by its bytes, never by its name.
+
+``check(kind, data)`` sniffs the bytes, opens the file with a real parser
+and answers what to store, or raises ``UploadRefused`` saying why (a 4xx
+with the reason in Indonesian and English; never a 500). One module per
+kind: ``images`` (Pillow, after ``png`` walks the chunks; decoded and
+re-encoded, which drops metadata and anything hidden after or inside the
+image), ``video`` and ``audio`` (FFmpeg through PyAV, ``streams``),
+``gltf`` (GLB by the glTF 2.0 spec) and ``usdz``; ``base`` holds the
+limits and refusals they share. Nothing is written anywhere until a file
+has passed."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from .base import (FILE_KINDS, KIND_NAMES, LIMITS, MAX_PIXELS, MAX_SIDE, MB, THUMB_SIDE, Checked, DecompressionBomb,  # noqa: F401
+                   UnsupportedType, UploadRefused, UploadTooLarge, human_size, refuse, sniff, wrong_type)
+from .audio import check_audio
+from .gltf import check_glb
+from .images import check_image, check_overlay, encode_image, thumbnail_of  # noqa: F401
+from .usdz import check_usdz
+from .video import check_video
+
+log = logging.getLogger(__name__)
+
+
+def _looks_like_markup(data: bytes) -> bool:
+    text = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return text.startswith(b"<") or b"<svg" in text or b"<html" in text or b"<script" in text
+
+
+def check(kind: str, data: bytes, limits: dict | None = None) -> Checked:
+    """Validate ``data`` as an asset of ``kind``; raises ``UploadRefused``."""
+    if kind not in FILE_KINDS and kind != "usdz":
+        refuse(UploadRefused, f"Unknown asset kind {kind!r}.", f"Jenis konten {kind!r} tidak dikenal.")
+    limit = {**LIMITS, **(limits or {})}[kind]
+    if len(data) > limit:
+        name_id, name_en = KIND_NAMES[kind]
+        refuse(UploadTooLarge, f"The file is {human_size(len(data))}; {name_en} may be at most {human_size(limit)}.",
+               f"Berkas berukuran {human_size(len(data))}; batas untuk {name_id} adalah {human_size(limit)}.",
+               limit_bytes=limit)
+    if not data:
+        refuse(UploadRefused, "The file is empty.", "Berkas kosong.")
+    if _looks_like_markup(data):
+        refuse(UnsupportedType, "SVG, HTML and other markup files are not accepted.",
+                "Berkas SVG, HTML dan markup lain tidak diterima.")
+    found = sniff(data)
+    try:
+        return _CHECKS[kind](data, found)
+    except UploadRefused:
+        raise
+    except Exception:  # a parser failing in a way no check foresaw: refused, never a 500
+        log.exception("upload check of a %s (%s, %d bytes) failed unexpectedly", kind, found, len(data))
+        refuse(UploadRefused, "This file could not be checked, so it cannot be accepted. Export it again and retry.",
+               "Berkas ini tidak dapat diperiksa, jadi tidak dapat diterima. Ekspor ulang lalu coba lagi.")
+
+
+_CHECKS = {
+    "image": check_image,
+    "ar_overlay": check_overlay,
+    "video": check_video,
+    "audio": check_audio,
+    "model3d": check_glb,
+    "usdz": check_usdz,
+}
+
+
+def check_link(url: str) -> str:
+    """An external link must be an absolute http(s) URL."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if not parts or parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 1000:
+        refuse(UploadRefused, "A link must be a full http:// or https:// address.",
+                "Tautan harus berupa alamat lengkap http:// atau https://.")
+    return url
