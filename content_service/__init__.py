@@ -21,7 +21,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from . import api, db, demo, errors, i18n, imports, kiosks, labels, media, public
+    from . import api, db, demo, errors, i18n, imports, kiosks, media, public
+    from .codes import labels
 
     db.init_app(app)
     errors.init_app(app)

@@ -6,10 +6,11 @@ import json
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 
-from . import catalog, errors, kiosks, versioning
+from . import errors, kiosks
+from .catalogue import queries, shapes, versioning
 from .db import get_session
 from .openapi import document
-from .resolve import Resolution, load_book, resolve
+from .codes.resolve import Resolution, resolve
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -64,22 +65,22 @@ def resolution_dict(found: Resolution) -> dict:
         "type": found.type,
         "via": found.via,
         "code": found.code,
-        "book": catalog.book_dict(book, base_url),
-        "item": catalog.item_dict(found.item) if found.item else None,
-        "availability": catalog.availability(book),
-        "assets": [catalog.asset_dict(a) for a in catalog.published_assets(book)],
+        "book": shapes.book_dict(book, base_url),
+        "item": shapes.item_dict(found.item) if found.item else None,
+        "availability": shapes.availability(book),
+        "assets": [shapes.asset_dict(a) for a in shapes.published_assets(book)],
     }
 
 
 @bp.get("/books/<int:book_id>")
 def get_book(book_id: int):
-    book = load_book(get_session(), book_id)
+    book = queries.load_book(get_session(), book_id)
     if book is None:
         raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
-    body = catalog.book_dict(book, current_app.config["PUBLIC_BASE_URL"])
-    body["availability"] = catalog.availability(book)
-    body["items"] = [catalog.item_dict(item) for item in book.items]
-    body["assets"] = [catalog.asset_dict(a) for a in catalog.published_assets(book)]
+    body = shapes.book_dict(book, current_app.config["PUBLIC_BASE_URL"])
+    body["availability"] = shapes.availability(book)
+    body["items"] = [shapes.item_dict(item) for item in book.items]
+    body["assets"] = [shapes.asset_dict(a) for a in shapes.published_assets(book)]
     return jsonify(body)
 
 
@@ -107,12 +108,12 @@ def list_books():
     config = current_app.config
     page = int_arg("page", 1, 1, 10**6)
     per_page = int_arg("per_page", config["API_PAGE_SIZE"], 1, config["API_MAX_PAGE_SIZE"])
-    books, total = catalog.list_books(get_session(), page, per_page)
+    books, total = queries.list_books(get_session(), page, per_page)
     base_url = config["PUBLIC_BASE_URL"]
     items = []
     for book in books:
-        body = catalog.book_dict(book, base_url)
-        body["availability"] = catalog.availability(book)
+        body = shapes.book_dict(book, base_url)
+        body["availability"] = shapes.availability(book)
         items.append(body)
     pages = max(1, -(-total // per_page))
     links = {}

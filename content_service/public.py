@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
 
-from . import catalog, codes, errors, kiosks
+from . import codes, errors, kiosks
+from .catalogue import shapes
 from .db import get_session
-from .models import Code, Item
-from .resolve import load_book
+from .catalogue.models import Item
+from .codes.models import Code
+from .catalogue.queries import load_book
 
 bp = Blueprint("public", __name__)
 
@@ -79,10 +81,10 @@ def _render_book(book_id: int, item: Item | None):
         "content_service/book.html",
         book=book,
         item=item,
-        availability=catalog.availability(book),
+        availability=shapes.availability(book),
         # AR overlays are drawn on the kiosk's camera preview, not shown on phones.
-        assets=[catalog.asset_dict(a) for a in catalog.published_assets(book) if a.kind != "ar_overlay"],
-        cover_url=catalog.cover_url(book),
+        assets=[shapes.asset_dict(a) for a in shapes.published_assets(book) if a.kind != "ar_overlay"],
+        cover_url=shapes.cover_url(book),
     )
 
 

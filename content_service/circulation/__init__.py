@@ -8,7 +8,9 @@ from flask import Flask, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from .. import i18n, openapi, resolve, versioning
+from .. import i18n, openapi
+from ..catalogue import versioning
+from ..codes import resolve
 from ..config import ConfigError
 from . import apidoc, models  # noqa: F401  (models registers the tables)
 from .backends import BACKENDS, get_backend

@@ -16,8 +16,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import codes, errors, kiosks
 from ..db import get_session
-from ..models import Code, Item
-from ..resolve import resolve
+from ..catalogue.models import Item
+from ..codes.models import Code
+from ..codes.resolve import resolve
 from . import refusals, sessions
 from .backends import get_backend
 from .patrons import normalise_card

@@ -22,7 +22,7 @@ DAY_NAMES = {
 def init_app(app: Flask) -> None:
     from datetime import datetime
 
-    from .. import resolve
+    from ..codes import resolve
     from ..i18n import current_language
     from . import api, calendar, cli, public, staff, text
 

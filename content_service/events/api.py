@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from .. import errors, kiosks
 from ..db import get_session
-from ..resolve import load_book
+from ..catalogue.queries import load_book
 from . import calendar, feedback, registration, schedule
 from .models import AUDIENCES, CATEGORIES
 

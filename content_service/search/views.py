@@ -6,10 +6,11 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import catalog, errors, i18n
+from .. import errors, i18n
+from ..catalogue import shapes
 from ..api import int_arg
 from ..db import get_session
-from ..models import Book
+from ..catalogue.models import Book
 from . import autocomplete, related, search
 from .lexicon import YEAR_RANGES, Filters
 from .query import MAX_QUERY_LENGTH, parse
@@ -83,8 +84,8 @@ def load_books(book_ids: list[int]) -> list[Book]:
 
 
 def book_json(book: Book) -> dict:
-    body = catalog.book_dict(book, current_app.config["PUBLIC_BASE_URL"])
-    body["availability"] = catalog.availability(book)
+    body = shapes.book_dict(book, current_app.config["PUBLIC_BASE_URL"])
+    body["availability"] = shapes.availability(book)
     return body
 
 
@@ -155,8 +156,8 @@ def search_page():
         "content_service/search.html",
         result=body,
         books=books,
-        availability={book.id: catalog.availability(book) for book in books},
-        covers={book.id: catalog.cover_url(book) for book in books},
+        availability={book.id: shapes.availability(book) for book in books},
+        covers={book.id: shapes.cover_url(book) for book in books},
         args=args,
         link=link,
         pages_count=pages_count,

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash
 
 from .. import errors, kiosks
 from ..db import get_session
-from ..models import Kiosk
+from ..kiosks.models import Kiosk
 from .access import WeakPassword, audit, bp, create_staff, hash_password, requires
 from .models import ROLES, AuditEntry, StaffUser
 

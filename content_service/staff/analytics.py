@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from .. import errors
 from ..db import get_session
-from ..models import Asset, Book, Kiosk, ScanLog
+from ..catalogue.models import Asset, Book
+from ..kiosks.models import Kiosk, ScanLog
 from .access import bp, requires
 from .models import AssetPlay
 

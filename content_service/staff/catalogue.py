@@ -8,10 +8,12 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from .. import errors, isbn, labels
+from .. import errors, isbn
+from ..codes import labels
 from ..db import get_session
-from ..models import ITEM_STATUSES, Asset, Book, Code, Isbn, Item
-from ..resolve import load_book
+from ..catalogue.models import ITEM_STATUSES, Asset, Book, Isbn, Item
+from ..codes.models import Code
+from ..catalogue.queries import load_book
 from .access import audit, bp, requires
 from .models import AuditEntry
 

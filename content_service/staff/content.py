@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
-from .. import catalog, errors, media
+from .. import errors, media
+from ..catalogue import shapes
 from ..db import get_session
-from ..models import Asset, Book
-from ..resolve import load_book
+from ..catalogue.models import Asset, Book
+from ..catalogue.queries import load_book
 from . import uploads
 from .access import audit, bp, requires
 from .models import AssetFile
@@ -132,7 +133,7 @@ def _page(book: Book, error: errors.PindaiError | None = None, status: int = 200
     session = get_session()
     assets = sorted(book.assets, key=lambda a: (a.position, a.id))
     return render_template("staff/content.html", book=book, assets=assets, files=file_info(session, assets),
-                           asset_dict=catalog.asset_dict, error=error, kinds=KINDS,
+                           asset_dict=shapes.asset_dict, error=error, kinds=KINDS,
                            limits={**uploads.LIMITS, **current_app.config.get("UPLOAD_LIMITS", {})}), status
 
 
@@ -295,7 +296,7 @@ def preview_book(book_id: int):
     book = _book(book_id)
     assets = sorted(book.assets, key=lambda a: (a.position, a.id))
     return render_template(
-        "content_service/book.html", book=book, item=None, availability=catalog.availability(book),
-        assets=[catalog.asset_dict(a) for a in assets if a.kind != "ar_overlay"], cover_url=catalog.cover_url(book),
+        "content_service/book.html", book=book, item=None, availability=shapes.availability(book),
+        assets=[shapes.asset_dict(a) for a in assets if a.kind != "ar_overlay"], cover_url=shapes.cover_url(book),
         preview=True,
     )

@@ -6,7 +6,7 @@ from flask import Blueprint, request
 
 from .. import errors, kiosks, openapi
 from ..db import get_session
-from ..models import Asset
+from ..catalogue.models import Asset
 from .models import AssetPlay
 
 api_bp = Blueprint("plays", __name__, url_prefix="/api/v1")

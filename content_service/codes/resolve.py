@@ -6,12 +6,13 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from . import codes, errors, isbn
-from .models import Book, Code, Isbn, Item
+from .. import codes, errors, isbn
+from ..catalogue.models import Book, Isbn, Item
+from ..catalogue.queries import load_book
+from .models import Code
 
-_BOOK_LOADS = (selectinload(Book.isbns), selectinload(Book.items), selectinload(Book.assets))
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -37,10 +38,6 @@ RECOGNISERS: list = []
 # Code targets other concerns answer (events): target_type -> fn(session,
 # target_id, via, code) returning a Resolution with its ``answer``.
 TARGET_RESOLVERS: dict = {}
-
-
-def load_book(session: Session, book_id: int) -> Book | None:
-    return session.scalars(select(Book).where(Book.id == book_id).options(*_BOOK_LOADS)).first()
 
 
 def resolve(session: Session, payload: str | None, base_url: str, max_length: int = 2048) -> Resolution:

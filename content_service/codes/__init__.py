@@ -1,7 +1,10 @@
 """Short codes printed in QR labels: minting, normalising and label URLs.
 
 A code is 8 characters of Crockford base32 (no I, L, O, U), 40 random bits.
-What a person might misread is folded on input (O->0, I/L->1)."""
+What a person might misread is folded on input (O->0, I/L->1).
+
+The package's other parts: ``models`` (the ``code`` table), ``resolve``
+(interpreting whatever a camera read) and ``labels`` (PDF label sheets)."""
 from __future__ import annotations
 
 import re

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import errors
-from .db import get_session
+from .. import errors
+from ..db import get_session
 from .models import Kiosk, ScanLog
 
 

@@ -13,7 +13,8 @@ from collections import OrderedDict
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
-from .models import Asset, Book, CatalogueState, Code, Isbn, Item
+from ..codes.models import Code
+from .models import Asset, Book, CatalogueState, Isbn, Item
 
 WATCHED = (Book, Isbn, Item, Code, Asset)
 _WATCHED_TABLES = {model.__table__ for model in WATCHED}
