@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..clock import utcnow
 from .models import Code
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -62,7 +62,7 @@ def ensure_code(session: Session, target_type: str, target_id: int) -> Code:
 
 def retire(code: Code) -> None:
     if code.retired_at is None:
-        code.retired_at = datetime.now(timezone.utc)
+        code.retired_at = utcnow()
 
 
 def label_url(base_url: str, code: str) -> str:

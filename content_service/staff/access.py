@@ -8,7 +8,7 @@ forgotten decorator locks a page instead of opening it."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import click
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import errors
+from ..clock import utcnow
 from ..db import get_session
 from .models import ROLES, AuditEntry, LoginFailure, StaffUser
 
@@ -161,7 +162,7 @@ def create_staff(session: Session, username: str, password: str, role: str, disp
 
 
 def _since(minutes: int) -> datetime:
-    return datetime.now(timezone.utc) - timedelta(minutes=minutes)
+    return utcnow() - timedelta(minutes=minutes)
 
 
 def lock_state(session: Session, username: str, address: str) -> bool:
@@ -190,7 +191,7 @@ def authenticate(session: Session, username: str, password: str, address: str) -
         session.execute(delete(LoginFailure).where(LoginFailure.at < _since(24 * 60)))
         raise BadLogin()
     session.execute(delete(LoginFailure).where(LoginFailure.username == username))
-    user.last_login_at = datetime.now(timezone.utc)
+    user.last_login_at = utcnow()
     return user
 
 
