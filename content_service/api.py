@@ -74,9 +74,7 @@ def resolution_dict(found: Resolution) -> dict:
 
 @bp.get("/books/<int:book_id>")
 def get_book(book_id: int):
-    book = queries.load_book(get_session(), book_id)
-    if book is None:
-        raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
+    book = queries.get_book(get_session(), book_id)
     body = shapes.book_dict(book, current_app.config["PUBLIC_BASE_URL"])
     body["availability"] = shapes.availability(book)
     body["items"] = [shapes.item_dict(item) for item in book.items]

@@ -1,14 +1,14 @@
 """Public pages for people: what a phone opens when it scans a label."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, redirect, render_template, request, url_for
 
 from . import codes, errors, kiosks
 from .catalogue import shapes
 from .db import get_session
 from .catalogue.models import Item
 from .codes.models import Code
-from .catalogue.queries import load_book
+from .catalogue.queries import get_book
 
 bp = Blueprint("public", __name__)
 
@@ -74,9 +74,7 @@ def book_page(book_id: int):
 
 
 def _render_book(book_id: int, item: Item | None):
-    book = load_book(get_session(), book_id)
-    if book is None:
-        abort(404)
+    book = get_book(get_session(), book_id)
     return render_template(
         "content_service/book.html",
         book=book,

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from .. import errors, kiosks
 from ..db import get_session
-from ..catalogue.queries import load_book
+from ..catalogue.queries import get_book
 from . import calendar, feedback, registration, schedule
 from .models import AUDIENCES, CATEGORIES
 
@@ -51,9 +51,7 @@ def upcoming():
 def book_events(book_id: int):
     limit = _limit(default=1, high=20)
     session = get_session()
-    book = load_book(session, book_id)
-    if book is None:
-        raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
+    book = get_book(session, book_id)
     return jsonify({"items": calendar.event_dicts(session, calendar.related_to_book(session, book, limit=limit))})
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import errors, i18n
 from ..catalogue import shapes
+from ..catalogue.queries import get_book
 from ..api import int_arg
 from ..db import get_session
 from ..catalogue.models import Book
@@ -135,8 +136,7 @@ def autocomplete_api():
 @api.get("/books/<int:book_id>/related")
 def related_api(book_id: int):
     limit = int_arg("limit", 6, 1, MAX_RELATED)
-    if get_session().get(Book, book_id) is None:
-        raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
+    get_book(get_session(), book_id)  # a clear 404 for a book that is not there
     books = load_books(related(book_id, limit))
     return jsonify({"items": [book_json(book) for book in books]})
 

@@ -13,7 +13,7 @@ from ..codes import labels
 from ..db import get_session
 from ..catalogue.models import ITEM_STATUSES, Asset, Book, Isbn, Item
 from ..codes.models import Code
-from ..catalogue.queries import load_book
+from ..catalogue.queries import get_book
 from .access import audit, bp, requires
 from .models import AuditEntry
 
@@ -54,10 +54,7 @@ def find_books(session: Session, q: str = "", audience: str = "", language: str 
 
 
 def _book(book_id: int) -> Book:
-    book = load_book(get_session(), book_id)
-    if book is None:
-        raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
-    return book
+    return get_book(get_session(), book_id)
 
 
 def _lines(text: str) -> list[str]:

@@ -18,7 +18,7 @@ from .. import errors, media
 from ..catalogue import shapes
 from ..db import get_session
 from ..catalogue.models import Asset, Book
-from ..catalogue.queries import load_book
+from ..catalogue.queries import get_book
 from . import uploads
 from .access import audit, bp, requires
 from .models import AssetFile
@@ -116,10 +116,7 @@ def asset_links(asset_id: int) -> dict:
 
 
 def _book(book_id: int) -> Book:
-    book = load_book(get_session(), book_id)
-    if book is None:
-        raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
-    return book
+    return get_book(get_session(), book_id)
 
 
 def _asset(asset_id: int) -> Asset:
