@@ -7,7 +7,6 @@ from . import codes, errors, kiosks
 from .catalogue import shapes
 from .db import get_session
 from .catalogue.models import Item
-from .codes.models import Code
 from .catalogue.queries import get_book
 
 bp = Blueprint("public", __name__)
@@ -42,16 +41,10 @@ def label(code: str):
     if canonical != code:
         return redirect(url_for(".label", code=canonical), 301)
     session = get_session()
-    row = session.get(Code, canonical)
-    if row is None:
-        raise errors.UnknownCode()
-    if row.retired_at is not None:
-        raise errors.RetiredCode()
+    row = codes.lookup_code(session, canonical)
     item = None
     if row.target_type == "item":
         item = session.get(Item, row.target_id)
-        if item is None or item.status == "withdrawn":
-            raise errors.RetiredCode()
         book_id = item.book_id
     elif row.target_type == "book":
         book_id = row.target_id

@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from .. import codes, errors, kiosks
 from ..db import get_session
 from ..catalogue.models import Item
-from ..codes.models import Code
 from ..codes.resolve import resolve
 from . import refusals, sessions
 from .backends import get_backend
@@ -120,12 +119,13 @@ def _copy_fast(session, payload, base_url: str) -> str | None:
     if barcode is not None:
         return barcode
     from_url = codes.code_from_url(text, base_url)
-    code = codes.normalise(from_url if isinstance(from_url, str) else text)
-    row = session.get(Code, code) if code and from_url is not False else None
-    if row is None or row.retired_at is not None or row.target_type != "item":
+    if from_url is False:
         return None
-    item = session.get(Item, row.target_id)
-    return item.barcode if item is not None and item.status != "withdrawn" else None
+    try:
+        row = codes.lookup_code(session, from_url if isinstance(from_url, str) else text)
+    except errors.PindaiError:
+        return None  # resolve says why, in the words the resolve API uses
+    return session.get(Item, row.target_id).barcode if row.target_type == "item" else None
 
 
 @bp.post("/sessions")

@@ -1,4 +1,5 @@
-"""Short codes printed in QR labels: minting, normalising and label URLs.
+"""Short codes printed in QR labels: minting, normalising, looking up
+(``lookup_code``, the one check that a code is in use) and label URLs.
 
 A code is 8 characters of Crockford base32 (no I, L, O, U), 40 random bits.
 What a person might misread is folded on input (O->0, I/L->1).
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import errors
 from ..clock import utcnow
 from .models import Code
 
@@ -45,6 +47,27 @@ def mint(session: Session, target_type: str, target_id: int) -> Code:
             session.flush()
             return code
     raise RuntimeError("could not draw a free code after 20 tries")  # 2^40 space: never in practice
+
+
+def lookup_code(session: Session, text: str | None) -> Code:
+    """The code row that a typed or scanned code names, if it is in use.
+
+    Raises ``UnknownCode`` when ``text`` cannot be a code or no such code was
+    ever minted, ``RetiredCode`` when the label was retired or its copy is
+    gone (deleted or withdrawn): a label on a withdrawn copy must not lead on."""
+    value = normalise(text or "")
+    row = session.get(Code, value) if value else None
+    if row is None:
+        raise errors.UnknownCode()
+    if row.retired_at is not None:
+        raise errors.RetiredCode()
+    if row.target_type == "item":
+        from ..catalogue.models import Item
+
+        item = session.get(Item, row.target_id)
+        if item is None or item.status == "withdrawn":
+            raise errors.RetiredCode()
+    return row
 
 
 def active_code_for(session: Session, target_type: str, target_id: int) -> Code | None:

@@ -69,7 +69,7 @@ def resolve(session: Session, payload: str | None, base_url: str, max_length: in
     if code is not None:
         row = session.get(Code, code)
         if row is not None:
-            return _resolve_code(session, code, via="code", row=row)
+            return _resolve_code(session, code, via="code")
 
     for recognise in RECOGNISERS:
         found = recognise(session, text)
@@ -94,17 +94,10 @@ def resolve(session: Session, payload: str | None, base_url: str, max_length: in
     raise errors.NotOurs()
 
 
-def _resolve_code(session: Session, code: str, via: str, row: Code | None = None) -> Resolution:
-    row = row or session.get(Code, code)
-    if row is None:
-        raise errors.UnknownCode()
-    if row.retired_at is not None:
-        raise errors.RetiredCode()
+def _resolve_code(session: Session, code: str, via: str) -> Resolution:
+    row = codes.lookup_code(session, code)
     if row.target_type == "item":
-        item = session.get(Item, row.target_id)
-        if item is None or item.status == "withdrawn":
-            raise errors.RetiredCode()
-        return _item_resolution(session, item, via=via, code=code)
+        return _item_resolution(session, session.get(Item, row.target_id), via=via, code=code)
     if row.target_type == "book":
         book = load_book(session, row.target_id)
         if book is None:
