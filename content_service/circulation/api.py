@@ -8,8 +8,6 @@ from __future__ import annotations
 import random
 import time
 
-import qrcode
-import qrcode.image.svg
 from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -17,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from .. import codes, errors, kiosks
 from ..db import get_session
 from ..catalogue.models import Item
+from ..codes.qr import qr_svg
 from ..codes.resolve import resolve
 from . import refusals, sessions
 from .backends import get_backend
@@ -237,6 +236,5 @@ def receipt():
     made, token = write(operation)
     # The public address, not the kiosk's: the member opens it on a phone.
     url = current_app.config["PUBLIC_BASE_URL"] + url_for("circulation_pages.receipt", token=token)
-    svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2).to_string()
     return jsonify({"url": url, "expires_at": made.expires_at.isoformat(), "lines": made.lines,
-                    "qr_svg": svg.decode()}), 201
+                    "qr_svg": qr_svg(url)}), 201

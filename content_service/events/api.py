@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from .. import errors, kiosks
-from ..db import get_session
 from ..catalogue.queries import get_book
+from ..codes.qr import qr_svg
+from ..db import get_session
 from . import calendar, feedback, registration, schedule
 from .models import AUDIENCES, CATEGORIES
 
@@ -68,11 +69,6 @@ def event_detail(event_id: int):
 def event_qr(event_id: int):
     """A QR code of a date's public page, for a kiosk to show ("open it on
     your phone"); the kiosk has no QR encoder of its own."""
-    import io
-
-    import qrcode
-    import qrcode.image.svg
-
     session = get_session()
     event = calendar.get_event(session, event_id)
     key = request.args.get("date", "")
@@ -82,10 +78,7 @@ def event_qr(event_id: int):
                               message_id="Acara ini tidak berlangsung pada tanggal tersebut.")
     url = (url_for("events_public.event_date", event_id=event.id, key=key, _external=True) if key
            else url_for("events_public.event_page", event_id=event.id, _external=True))
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
-    out = io.BytesIO()
-    image.save(out)
-    return Response(out.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
+    return Response(qr_svg(url), mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
 
 
 def _json_body() -> dict:

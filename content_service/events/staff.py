@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import codes, errors
+from ..codes.qr import qr_svg
 from ..db import get_session
 from ..staff import access
 from . import calendar, feedback, registration, schedule, visits
@@ -130,20 +131,12 @@ def _save(event: Event | None):
 def poster(event_id: int):
     """A printable A4 poster: title, when and where, and the QR of the event's
     label URL (``/q/<code>``), which phones and kiosks both open."""
-    import io
-
-    import qrcode
-    import qrcode.image.svg
-
     session = get_session()
     event = calendar.get_event(session, event_id, public=False)
     code = codes.ensure_code(session, "event", event.id)
     session.commit()
     url = codes.label_url(current_app.config["PUBLIC_BASE_URL"], code.code)
-    out = io.BytesIO()
-    qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2).save(out)
-    svg = out.getvalue().decode().split("?>", 1)[-1]  # inline: no XML declaration inside HTML
-    return render_template("events/staff/poster.html", event=event, url=url, code=code.code, qr_svg=svg,
+    return render_template("events/staff/poster.html", event=event, url=url, code=code.code, qr_svg=qr_svg(url),
                            dates=calendar.upcoming_dates(session, event, limit=4))
 
 
