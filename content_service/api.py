@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 
 from . import errors, kiosks
+from .args import int_arg
 from .catalogue import queries, shapes, versioning
 from .db import get_session
 from .openapi import document
@@ -80,25 +81,6 @@ def get_book(book_id: int):
     body["items"] = [shapes.item_dict(item) for item in book.items]
     body["assets"] = [shapes.asset_dict(a) for a in shapes.published_assets(book)]
     return jsonify(body)
-
-
-def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
-    """A whole-number query parameter within bounds, or a clear 400."""
-    raw = request.args.get(name, "").strip()
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise errors.BadRequest(
-            f"'{name}' must be a whole number.", message_id=f"'{name}' harus berupa bilangan bulat."
-        ) from None
-    if not low <= value <= high:
-        raise errors.BadRequest(
-            f"'{name}' must be between {low} and {high}.",
-            message_id=f"'{name}' harus antara {low} dan {high}.",
-        )
-    return value
 
 
 @bp.get("/books")

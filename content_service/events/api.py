@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from .. import errors, kiosks
+from ..args import choice_arg, limit_arg
 from ..catalogue.queries import get_book
 from ..codes.qr import qr_svg
 from ..db import get_session
@@ -14,29 +15,11 @@ from .models import AUDIENCES, CATEGORIES
 bp = Blueprint("events_api", __name__, url_prefix="/api/v1")
 
 
-def _limit(default: int = 6, high: int = 50) -> int:
-    raw = request.args.get("limit", "")
-    if raw == "":
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= high:
-        raise errors.BadRequest(f"'limit' must be a whole number from 1 to {high}.",
-                                message_id=f"'limit' harus bilangan bulat 1 sampai {high}.")
-    return int(raw)
-
-
-def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
-    value = request.args.get(name) or None
-    if value is not None and value not in allowed:
-        raise errors.BadRequest(f"'{name}' must be one of {', '.join(allowed)}.",
-                                message_id=f"'{name}' harus salah satu dari {', '.join(allowed)}.")
-    return value
-
-
 @bp.get("/events/upcoming")
 def upcoming():
-    limit = _limit()
-    audience = _choice("audience", AUDIENCES)
-    category = _choice("category", CATEGORIES)
+    limit = limit_arg(6, 50)
+    audience = choice_arg("audience", AUDIENCES)
+    category = choice_arg("category", CATEGORIES)
     session = get_session()
     found = calendar.upcoming(session, category=category)
     if audience == "children":
@@ -50,7 +33,7 @@ def upcoming():
 
 @bp.get("/books/<int:book_id>/events")
 def book_events(book_id: int):
-    limit = _limit(default=1, high=20)
+    limit = limit_arg(1, 20)
     session = get_session()
     book = get_book(session, book_id)
     return jsonify({"items": calendar.event_dicts(session, calendar.related_to_book(session, book, limit=limit))})

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import codes, errors
+from ..args import int_arg
 from ..codes.qr import qr_svg
 from ..db import get_session
 from ..staff import access
@@ -212,12 +213,7 @@ def feedback_report():
     """Survey results over time, with the comments."""
     from ..staff.analytics import bar_chart
 
-    try:
-        days = int(request.args.get("days") or 90)
-    except ValueError:
-        days = 0
-    if not 1 <= days <= 366:
-        raise errors.BadRequest("days must be between 1 and 366.", message_id="days harus antara 1 dan 366.")
+    days = int_arg("days", 90, 1, 366)
     result = feedback.summary(get_session(), days=days)
     chart = bar_chart([w["week"][5:] for w in result["weeks"]], [round(w["average"] * 20) for w in result["weeks"]],
                       title="Rata-rata per minggu (x20) / Weekly average (x20)", height=160) if result["weeks"] else ""

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from .. import errors, i18n
 from ..catalogue import shapes
 from ..catalogue.queries import get_book
-from ..api import int_arg
+from ..args import int_arg
 from ..db import get_session
 from ..catalogue.models import Book
 from . import autocomplete, related, search

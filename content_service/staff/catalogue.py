@@ -9,11 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from .. import errors, isbn
-from ..codes import labels
-from ..db import get_session
+from ..args import int_arg
 from ..catalogue.models import ITEM_STATUSES, Asset, Book, Isbn, Item
-from ..codes.models import Code
 from ..catalogue.queries import get_book
+from ..codes import labels
+from ..codes.models import Code
+from ..db import get_session
 from .access import audit, bp, requires
 from .models import AuditEntry
 
@@ -119,10 +120,7 @@ def home():
 @bp.get("/books")
 @requires("content")
 def books():
-    try:
-        page = max(1, int(request.args.get("page") or 1))
-    except ValueError:
-        page = 1
+    page = int_arg("page", 1, 1, 10**6)
     args = {k: request.args.get(k, "") for k in ("q", "audience", "language", "extras")}
     found, total = find_books(get_session(), page=page, **args)
     return render_template("staff/books.html", books=found, total=total, page=page, pages=max(1, -(-total // PAGE)),
