@@ -9,12 +9,12 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from .. import i18n, openapi
+from ..cards import normalise_card
 from ..catalogue import versioning
 from ..codes import resolve
 from ..config import ConfigError
 from . import apidoc, models  # noqa: F401  (models registers the tables)
 from .backends import BACKENDS, get_backend
-from .patrons import normalise_card
 
 i18n.TEXT.update({
     "circ.receipt": ("Struk peminjaman", "Loan receipt"),

@@ -13,13 +13,13 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import codes, errors, kiosks
+from ..cards import normalise_card
 from ..db import get_session
 from ..catalogue.models import Item
 from ..codes.qr import qr_svg
 from ..codes.resolve import resolve
 from . import refusals, sessions
 from .backends import get_backend
-from .patrons import normalise_card
 
 bp = Blueprint("circulation_api", __name__, url_prefix="/api/v1/circulation")
 SESSION_HEADER = "X-Patron-Session"

@@ -13,7 +13,8 @@ from . import calendar
 from ..catalogue.models import Item
 from .local import DEFAULT_RULES, active_hold, cancel_holds, place_hold
 from .models import PATRON_CATEGORIES, ClosedDay, LoanRule
-from .patrons import find_patron, import_patrons, normalise_card
+from ..cards import normalise_card
+from .patrons import find_patron, import_patrons
 
 
 @click.command("import-patrons")

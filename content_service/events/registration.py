@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from .. import errors
+from ..cards import UnknownCard, normalise_card
 from . import schedule
 from .models import Event, EventOccurrence, Registration
 
@@ -61,11 +62,6 @@ def normalise_phone(text: str | None) -> str | None:
     if digits.startswith("0"):
         digits = "62" + digits[1:]
     return digits if 9 <= len(digits) <= 15 else None
-
-
-def normalise_card(text: str | None) -> str | None:
-    value = re.sub(r"[\s-]", "", text or "").upper()
-    return value if re.fullmatch(r"[A-Z0-9]{4,32}", value) else None
 
 
 def person(card_number: str | None = None, name: str | None = None, phone: str | None = None) -> dict:
@@ -286,13 +282,6 @@ class CardCheckUnavailable(errors.PindaiError):
     code = "card_check_unavailable"
     message_id = "Pendaftaran dengan kartu anggota belum tersedia di sini. Daftar dengan nama dan nomor telepon."
     message_en = "Registering with a library card is not available here yet. Register with a name and phone number."
-
-
-class UnknownCard(errors.PindaiError):
-    status = 404
-    code = "unknown_card"
-    message_id = "Kartu anggota ini tidak dikenal."
-    message_en = "This library card is not known."
 
 
 def check_card(session: Session, card: str, pin: str | None, *, at_kiosk: bool = False) -> str:
