@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 
-from . import errors, kiosks
+from . import db, errors, kiosks
 from .args import int_arg
 from .catalogue import queries, shapes, versioning
 from .db import get_session
@@ -54,9 +54,8 @@ def resolve_payload():
 
 
 def _log(kiosk, outcome: str, **scan) -> None:
-    session = get_session()
-    kiosks.log_scan(session, "kiosk", outcome, kiosk=kiosk, **scan)
-    session.commit()
+    # A read request that writes: its own write transaction, so kiosks scanning at once wait, not fail.
+    db.write(lambda session: kiosks.log_scan(session, "kiosk", outcome, kiosk=kiosk, **scan))
 
 
 def resolution_dict(found: Resolution) -> dict:

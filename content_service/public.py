@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
 
-from . import codes, errors, kiosks
+from . import codes, db, errors, kiosks
 from .catalogue import shapes
 from .db import get_session
 from .catalogue.models import Item
@@ -49,15 +49,14 @@ def label(code: str):
     elif row.target_type == "book":
         book_id = row.target_id
     elif row.target_type == "event":  # an event poster: details and registration
-        kiosks.log_scan(session, "phone", "ok", via="label_url", code=canonical)
-        session.commit()
+        db.write(lambda session: kiosks.log_scan(session, "phone", "ok", via="label_url", code=canonical))
         return redirect(url_for("events_public.event_page", event_id=row.target_id))
     else:
         raise errors.UnsupportedTarget()
     page = _render_book(book_id, item)
-    kiosks.log_scan(session, "phone", "ok", via="label_url", code=canonical, book_id=book_id,
-                    item_id=item.id if item else None)
-    session.commit()
+    item_id = item.id if item else None
+    db.write(lambda session: kiosks.log_scan(session, "phone", "ok", via="label_url", code=canonical, book_id=book_id,
+                                             item_id=item_id))
     return page
 
 

@@ -5,14 +5,11 @@ A member logs in with card + PIN and gets a session token, sent back as
 configured backend, and commit once; every refusal is a 4xx with a code."""
 from __future__ import annotations
 
-import random
-import time
-
 from flask import Blueprint, current_app, jsonify, request, url_for
-from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from .. import codes, errors, kiosks
+from .. import codes, db, errors, kiosks
 from ..cards import normalise_card
 from ..db import get_session
 from ..catalogue.models import Item
@@ -23,7 +20,6 @@ from .backends import get_backend
 
 bp = Blueprint("circulation_api", __name__, url_prefix="/api/v1/circulation")
 SESSION_HEADER = "X-Patron-Session"
-RETRIES = 8
 
 
 def _kiosk():
@@ -40,50 +36,17 @@ def _body() -> dict:
     return body
 
 
-def _is_transient(exc: OperationalError) -> bool:
-    # SQLite: another kiosk's write won the lock or moved the snapshot on;
-    # PostgreSQL: deadlock or serialisation failure. Both succeed on a retry.
-    return "locked" in str(exc.orig) or "busy" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) in ("40001", "40P01")
-
-
-def _begin_write(session) -> None:
-    """On SQLite, take the write lock before reading: a transaction that
-    read first and writes later fails at once (no waiting) when another
-    kiosk committed in between. Writers then queue on the busy timeout."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.commit()  # end the read transaction the kiosk key check opened
-        session.execute(text("DELETE FROM receipt WHERE 0 = 1"))  # a write that changes nothing
-
-
 def write(operation):
-    """Run ``operation(session)`` and commit once. A refusal is committed
+    """Run ``operation(session)`` as one write transaction (``db.write``:
+    racing kiosks wait, lock conflicts are retried). A refusal is committed
     too (a wrong PIN must count) and then raised; the open-loan index's
-    IntegrityError becomes ``already_on_loan``; lock conflicts are retried."""
-    session = get_session()
-    for attempt in range(RETRIES):
-        refusal = None
-        try:
-            _begin_write(session)
-            try:
-                result = operation(session)
-            except refusals.Refusal as exc:
-                refusal = exc
-            session.commit()
-        except IntegrityError as exc:
-            session.rollback()
-            if "uq_loan_open_item" in str(exc.orig) or "loan.item_id" in str(exc.orig):
-                raise refusals.AlreadyOnLoan() from None
-            raise
-        except OperationalError as exc:
-            session.rollback()
-            if not _is_transient(exc) or attempt == RETRIES - 1:
-                raise
-            time.sleep(random.uniform(0.002, 0.01) * (attempt + 1))  # spread the retries of racing kiosks
-            continue
-        if refusal is not None:
-            raise refusal
-        return result
-    raise AssertionError("unreachable")
+    IntegrityError becomes ``already_on_loan``."""
+    try:
+        return db.write(operation, keep=(refusals.Refusal,))
+    except IntegrityError as exc:
+        if "uq_loan_open_item" in str(exc.orig) or "loan.item_id" in str(exc.orig):
+            raise refusals.AlreadyOnLoan() from None
+        raise
 
 
 def _minutes(name: str) -> int:

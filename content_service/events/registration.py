@@ -15,16 +15,13 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import errors
+from .. import db, errors
 from ..cards import UnknownCard, normalise_card
 from . import schedule
 from .models import Event, EventOccurrence, Registration
-
-ATTEMPTS = 8
-
 
 class RegistrationClosed(errors.PindaiError):
     status = 409
@@ -96,26 +93,20 @@ def open_for_registration(event: Event, start: datetime, now: datetime | None = 
 
 def _occurrence_id(session: Session, event_id: int, start: datetime) -> int:
     """The date's row id, made if it is the first registration. Two makers
-    racing meet the unique constraint and the loser reads the winner's row;
-    the insert begins its own transaction so that SQLite waits for the
-    write lock instead of failing a read transaction's upgrade."""
+    racing meet the unique constraint and the loser, run again, reads the
+    winner's row."""
     query = select(EventOccurrence.id).where(EventOccurrence.event_id == event_id, EventOccurrence.starts_at == start)
-    for attempt in range(ATTEMPTS):
-        session.commit()
+
+    def find_or_make(session: Session) -> int:
         found = session.scalar(query)
-        session.commit()
         if found is not None:
             return found
         row = EventOccurrence(event_id=event_id, starts_at=start, lock_version=0)
         session.add(row)
-        try:
-            session.commit()
-            return row.id
-        except (IntegrityError, OperationalError):
-            session.rollback()
-            if attempt == ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+        session.flush()
+        return row.id
+
+    return db.write(find_or_make, session, retry=(IntegrityError,))
 
 
 def _lock(session: Session, occurrence_id: int) -> EventOccurrence:
@@ -129,23 +120,9 @@ def _lock(session: Session, occurrence_id: int) -> EventOccurrence:
 
 def _in_one_transaction(session: Session, occurrence_id: int, work):
     """Run ``work(occurrence)`` in a transaction of its own that begins by
-    locking the date, and commit; a lost race (lock timeout, deadlock, a
-    seat taken in between) is retried from the start."""
-    session.commit()  # the lock must be the transaction's first statement
-    for attempt in range(ATTEMPTS):
-        try:
-            occurrence = _lock(session, occurrence_id)
-            result = work(occurrence)
-            session.commit()
-            return result
-        except (OperationalError, IntegrityError):
-            session.rollback()
-            if attempt == ATTEMPTS - 1:
-                raise
-        except Exception:
-            session.rollback()
-            raise
-    raise AssertionError("unreachable")
+    locking the date, and commit (``db.write``); a lost race (lock timeout,
+    deadlock, a seat taken in between) is retried from the start."""
+    return db.write(lambda session: work(_lock(session, occurrence_id)), session, retry=(IntegrityError,))
 
 
 def _taken_seats(session: Session, occurrence_id: int) -> set[int]:
