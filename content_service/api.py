@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request, url
 
 from . import db, errors, kiosks
 from .args import int_arg
-from .catalogue import queries, shapes, versioning
+from .catalogue import queries, shapes
 from .db import get_session
 from .openapi import document
 from .codes.resolve import Resolution, resolve
@@ -111,6 +111,4 @@ def openapi():
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["pindai.answers"] = versioning.AnswerCache(app.config["ANSWER_CACHE_SIZE"])
-    app.extensions["pindai.version"] = versioning.VersionProbe(app.extensions["pindai.engine"])
     app.register_blueprint(bp)

@@ -12,6 +12,7 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -122,3 +123,13 @@ def _port(parts) -> int | None:
     # same place; https on 443 and http on 80 compare equal too.
     port = parts.port
     return None if port in (None, 80, 443) else port
+
+
+def init_app(app: Flask) -> None:
+    """Called by the application factory, before the features that add
+    payloads and code targets of their own: the resolve registries and the
+    ``print-labels`` command."""
+    from . import labels, resolve
+
+    resolve.init_app(app)
+    labels.init_app(app)

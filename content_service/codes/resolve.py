@@ -1,10 +1,16 @@
 """Interpreting whatever a camera read: our label URL, a bare code, an item
-barcode or an ISBN. The service owns this so every kiosk and page agrees."""
+barcode or an ISBN. The service owns this so every kiosk and page agrees.
+
+Other features add what only they know from their ``init_app``, into the
+app's own registries: ``add_recogniser`` (payloads of their own, e.g. library
+cards) and ``add_target_resolver`` (code targets of their own, e.g. events)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,14 +36,38 @@ class Resolution:
     card: str | None = None  # type "patron_card": the normalised card number, nothing personal
 
 
-# Recognisers other concerns add for payloads of their own: called with
-# (session, text), they answer a Resolution or None (circulation: library cards).
-RECOGNISERS: list = []
+# fn(session, text) -> Resolution | None: a payload of another feature's own.
+Recogniser = Callable[[Session, str], "Resolution | None"]
+# fn(session, target_id, via, code) -> Resolution with its ``answer``.
+TargetResolver = Callable[[Session, int, str, str], "Resolution"]
+_RECOGNISERS, _TARGET_RESOLVERS = "pindai.resolve.recognisers", "pindai.resolve.target_resolvers"
 
 
-# Code targets other concerns answer (events): target_type -> fn(session,
-# target_id, via, code) returning a Resolution with its ``answer``.
-TARGET_RESOLVERS: dict = {}
+def init_app(app: Flask) -> None:
+    """Give the app its (empty) registries; called by the application factory
+    before the features that fill them."""
+    app.extensions[_RECOGNISERS] = []
+    app.extensions[_TARGET_RESOLVERS] = {}
+
+
+def add_recogniser(app: Flask, recognise: Recogniser) -> None:
+    """Try ``recognise`` on payloads that are none of the core's (after codes,
+    before ISBNs)."""
+    app.extensions[_RECOGNISERS].append(recognise)
+
+
+def add_target_resolver(app: Flask, target_type: str, resolve_target: TargetResolver) -> None:
+    """Answer codes whose target is ``target_type`` with ``resolve_target``."""
+    app.extensions[_TARGET_RESOLVERS][target_type] = resolve_target
+
+
+# Outside an app (a script calling resolve directly) only the core's own payloads resolve.
+def _recognisers() -> list[Recogniser]:
+    return current_app.extensions.get(_RECOGNISERS, []) if has_app_context() else []
+
+
+def _target_resolvers() -> dict[str, TargetResolver]:
+    return current_app.extensions.get(_TARGET_RESOLVERS, {}) if has_app_context() else {}
 
 
 def resolve(session: Session, payload: str | None, base_url: str, max_length: int = 2048) -> Resolution:
@@ -71,7 +101,7 @@ def resolve(session: Session, payload: str | None, base_url: str, max_length: in
         if row is not None:
             return _resolve_code(session, code, via="code")
 
-    for recognise in RECOGNISERS:
+    for recognise in _recognisers():
         found = recognise(session, text)
         if found is not None:
             return found
@@ -103,8 +133,9 @@ def _resolve_code(session: Session, code: str, via: str) -> Resolution:
         if book is None:
             raise errors.RetiredCode()
         return Resolution(type="book", via=via, book=book, code=code)
-    if row.target_type in TARGET_RESOLVERS:
-        return TARGET_RESOLVERS[row.target_type](session, row.target_id, via, code)
+    resolvers = _target_resolvers()
+    if row.target_type in resolvers:
+        return resolvers[row.target_type](session, row.target_id, via, code)
     raise errors.UnsupportedTarget(target_type=row.target_type)
 
 

@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
     from . import api, calendar, cli, public, staff, text
 
     text.install()
-    resolve.TARGET_RESOLVERS["event"] = calendar.resolve_event_code
+    resolve.add_target_resolver(app, "event", calendar.resolve_event_code)
 
     def day_name(moment) -> str:
         return DAY_NAMES[current_language()][moment.weekday()]

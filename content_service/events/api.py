@@ -127,6 +127,8 @@ def _optional_id(body: dict, name: str) -> int | None:
 
 
 def init_app(app) -> None:
-    from . import openapi_doc  # noqa: F401  (registers the paths and schemas)
+    from . import openapi_doc
+
+    openapi_doc.register(app)
 
     app.register_blueprint(bp)

@@ -169,6 +169,6 @@ def init_app(app: Flask) -> None:
     from .. import openapi
 
     i18n.TEXT.update(TEXT)
-    openapi.register(paths=PATHS, schemas=SCHEMAS)
+    openapi.register(app, paths=PATHS, schemas=SCHEMAS)
     app.register_blueprint(api)
     app.register_blueprint(pages)

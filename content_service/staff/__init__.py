@@ -40,7 +40,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     access.init_app(app)
     app.register_blueprint(access.bp)
-    app.register_blueprint(plays.api_bp)
+    plays.init_app(app)
     app.jinja_env.globals["asset_links"] = content.asset_links
 
     @app.after_request
