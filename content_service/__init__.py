@@ -13,7 +13,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # The parts of the service, each a module or package with ``init_app(app)``,
 # wired in this order. Why the order: ``db`` makes the engine and the
 # sessionmaker everything else uses; ``errors`` and ``i18n`` answer and word
-# whatever the rest raises; ``catalogue`` puts its version listeners on the
+# whatever the rest raises; ``security`` binds logins, CSRF and cookies before
+# any feature with forms; ``catalogue`` puts its version listeners on the
 # sessionmaker before anything writes; ``codes`` (the resolve registries)
 # and ``openapi`` (the API document) are filled by the features after them;
 # ``staff`` sets up logins and CSRF before ``events`` adds pages behind them;
@@ -22,6 +23,7 @@ FEATURES = (
     "db",
     "errors",
     "i18n",
+    "security",
     "media",
     "catalogue",
     "codes",
