@@ -13,7 +13,7 @@ BENCH_APT_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PINDAI_DEMO_DIR ?= instance/demo
 
-.PHONY: setup system-deps test demo bench clean
+.PHONY: setup system-deps test test-fast lint demo bench docs clean translations
 
 setup: system-deps $(STAMP) node_modules/.package-lock.json
 
@@ -41,12 +41,37 @@ node_modules/.package-lock.json: package.json package-lock.json
 test: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# The suite without a browser, PostgreSQL, the peers or the demo's processes:
+# for the edit-test loop (markers in pyproject.toml).
+FAST_MARKERS := not browser and not postgresql and not peers and not slow
+test-fast: setup
+	$(VENV)/bin/pytest -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
+
+# Lint: ruff (bug-catching rules, no formatter) and mypy (a baseline that passes),
+# both configured in pyproject.toml.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
 demo: setup
 	$(PY) -m content_service.demo.run
+
+# The generated tables in docs/ (settings); tests/test_docs.py fails when they are stale.
+docs: setup
+	$(PY) -m tests.docgen
 
 bench: setup
 	@$(MAKE) --no-print-directory system-deps EXTRA_APT_PACKAGES="$(BENCH_APT_PACKAGES)"
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Gettext catalogues: extract every message into a template (.pot), then merge it into each
+# language's messages.po (new entries come in untranslated: translate them, the tests check).
+PYBABEL := $(VENV)/bin/pybabel
+translations: setup
+	# kiosk catalogues: the screens' JS (t, nt, pt, N_) and the kiosk templates
+	$(PYBABEL) -q extract -F kiosk/babel.cfg -k t -k nt:1,2 -k pt:1c,2 -k N_ -c TRANSLATORS: --sort-by-file --width=100 \
+	  --project=Pindai-kiosk --copyright-holder="Pindai contributors" -o kiosk/translations/messages.pot kiosk \
+	  && $(PYBABEL) -q update -i kiosk/translations/messages.pot -d kiosk/translations --no-fuzzy-matching --ignore-obsolete --width=100
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info

@@ -23,10 +23,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from kiosk.decoding import decode  # noqa: E402
-from kiosk.scanner import Scanner  # noqa: E402
-from kiosk.sources import VideoFileSource  # noqa: E402
-from kiosk.synth import book_cover, book_quad, place, render_book_video, scene  # noqa: E402
+from kiosk.demo.synth import book_cover, book_quad, place, render_book_video, scene  # noqa: E402
+from kiosk.scan.decoding import decode  # noqa: E402
+from kiosk.scan.scanner import Scanner  # noqa: E402
+from kiosk.scan.sources import VideoFileSource  # noqa: E402
 
 CORPUS = REPO / ".." / "shared" / "data" / "qr-corpus"
 # See tests/kiosk/conftest.py: the manifest's text for this image has a typo

@@ -66,7 +66,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     from kiosk.app import KioskServer, create_app
-    from tests.kiosk.live import LiveService, book_video, launch_chromium, scan_latencies
+    from tests.kiosk.live import LiveService, book_video, expose_core, launch_chromium, scan_latencies
 
     if not Path("/usr/bin/chromium").exists():
         print("bench_kiosk: skipped (needs Debian's Chromium at /usr/bin/chromium: make setup)")
@@ -87,6 +87,7 @@ def main() -> int:
                 browser = launch_chromium(playwright)
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
                 page.goto(kiosk.url + "/")
+                expose_core(page)
                 page.wait_for_function("Kiosk.marks.some(m => m.name === 'connected')")
                 started = time.monotonic()
                 kiosk.runtime.scanner.start()

@@ -126,7 +126,7 @@ def bench_dashboard(url: str) -> tuple[float, float]:
         end = date(2026, 5, 31)
         start_at = datetime(2026, 5, 1, tzinfo=timezone.utc) - timedelta(hours=7)
         batch = []
-        for n in range(SCANS):
+        for _ in range(SCANS):
             phone = rng.random() < 0.4
             batch.append({"at": start_at + timedelta(seconds=rng.randrange(31 * 86400)),
                           "channel": "phone" if phone else "kiosk",

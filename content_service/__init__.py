@@ -18,7 +18,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # sessionmaker before anything writes; ``codes`` (the resolve registries)
 # and ``openapi`` (the API document) are filled by the features after them;
 # ``staff`` sets up logins and CSRF before ``events`` adds pages behind them;
-# ``search`` comes last, indexing what all the others write.
+# ``search`` indexes what all the others write; ``headers`` and ``throttle``
+# come last: throttle wraps the public views the features registered.
 FEATURES = (
     "db",
     "errors",
@@ -37,6 +38,8 @@ FEATURES = (
     "events",
     "circulation",
     "search",
+    "headers",
+    "throttle",
 )
 
 

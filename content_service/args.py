@@ -9,6 +9,7 @@ a 500 and never a silent fallback.
 from __future__ import annotations
 
 from datetime import date
+from typing import overload
 
 from flask import request
 
@@ -19,6 +20,10 @@ def _raw(name: str) -> str:
     return request.args.get(name, "").strip()
 
 
+@overload
+def int_arg(name: str, default: int, low: int, high: int) -> int: ...
+@overload
+def int_arg(name: str, default: None, low: int, high: int) -> int | None: ...
 def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     """A whole-number query parameter within bounds, or a clear 400."""
     raw = _raw(name)
@@ -40,11 +45,13 @@ def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
 
 def limit_arg(default: int, high: int) -> int:
     """``?limit=``: how many results, 1 to ``high``."""
-    value = int_arg("limit", default, 1, high)
-    assert value is not None
-    return value
+    return int_arg("limit", default, 1, high)
 
 
+@overload
+def date_arg(name: str, default: date) -> date: ...
+@overload
+def date_arg(name: str, default: None = None) -> date | None: ...
 def date_arg(name: str, default: date | None = None) -> date | None:
     """An ISO date (``2026-12-07``), or a clear 400."""
     raw = _raw(name)

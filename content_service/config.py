@@ -1,68 +1,163 @@
-"""Configuration: defaults, overridden by ``PINDAI_*`` environment variables,
-overridden by the mapping a caller passes to ``create_app``."""
+"""Configuration: one table of settings, read in three layers.
+
+- `Setting`: one row (name, default, type, environment variable, help).
+- `SETTINGS`: every setting the service reads, in the order docs/configuration.md
+  lists them. Hidden rows (`hidden=True`) are the advanced ones: set through the
+  mapping passed to `create_app`, listed apart in the docs.
+- `load(overrides, environ)`: defaults, overridden by `PINDAI_*` environment
+  variables, overridden by the mapping a caller passes to `create_app`; every
+  value parsed to its type and checked, a bad one is a `ConfigError` naming it.
+- `DEFAULTS`, `ENV_SETTINGS`: the table seen as dicts (name -> default, name -> type).
+
+A new setting is one `Setting` row; `tests/test_docs.py` then fails until
+`make docs` has written it into docs/configuration.md.
+"""
 from __future__ import annotations
 
 import os
 import secrets
-
-DEFAULTS = {
-    "ENV": "production",
-    "DATABASE_URL": None,  # None: sqlite file in the instance folder
-    "MEDIA_ROOT": None,  # None: media/store beside the package
-    "PUBLIC_BASE_URL": "http://localhost:5000",
-    "SECRET_KEY": None,
-    "LABEL_LAYOUT": "L7160",
-    "API_PAGE_SIZE": 20,
-    "API_MAX_PAGE_SIZE": 100,
-    "MAX_PAYLOAD_LENGTH": 2048,
-    "ANSWER_CACHE_SIZE": 4096,
-    "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For is believed
-    "SEARCH_BACKEND": "whoosh",  # search backend (search.BACKENDS)
-    "SEARCH_INDEX": None,  # None: beside the SQLite file, else in the instance folder ("memory" for test apps)
-    "CIRCULATION": "local",  # circulation backend (circulation.backends.BACKENDS)
-    "CIRCULATION_MAX_FINES": 50000,  # rupiah owed above which borrowing is blocked
-    "CIRCULATION_SESSION_MINUTES": 5,  # a kiosk member session ends after this long idle
-    "CIRCULATION_RECEIPT_MINUTES": 30,  # how long a receipt link works
-}
-
-# Settings read from the environment, with the type each one is coerced to.
-ENV_SETTINGS = {
-    "ENV": str,
-    "DATABASE_URL": str,
-    "MEDIA_ROOT": str,
-    "PUBLIC_BASE_URL": str,
-    "SECRET_KEY": str,
-    "LABEL_LAYOUT": str,
-    "API_PAGE_SIZE": int,
-    "API_MAX_PAGE_SIZE": int,
-    "ANSWER_CACHE_SIZE": int,
-    "TRUSTED_PROXIES": int,
-    "SEARCH_BACKEND": str,
-    "SEARCH_INDEX": str,
-    "CIRCULATION": str,
-    "CIRCULATION_MAX_FINES": int,
-    "CIRCULATION_SESSION_MINUTES": int,
-    "CIRCULATION_RECEIPT_MINUTES": int,
-}
-
-DEV_ENVS = {"development", "dev", "test", "testing"}
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 
 class ConfigError(RuntimeError):
     """The service cannot start with this configuration."""
 
 
-def load(overrides: dict | None = None, environ=os.environ) -> dict:
-    """Merge defaults, ``PINDAI_*`` variables and ``overrides`` into one dict."""
-    config = dict(DEFAULTS)
-    for name, kind in ENV_SETTINGS.items():
-        value = environ.get(f"PINDAI_{name}")
+@dataclass(frozen=True)
+class Setting:
+    """One setting: `env` is the environment variable (None: mapping only)."""
+
+    name: str
+    default: Any
+    type: type
+    env: str | None
+    help: str
+    hidden: bool = False
+    shown_default: str | None = None  # how the docs show a default computed at start-up
+    minimum: int | None = None
+
+
+MB = 1024 * 1024
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("ENV", "production", str, "PINDAI_ENV",
+            "`development` or `test` allow running without a secret key"),
+    Setting("SECRET_KEY", None, str, "PINDAI_SECRET_KEY",
+            "required outside development and test, at least 32 characters; the service refuses to start "
+            "without it (`python3 -c 'import secrets; print(secrets.token_hex(32))'` makes one)"),
+    Setting("DATABASE_URL", None, str, "PINDAI_DATABASE_URL",
+            "SQLAlchemy URL; PostgreSQL in production: `postgresql+psycopg://user@host/pindai`",
+            shown_default="`sqlite:///instance/pindai.db`"),
+    Setting("MEDIA_ROOT", None, str, "PINDAI_MEDIA_ROOT",
+            "where uploaded and generated media are stored (content-addressed)", shown_default="`media/store`"),
+    Setting("PUBLIC_BASE_URL", "http://localhost:5000", str, "PINDAI_PUBLIC_BASE_URL",
+            "the address printed in QR labels: `{PUBLIC_BASE_URL}/q/{code}` (a trailing `/` is dropped)"),
+    Setting("LABEL_LAYOUT", "L7160", str, "PINDAI_LABEL_LAYOUT",
+            "label stock for `print-labels` (`L7160`: 3 x 7 on A4; `A4-3x8`)"),
+    Setting("API_PAGE_SIZE", 20, int, "PINDAI_API_PAGE_SIZE", "default page size of list endpoints", minimum=1),
+    Setting("API_MAX_PAGE_SIZE", 100, int, "PINDAI_API_MAX_PAGE_SIZE",
+            "largest page a client may ask for", minimum=1),
+    Setting("ANSWER_CACHE_SIZE", 4096, int, "PINDAI_ANSWER_CACHE_SIZE",
+            "resolve answers cached per worker (per catalogue version; `0` turns it off)", minimum=0),
+    Setting("TRUSTED_PROXIES", 0, int, "PINDAI_TRUSTED_PROXIES",
+            "reverse proxies in front of the service (`1` behind nginx): their `X-Forwarded-For`/`-Proto` "
+            "are believed, so the staff login throttle locks the visitor's address, not the proxy's", minimum=0),
+    Setting("SEARCH_BACKEND", "whoosh", str, "PINDAI_SEARCH_BACKEND",
+            "search backend: `whoosh` (pure Python) or `tantivy` (Rust; ~25x faster queries at 100,000 titles, "
+            "see docs/search.md)"),
+    Setting("SEARCH_INDEX", None, str, "PINDAI_SEARCH_INDEX",
+            "where the search index lives; with PostgreSQL `instance/search-index-<hash of the URL>`, so two "
+            "databases never share one (built at first use when missing; `flask reindex` rebuilds it)",
+            shown_default="beside the SQLite file (`pindai-search-index/`)"),
+    Setting("CIRCULATION", "local", str, "PINDAI_CIRCULATION",
+            "self-checkout backend: `local` (this database)"),
+    Setting("CIRCULATION_MAX_FINES", 50000, int, "PINDAI_CIRCULATION_MAX_FINES",
+            "fines (rupiah) above which a member cannot borrow", minimum=0),
+    Setting("CIRCULATION_SESSION_MINUTES", 5, int, "PINDAI_CIRCULATION_SESSION_MINUTES",
+            "a member's kiosk session ends after this long without use", minimum=1),
+    Setting("CIRCULATION_RECEIPT_MINUTES", 30, int, "PINDAI_CIRCULATION_RECEIPT_MINUTES",
+            "how long a receipt link (the kiosk's QR) works", minimum=1),
+    Setting("RATE_LIMIT_STORAGE", "redis://127.0.0.1:6379/0", str, "PINDAI_RATE_LIMIT_STORAGE",
+            "where the rate limits of public forms and APIs count, shared by every worker; `memory://` for one "
+            "process (each worker then counts alone); when Redis is down the counts fall back to memory"),
+    Setting("RATE_LIMITS", True, bool, "PINDAI_RATE_LIMITS",
+            "`0` turns the rate limits of public forms and APIs off (benchmarks)"),
+    # Advanced: no environment variable; tests and embedding code pass them to create_app.
+    Setting("MAX_PAYLOAD_LENGTH", 2048, int, None,
+            "longest scanned text `/api/v1/resolve` reads (longer: `400 payload_too_long`)", hidden=True, minimum=1),
+    Setting("MAX_CONTENT_LENGTH", 64 * MB, int, None,
+            "largest request body in bytes (Flask's setting; uploads have their own limits below)",
+            hidden=True, shown_default="`67108864` (64 MiB)", minimum=1),
+    Setting("UPLOAD_LIMITS", {}, dict, None,
+            "per-kind upload size limits in bytes, over the built-in ones, e.g. `{\"video\": 100000000}`",
+            hidden=True, shown_default="`{}` (video 60 MB, audio 20 MB, image 15 MB, 3D 30 MB, overlay 5 MB)"),
+    Setting("MEDIA_STORAGE", "filesystem", str, None, "media store (`media.STORAGES`)", hidden=True),
+    Setting("LOGIN_MAX_FAILURES", 5, int, None,
+            "failed staff logins that lock the account and the address", hidden=True, minimum=1),
+    Setting("LOGIN_LOCK_MINUTES", 15, int, None, "how long such a lock lasts", hidden=True, minimum=1),
+    Setting("LIBRARY_UTC_OFFSET_HOURS", 7, int, None,
+            "the library's hours ahead of UTC for the analytics' days and hours (WIB)", hidden=True),
+    Setting("SECRET_KEY_FILE", None, str, None,
+            "development only: where the generated session key is kept", hidden=True,
+            shown_default="beside the SQLite file (`pindai.db.secret_key`)"),
+)
+
+DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+ENV_SETTINGS: dict[str, type] = {s.name: s.type for s in SETTINGS if s.env}
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+MIN_SECRET_KEY = 32  # characters of PINDAI_SECRET_KEY outside development and test
+DEV_ENVS = {"development", "dev", "test", "testing"}
+TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def parse(setting: Setting, value: Any, source: str) -> Any:
+    """`value` as the setting's type; `source` names where it came from in the error."""
+    if value is None and setting.default is None:
+        return None
+    kind = setting.type
+    try:
+        if kind is str:
+            if not isinstance(value, (str, os.PathLike)):
+                raise TypeError
+            return value
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text not in TRUE | FALSE:
+                raise ValueError
+            return text in TRUE
+        if kind in (int, float):
+            if isinstance(value, bool):
+                raise TypeError
+            if isinstance(value, str):
+                value = kind(value.strip())
+            elif not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+                raise TypeError
+            if setting.minimum is not None and value < setting.minimum:
+                raise ConfigError(f"{source}={value!r}: {setting.name} must be at least {setting.minimum}")
+            return value
+        if not isinstance(value, kind):
+            raise TypeError
+        return value
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{source}={value!r} is not a valid {kind.__name__} ({setting.help})") from exc
+
+
+def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """Merge defaults, ``PINDAI_*`` variables and ``overrides`` into one dict.
+    Keys the table does not know (Flask's own, e.g. ``TESTING``) pass through."""
+    config: dict[str, Any] = {s.name: (dict(s.default) if isinstance(s.default, dict) else s.default)
+                              for s in SETTINGS}
+    for setting in SETTINGS:
+        value = environ.get(setting.env) if setting.env else None
         if value not in (None, ""):
-            try:
-                config[name] = kind(value)
-            except ValueError as exc:
-                raise ConfigError(f"PINDAI_{name}={value!r} is not a valid {kind.__name__}") from exc
-    config.update(overrides or {})
+            config[setting.name] = parse(setting, value, str(setting.env))
+    for name, value in (overrides or {}).items():
+        config[name] = parse(BY_NAME[name], value, name) if name in BY_NAME else value
     config["PUBLIC_BASE_URL"] = str(config["PUBLIC_BASE_URL"]).rstrip("/")
     if not config.get("SECRET_KEY"):
         if str(config["ENV"]).lower() not in DEV_ENVS:
@@ -72,4 +167,9 @@ def load(overrides: dict | None = None, environ=os.environ) -> dict:
             )
         config["SECRET_KEY"] = secrets.token_hex(32)
         config["SECRET_KEY_GENERATED"] = True  # staff: one key shared by every worker
+    elif len(str(config["SECRET_KEY"])) < MIN_SECRET_KEY and str(config["ENV"]).lower() not in DEV_ENVS:
+        # Session cookies are signed with it: a short key can be guessed offline from one cookie.
+        raise ConfigError(
+            f"PINDAI_SECRET_KEY is too short ({len(str(config['SECRET_KEY']))} characters): use at least "
+            f"{MIN_SECRET_KEY} random characters, e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'")
     return config

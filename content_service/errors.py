@@ -107,6 +107,8 @@ _HTTP_TEXT = {
     404: ("not_found", "Halaman tidak ditemukan.", "Page not found."),
     405: ("method_not_allowed", "Metode tidak diizinkan.", "Method not allowed."),
     413: ("too_large", "Data yang dikirim terlalu besar.", "The upload is too large."),
+    429: ("rate_limited", "Terlalu banyak permintaan dari Anda. Silakan tunggu sebentar lalu coba lagi.",
+          "Too many requests from you. Please wait a little and try again."),
 }
 
 

@@ -45,6 +45,7 @@ def label(code: str):
     item = None
     if row.target_type == "item":
         item = session.get(Item, row.target_id)
+        assert item is not None  # lookup_code refuses a code whose copy is gone
         book_id = item.book_id
     elif row.target_type == "book":
         book_id = row.target_id

@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
         # (and CSRF's HTTPS referrer check) need the visitor's address and scheme.
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     _cookies(app.config)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -1,11 +1,14 @@
 """Pindai kiosk: the camera at the counter.
 
-`kiosk.decoding.decode(image)` reads QR labels and library bar codes from one
-frame; `kiosk.sources` opens cameras, files, streams and image folders;
-`kiosk.debounce` turns per-frame reads into scan events; `kiosk.scanner`
-runs source -> decode -> debounce -> callback in a thread; `kiosk.app`
-(`create_app`) is the full-screen kiosk page with its scanner and resolver
-(`kiosk.runtime`); `python -m kiosk` is the installer's command line.
+- `kiosk.scan`: the decoding pipeline (`kiosk.scan.decode(image)` reads QR
+  labels and library bar codes from one frame; sources, debounce, the
+  scanning thread);
+- `kiosk.demo`: generated demo media (labelled-book videos, symbols);
+- `kiosk.app` (`create_app`): the full-screen kiosk page, with its scanner
+  and resolver (`kiosk.runtime`), the service client (`kiosk.service`), the
+  SSE fan-out (`kiosk.hub`), the live preview (`kiosk.preview`) and the
+  page's gettext catalogues (`kiosk.i18n`, `kiosk/translations/`);
+- `python -m kiosk` (`kiosk.cli`): the installer's command line.
 """
 
 

@@ -14,6 +14,8 @@ Routes:
                        so the key never reaches the page. 503 `service_down` when
                        the service is unreachable.
 - `/vendor/<name>`     front-end files installed from npm (`node_modules/`), never a CDN
+- `/i18n/<lang>.json`  the page's text in one language, from the gettext catalogue
+                       `kiosk/translations/<lang>/LC_MESSAGES/messages.po` (see `kiosk.i18n`)
 
 ## Adding a screen
 
@@ -21,32 +23,49 @@ A screen is three files named after it, plus one line in `SCREENS` below:
 
 - `kiosk/templates/kiosk/screens/<name>.html`: its markup, a
   `<section class="screen" id="screen-<name>" hidden>...</section>`
-  (text through `data-t="key"` attributes, see below);
-- `kiosk/static/screens/<name>.js`: registers it with the page core
-  (`kiosk/static/kiosk.js`, global `Kiosk`):
+  (text as `data-t="English text">{{ _("English text") }}`: rendered in
+  Indonesian, re-translated by the page on a language switch);
+- `kiosk/static/screens/<name>.js`: a native ES module (loaded with
+  `<script type="module">`, in `SCREENS` order) that imports what it uses
+  from the page core and registers itself; nothing goes on `window`:
 
-      Kiosk.strings({ "events.title": ["Acara", "Events"] });   // [Indonesian, English]
-      Kiosk.screen("events", { show(data) {...}, hide() {...}, reset() {...} });
-      Kiosk.onResolution("event", (resolution) => Kiosk.show("events", resolution));
-      Kiosk.on("service", (msg) => ...);           // any SSE message type
-      const data = await Kiosk.api("/api/v1/events/upcoming?limit=6");  // null on 404
+      import { on, onResolution, screen, show } from "../js/core.js";
+      import { api } from "../js/http.js";
+      import { nt, t } from "../js/i18n.js";
+
+      screen("events", { show(data) {...}, hide() {...}, reset() {...} });
+      onResolution("event", (resolution) => show("events", resolution));
+      on("service", (msg) => ...);                 // any SSE message type
+      const data = await api("/api/v1/events/upcoming?limit=6");  // null on 404
+      title.textContent = nt("{n} event today", "{n} events today", data.items.length);
+
+  Its strings go into the catalogues with `make translations` (then translate
+  the new entries of `kiosk/translations/id/LC_MESSAGES/messages.po`; a test
+  fails while one is missing);
 
 - optionally `kiosk/static/screens/<name>.css` (picked up when it exists).
 
+The page core is `kiosk/static/js/`: `core.js` (screens, SSE, notices,
+marks, idle reset, `start()`), `i18n.js` (`t()`, `nt()`, `pt()`, `pick()`,
+the `data-t*` attributes, reading `/i18n/<lang>.json`), `http.js` (`request()`, the one fetch wrapper every call goes
+through: timeout, JSON errors as `HttpError` with `code` and `offline`;
+`api()` and `local()` on top of it) and `config.js` (`page_config` below).
+
 A screen may also claim a scan while it is shown: `claim(resolution, msg)`
 returning true takes it before the `onResolution` handlers (the event screen
-takes a library card to register its holder). `Kiosk.bookShown` is a list of
-functions called with each book the book screen shows.
+takes a library card to register its holder). Screens use each other through
+exports (`openBook`, `coverButton` from book.js, `openEvent` from event.js,
+`survey` from survey.js) and page events: every book the book screen shows
+is emitted as `"book-shown"` (`on("book-shown", fn)`).
 
-`Kiosk.show(name, data)` switches screens; `Kiosk.reset()` (idle timeout)
-calls every screen's `reset()` and returns to "attract". A resolve answer of
-a type no screen claims shows a gentle notice, never an error screen.
+`show(name, data)` switches screens; `reset()` (idle timeout) calls every
+screen's `reset()` and returns to "attract". A resolve answer of a type no
+screen claims shows a gentle notice, never an error screen.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
 
@@ -55,11 +74,13 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.serving import make_server as _werkzeug_server
 
+from kiosk import i18n
 from kiosk.hub import sse
 from kiosk.preview import BOUNDARY
 from kiosk.runtime import KioskRuntime
 from kiosk.service import BookCache, ServiceClient, ServiceDown
-from kiosk.sources import open_source
+from kiosk.scan.sources import open_source
+from kiosk.settings import DEFAULTS, ENV_SETTINGS, load_config  # noqa: F401  (DEFAULTS, ENV_SETTINGS: for callers)
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -83,45 +104,6 @@ VENDOR = {
     "axe.min.js": "axe-core/axe.min.js",
 }
 
-DEFAULTS = {
-    "SERVICE_URL": "http://127.0.0.1:5000",
-    "KIOSK_KEY": None,
-    "SOURCE": None,  # camera index, video file, stream URL or image folder; None: no scanner
-    "LOOP": False,  # restart a video file at its end (demos)
-    "REALTIME": True,  # read a video file at its frame rate, as a camera gives frames
-    "GONE_AFTER": 1.0,
-    "IDLE_SECONDS": 90,
-    "IDLE_WARNING_SECONDS": 15,
-    "HEALTH_INTERVAL": 5.0,
-    "SERVICE_TIMEOUT": 2.0,  # resolve and books: a scan answer later than this is no answer
-    "SLOW_AFTER": 1.0,  # an answer later than this shows "the service is slow"
-    "RELAY_TIMEOUT": 6.0,  # searches and the other screens' calls may take longer
-    "EVENTS_ROTATE_SECONDS": 8,
-    "CACHE_FILE": None,  # where the offline book cache is kept across restarts (None: memory only)
-}
-# Environment variables read by `create_app`: variable -> (setting, type).
-ENV_SETTINGS = {
-    "PINDAI_SERVICE_URL": ("SERVICE_URL", str),
-    "PINDAI_KIOSK_KEY": ("KIOSK_KEY", str),
-    "PINDAI_KIOSK_IDLE_SECONDS": ("IDLE_SECONDS", float),
-    "PINDAI_KIOSK_IDLE_WARNING_SECONDS": ("IDLE_WARNING_SECONDS", float),
-}
-
-
-def load_config(overrides: dict | None = None, environ=os.environ) -> dict:
-    """Defaults, then PINDAI_* variables, then `overrides`."""
-    config = dict(DEFAULTS)
-    for variable, (name, kind) in ENV_SETTINGS.items():
-        value = environ.get(variable)
-        if value not in (None, ""):
-            try:
-                config[name] = kind(value)
-            except ValueError:
-                raise SystemExit(f"{variable}={value!r} is not a valid {kind.__name__}") from None
-    config.update(overrides or {})
-    return config
-
-
 def create_app(config: dict | None = None, runtime: KioskRuntime | None = None) -> Flask:
     """Build the kiosk app. Its runtime (scanner, resolver) is created from
     the config unless given, and started on the first request's server by
@@ -139,6 +121,8 @@ def create_app(config: dict | None = None, runtime: KioskRuntime | None = None) 
                                health_interval=settings["HEALTH_INTERVAL"], slow_after=settings["SLOW_AFTER"],
                                cache=BookCache(path=settings["CACHE_FILE"]))
     app.extensions["kiosk"] = runtime
+    # The templates render in the default language; the page re-translates them.
+    app.jinja_env.globals.update(_=i18n.gettext, gettext=i18n.gettext, ngettext=i18n.ngettext)
     _routes(app, runtime)
     return app
 
@@ -147,15 +131,16 @@ def page_config(app: Flask) -> dict:
     """What the page's script needs to know (injected as JSON)."""
     c = app.config
     return {"idleSeconds": c["IDLE_SECONDS"], "idleWarningSeconds": c["IDLE_WARNING_SECONDS"],
-            "eventsRotateSeconds": c["EVENTS_ROTATE_SECONDS"], "screens": SCREENS}
+            "eventsRotateSeconds": c["EVENTS_ROTATE_SECONDS"], "screens": SCREENS, "languages": list(i18n.LANGUAGES),
+            # The page's fetch timeout: the relay's own, plus the way back.
+            "requestTimeoutSeconds": c["RELAY_TIMEOUT"] + 2}
 
 
 def _routes(app: Flask, runtime: KioskRuntime) -> None:
     @app.get("/")
     def index():
         styles = [s for s in SCREENS if (STATIC / "screens" / f"{s}.css").exists()]
-        return render_template("kiosk/index.html", screens=SCREENS, styles=styles,
-                               config_json=json.dumps(page_config(app)))
+        return render_template("kiosk/index.html", screens=SCREENS, styles=styles, page_config=page_config(app))
 
     @app.get("/events")
     def events():
@@ -213,6 +198,18 @@ def _routes(app: Flask, runtime: KioskRuntime) -> None:
                           "Layanan perpustakaan tidak dapat dihubungi.")
         return Response(response.content, status=response.status_code,
                         content_type=response.headers.get("Content-Type", "application/json"))
+
+    @app.get("/i18n/<lang>.json")
+    def catalogue(lang: str):
+        try:
+            body = i18n.page_messages(lang)
+        except i18n.UnknownLanguage:
+            return _error(404, "unknown_language", f"No catalogue for language {lang!r}; there are: "
+                          + ", ".join(i18n.LANGUAGES) + ".",
+                          f"Tidak ada katalog untuk bahasa {lang!r}; yang ada: " + ", ".join(i18n.LANGUAGES) + ".")
+        response = jsonify(body)
+        response.headers["Cache-Control"] = "no-cache"  # a translator's edit shows on the next load
+        return response
 
     @app.get("/vendor/<name>")
     def vendor(name: str):

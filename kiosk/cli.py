@@ -19,10 +19,10 @@ import time
 
 import cv2
 
-from kiosk.debounce import Debouncer
-from kiosk.decoding import decode
-from kiosk.scanner import Scanner
-from kiosk.sources import open_source
+from kiosk.scan.debounce import Debouncer
+from kiosk.scan.decoding import decode
+from kiosk.scan.scanner import Scanner
+from kiosk.scan.sources import open_source
 
 
 def build_parser() -> argparse.ArgumentParser:

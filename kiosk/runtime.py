@@ -27,12 +27,12 @@ import queue
 import threading
 import time
 
-from kiosk.debounce import Debouncer, ScanEvent
+from kiosk.scan.debounce import Debouncer, ScanEvent
 from kiosk.hub import Hub
 from kiosk.preview import Preview, decode_overlay
-from kiosk.scanner import Scanner
+from kiosk.scan.scanner import Scanner
 from kiosk.service import BookCache, ServiceClient, ServiceDown, book_view
-from kiosk.sources import FrameSource
+from kiosk.scan.sources import FrameSource
 
 log = logging.getLogger(__name__)
 

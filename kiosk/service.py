@@ -143,38 +143,38 @@ class BookCache:
         self.recent, self.popular = recent, popular
         self.path = Path(path) if path else None
         self._books: OrderedDict[int, dict] = OrderedDict()
-        self._payloads: dict[str, tuple[int, dict]] = {}
+        self._payloads: dict[str, tuple[int, dict | None]] = {}  # payload -> (book id, its item)
         self._scans: Counter[int] = Counter()
         self._lock = threading.Lock()
         if self.path is not None:
-            self._load()
+            self._load(self.path)
 
-    def _load(self) -> None:
+    def _load(self, path: Path) -> None:
         # A kiosk restarted while the service is down still has its books.
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
             books = OrderedDict((int(view["book"]["id"]), view) for view in data["books"])
             payloads = {p: (int(book_id), item) for p, (book_id, item) in data["payloads"].items()}
             scans = Counter({int(k): int(v) for k, v in data["scans"].items()})
         except FileNotFoundError:
             return
         except (ValueError, KeyError, TypeError) as exc:
-            log.warning("ignoring the unreadable kiosk cache %s: %s", self.path, exc)
+            log.warning("ignoring the unreadable kiosk cache %s: %s", path, exc)
             return
         self._books, self._payloads, self._scans = books, payloads, scans
 
-    def _save(self) -> None:
+    def _save(self, path: Path) -> None:
         data = {"books": list(self._books.values()),
                 "payloads": {p: [book_id, item] for p, (book_id, item) in self._payloads.items()},
                 "scans": {str(k): v for k, v in self._scans.items()}}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".kiosk-cache-")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kiosk-cache-")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(data, fh, ensure_ascii=False)
-            os.replace(tmp, self.path)  # never a half-written cache
+            os.replace(tmp, path)  # never a half-written cache
         except OSError as exc:
-            log.warning("cannot save the kiosk cache %s: %s", self.path, exc)
+            log.warning("cannot save the kiosk cache %s: %s", path, exc)
 
     def remember(self, view: dict, payload: str | None = None) -> None:
         """Keep a book view (from `book_view`); a payload counts as a scan."""
@@ -189,7 +189,7 @@ class BookCache:
                 self._scans[book["id"]] += 1
             self._evict()
             if self.path is not None:
-                self._save()
+                self._save(self.path)
 
     def by_payload(self, payload: str) -> dict | None:
         """The cached view a payload led to, or None."""

@@ -26,9 +26,10 @@ def shared_path(*parts: str) -> Path:
 
 
 def _backends():
-    backends = ["sqlite"]
+    backends: list = ["sqlite"]
     if os.environ.get("TEST_DATABASE_URL"):
-        backends.append("postgresql")
+        # Marked, so `make test-fast` (-m "not postgresql") leaves these runs out.
+        backends.append(pytest.param("postgresql", marks=pytest.mark.postgresql))
     return backends
 
 

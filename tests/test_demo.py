@@ -9,9 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_demo_runner_check(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

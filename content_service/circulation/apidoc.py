@@ -22,7 +22,7 @@ def _body(properties: dict, required: list[str]) -> dict:
 
 _SESSION = [{"name": "X-Patron-Session", "in": "header", "required": True, "schema": _STR,
              "description": "The token POST /sessions answered."}]
-_KIOSK = [{"kioskKey": []}]
+_KIOSK: list[dict[str, list[str]]] = [{"kioskKey": []}]
 _COMMON = {"401": _err("kiosk_key_required, bad_kiosk_key, session_required or session_expired.")}
 _ITEM_ERRORS = _err("not_an_item, not_ours, unknown_code, retired_code ...: the scan is not a copy of ours.")
 

@@ -80,7 +80,7 @@ class ImportReport:
 def parse_date(text: str) -> date:
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
         try:
-            return datetime.strptime(text.strip(), fmt).date()
+            return datetime.strptime(text.strip(), fmt).date()  # noqa: DTZ007 - a calendar date, no time
         except ValueError:
             continue
     raise ValueError(f"expiry date {text!r} is not YYYY-MM-DD or DD/MM/YYYY")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -37,6 +36,7 @@ def prepare(env: dict) -> tuple[list[tuple[str, str]], str, str]:
     from content_service.demo import sample_codes, seed
     from content_service.kiosks import create_kiosk, hash_key
     from content_service.kiosks.models import Kiosk
+    from content_service.tokens import url_token
     from sqlalchemy import select
 
     app = create_app()
@@ -50,7 +50,7 @@ def prepare(env: dict) -> tuple[list[tuple[str, str]], str, str]:
         if kiosk is None:
             _, key = create_kiosk(session, DEMO_KIOSK, "Demo")
         else:  # keys are shown once and stored hashed: a new run gets a new key
-            key = secrets.token_urlsafe(32)
+            key = url_token(32)
             kiosk.key_hash, kiosk.retired_at = hash_key(key), None
         session.commit()
     app.extensions["pindai.engine"].dispose()
@@ -60,7 +60,7 @@ def prepare(env: dict) -> tuple[list[tuple[str, str]], str, str]:
 def demo_video(folder: Path, payload: str) -> Path:
     """The generated video of a book whose label carries ``payload``
     (re-rendered only when the payload changes)."""
-    from kiosk.synth import render_book_video
+    from kiosk.demo.synth import render_book_video
 
     folder.mkdir(parents=True, exist_ok=True)
     video, meta = folder / "demo-book.mp4", folder / "demo-book.json"

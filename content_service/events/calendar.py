@@ -4,6 +4,7 @@ shape every client shares."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import url_for
 from sqlalchemy import delete, func, or_, select
@@ -143,7 +144,7 @@ def seats_left(session: Session, found: list[schedule.Occurrence]) -> dict[tuple
             .group_by(EventOccurrence.event_id, EventOccurrence.starts_at)
         )
         taken = {(event_id, schedule.occurrence_key(start)): count for event_id, start, count in rows}
-    result = {}
+    result: dict[tuple[int, str], int | None] = {}
     for occ in found:
         event = occ.event
         if not event.registration_required or event.capacity is None:
@@ -233,8 +234,8 @@ def registration_dict(session: Session, made: Registration) -> dict:
     """A registration as its holder sees it (no other person's details)."""
     from . import registration as registrations
 
-    occurrence = session.get(EventOccurrence, made.occurrence_id)
-    event = session.get(Event, occurrence.event_id)
+    occurrence = session.get_one(EventOccurrence, made.occurrence_id)
+    event = session.get_one(Event, occurrence.event_id)
     occ = schedule.Occurrence(event, schedule.as_utc(occurrence.starts_at),
                               schedule.as_utc(occurrence.starts_at) + schedule.duration(event))
     return {
@@ -260,6 +261,6 @@ def resolve_event_code(session: Session, event_id: int, via: str, code: str):
     dates = upcoming_dates(session, event, limit=1)
     start = schedule.as_utc(event.starts_at)
     occ = dates[0] if dates else schedule.Occurrence(event, start, start + schedule.duration(event))
-    answer = {"type": "event", "via": via, "code": code, "event": event_dicts(session, [occ])[0],
+    answer: dict[str, Any] = {"type": "event", "via": via, "code": code, "event": event_dicts(session, [occ])[0],
               "book": None, "item": None, "availability": None, "assets": []}
     return Resolution(type="event", via=via, code=code, answer=answer)

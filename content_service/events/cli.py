@@ -3,6 +3,8 @@ has event forms: create and edit events, cancel a date, see who registered
 and who came, decide school visits, read the survey."""
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -42,7 +44,7 @@ def _fields(options: dict) -> dict:
 
 
 def _event_options(command):
-    for decl, kwargs in reversed([
+    options: list[tuple[str, dict[str, Any]]] = [
         ("--title", {}), ("--title-en", {}), ("--summary", {}), ("--summary-en", {}),
         ("--description", {}), ("--description-en", {}),
         ("--category", {"type": click.Choice(CATEGORIES)}), ("--audience", {"type": click.Choice(AUDIENCES)}),
@@ -57,7 +59,8 @@ def _event_options(command):
         ("--status", {"type": click.Choice(("published", "draft", "cancelled"))}),
         ("--book", {"type": int, "multiple": True, "help": "A related book id (repeatable)."}),
         ("--subject", {"multiple": True, "help": "A related subject (repeatable)."}),
-    ]):
+    ]
+    for decl, kwargs in reversed(options):
         command = click.option(decl, **kwargs)(command)
     return command
 
@@ -161,7 +164,9 @@ def registrations_command(event_id: int, key: str | None) -> None:
         click.echo(f"  {r.status:<10} seat {r.seat or '-':<3} {who}  via {r.channel}{came}  token {r.token}")
 
 
-@events.command("attended")
+# Tokens made before `tokens.url_token` may start with "-": take them as the
+# argument, not as an unknown option.
+@events.command("attended", context_settings={"ignore_unknown_options": True})
 @click.argument("token")
 @with_appcontext
 def attended_command(token: str) -> None:
@@ -233,7 +238,7 @@ def feedback_command(days: int) -> None:
 
 # Sample programmes of the kind the library runs, for trials (times in WIB;
 # weekday 5 = Saturday). Related subjects meet the demo library's books.
-DEMO = [
+DEMO: list[dict[str, Any]] = [
     dict(title="Cerita di Pagi Hari", title_en="Morning Stories", category="storytelling", audience="children",
          age_min=4, age_max=8, location="Ruang Anak, Lantai 1", weekday=5, hour=9, minutes=60,
          rrule="FREQ=WEEKLY;BYDAY=SA", capacity=25, registration_required=True,

@@ -11,7 +11,6 @@ can ever seat more people than there are seats."""
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from .. import db, errors
 from ..cards import UnknownCard, normalise_card
+from ..tokens import url_token
 from . import schedule
 from .models import Event, EventOccurrence, Registration
 
@@ -115,7 +115,7 @@ def _lock(session: Session, occurrence_id: int) -> EventOccurrence:
         .where(EventOccurrence.id == occurrence_id)
         .values(lock_version=EventOccurrence.lock_version + 1)
     )
-    return session.get(EventOccurrence, occurrence_id, populate_existing=True)
+    return session.get_one(EventOccurrence, occurrence_id, populate_existing=True)
 
 
 def _in_one_transaction(session: Session, occurrence_id: int, work):
@@ -149,7 +149,7 @@ def register(session: Session, event: Event, start: datetime, *, card_number: st
     occurrence_id = _occurrence_id(session, event_id, start)
 
     def work(occurrence: EventOccurrence) -> Registration:
-        event = session.get(Event, event_id, populate_existing=True)
+        event = session.get_one(Event, event_id, populate_existing=True)
         existing = session.scalar(select(Registration).where(
             Registration.occurrence_id == occurrence.id, Registration.identity == who["identity"],
             Registration.status != "cancelled"))
@@ -158,7 +158,7 @@ def register(session: Session, event: Event, start: datetime, *, card_number: st
         seat = _free_seat(event, _taken_seats(session, occurrence.id))
         registration = Registration(
             occurrence_id=occurrence.id, status="confirmed" if seat else "waitlisted", seat=seat,
-            token=secrets.token_urlsafe(24), channel=channel, kiosk_id=kiosk_id, **who,
+            token=url_token(24), channel=channel, kiosk_id=kiosk_id, **who,
         )
         session.add(registration)
         session.flush()
@@ -181,7 +181,7 @@ def cancel(session: Session, token: str, now: datetime | None = None) -> Registr
     registration_id = registration.id
 
     def work(occurrence: EventOccurrence) -> Registration:
-        registration = session.get(Registration, registration_id, populate_existing=True)
+        registration = session.get_one(Registration, registration_id, populate_existing=True)
         if registration.status != "cancelled":
             registration.status, registration.seat = "cancelled", None
             registration.cancelled_at = now or schedule.now()
@@ -195,7 +195,7 @@ def cancel(session: Session, token: str, now: datetime | None = None) -> Registr
 def fill_free_seats(session: Session, occurrence: EventOccurrence, now: datetime | None = None) -> list[Registration]:
     """Give free seats to the waitlist in the order people joined it. Call
     with the date locked."""
-    event = session.get(Event, occurrence.event_id)
+    event = session.get_one(Event, occurrence.event_id)
     promoted = []
     taken = _taken_seats(session, occurrence.id)
     waiting = session.scalars(
@@ -261,6 +261,16 @@ class CardCheckUnavailable(errors.PindaiError):
     message_en = "Registering with a library card is not available here yet. Register with a name and phone number."
 
 
+class CardOrPinWrong(errors.PindaiError):
+    """Away from a kiosk an unknown card and a wrong PIN get this one answer:
+    otherwise anyone could find out which card numbers exist."""
+
+    status = 401
+    code = "card_or_pin_wrong"
+    message_id = "Nomor kartu anggota atau PIN salah."
+    message_en = "The library card number or the PIN is wrong."
+
+
 def check_card(session: Session, card: str, pin: str | None, *, at_kiosk: bool = False) -> str:
     """Check a library card with circulation and return its number as
     stored. At a kiosk the card was scanned, so it need only exist; away
@@ -280,6 +290,8 @@ def check_card(session: Session, card: str, pin: str | None, *, at_kiosk: bool =
         return number
     try:
         return backend.authenticate(session, number, pin or "")["card"]
-    except errors.PindaiError:
+    except errors.PindaiError as exc:
         session.commit()  # keep the wrong-PIN count that guards the card
+        if exc.code in ("unknown_card", "wrong_pin"):
+            raise CardOrPinWrong() from None
         raise

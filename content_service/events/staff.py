@@ -181,7 +181,7 @@ def attended(registration_id: int):
         made.attended_at = None  # ticked by mistake
     access.audit(session, "event.attended", "registration", made.id, attended=made.attended_at is not None)
     session.commit()
-    occurrence = session.get(EventOccurrence, made.occurrence_id)
+    occurrence = session.get_one(EventOccurrence, made.occurrence_id)
     return redirect(url_for(".registrations", event_id=occurrence.event_id,
                             date=schedule.occurrence_key(occurrence.starts_at)), 303)
 

@@ -2,13 +2,13 @@
 staff accept it (fixing the date and time) or decline it with a note."""
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import errors
+from ..tokens import url_token
 from . import schedule
 from .models import SchoolVisit
 from .registration import normalise_phone
@@ -63,7 +63,7 @@ def request_visit(session: Session, *, school: str, teacher_name: str, phone: st
     visit = SchoolVisit(
         school=school, teacher_name=teacher_name, phone=number, email=(email or "").strip() or None,
         grade=(grade or "").strip() or None, class_size=size, preferred_dates=days,
-        message=(message or "").strip() or None, status="pending", token=secrets.token_urlsafe(24),
+        message=(message or "").strip() or None, status="pending", token=url_token(24),
     )
     session.add(visit)
     session.flush()

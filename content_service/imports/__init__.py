@@ -87,7 +87,8 @@ def import_marc_command(file: Path, report_path: Path | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
               help=f"Read COLUMN as FIELD (or 'ignore'). Fields: {', '.join(tabular.FIELDS)}.")
-@click.option("--source", help="Name of the exporting system, for record ids (default: the file name).")
+@click.option("--source", help="Name of the exporting system, so two systems' record ids never meet "
+              "(default: one shared namespace; not the file name).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Write every row's outcome to this CSV.")
 def import_csv_command(file: Path, maps: tuple[str, ...], source: str | None, report_path: Path | None) -> None:
     """Import a CSV catalogue export (English or Indonesian column names)."""

@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 from . import cleaning
@@ -51,7 +52,7 @@ def _key(header: str) -> str:
     return re.sub(r"[\s_\-./]+", " ", text).strip()
 
 
-def map_columns(headers: list[str], overrides: dict[str, str] | None = None) -> dict[str, list[str]]:
+def map_columns(headers: Sequence[str], overrides: dict[str, str] | None = None) -> dict[str, list[str]]:
     """field -> the columns that feed it. Several ISBN columns all count."""
     overrides = {k.strip(): v.strip() for k, v in (overrides or {}).items()}
     unknown = set(overrides.values()) - set(FIELDS) - {"ignore"}
@@ -102,7 +103,10 @@ def read(path: Path, overrides: dict[str, str] | None = None, source: str | None
         raise ImportProblem(
             f"no title column among: {', '.join(headers)}; name it with --map COLUMN=title"
         )
-    namespace = source or Path(path).stem
+    # The file's name is not part of a record's identity: the same export saved
+    # under another name must match the same books. Two systems' ids are told
+    # apart by naming the source (--source / the form's field).
+    namespace = source or DEFAULT_SOURCE
     for number, row in enumerate(reader, start=1):
         position = f"row {number} (line {reader.line_num})"
         try:
@@ -112,6 +116,9 @@ def read(path: Path, overrides: dict[str, str] | None = None, source: str | None
             yield position, record.title or "", record
         except Exception as exc:  # noqa: BLE001 - reported per row
             yield position, "", ImportProblem(str(exc) or exc.__class__.__name__)
+
+
+DEFAULT_SOURCE = "default"
 
 
 def count_rows(path: Path) -> int:

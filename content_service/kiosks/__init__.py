@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 
 import click
 from flask import Flask, g, request
@@ -21,6 +20,7 @@ from .. import errors
 from ..clock import utcnow
 from ..db import get_session
 from .models import Kiosk, ScanLog
+from ..tokens import url_token
 
 
 class BadKioskKey(errors.PindaiError):
@@ -37,7 +37,7 @@ def hash_key(key: str) -> str:
 
 def create_kiosk(session: Session, name: str, location: str | None = None) -> tuple[Kiosk, str]:
     """Register a kiosk; returns it and its key (shown once, never stored)."""
-    key = secrets.token_urlsafe(32)
+    key = url_token(32)
     kiosk = Kiosk(name=name, location=location, key_hash=hash_key(key))
     session.add(kiosk)
     session.flush()

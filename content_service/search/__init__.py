@@ -92,7 +92,7 @@ def ensure_index(app: Flask | None = None):
     """The backend, with its index built from the database if it has none:
     at once for a small catalogue; in the background for a large one (a
     request would outlast the server's timeout), answering 503 meanwhile."""
-    app = app or current_app._get_current_object()  # the thread below needs the app itself
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # the thread needs the app, not the proxy
     backend = get_backend(app)
     if backend.exists():
         return backend
@@ -258,7 +258,7 @@ def related(book_id: int, limit: int, backend=None) -> list[int]:
 @with_appcontext
 def reindex_command() -> None:
     """Rebuild the search index from the database."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy at run time
     with app.extensions["pindai.sessionmaker"]() as session:
         total = count_books(session)
     started = time.perf_counter()

@@ -55,7 +55,7 @@ def _documents(session: Session, rows) -> Iterator[dict]:
         isbns.setdefault(book_id, []).append(isbn13)
     # "On the shelf now": at least one copy that can be taken from the shelf.
     on_shelf = case((Item.status == "available", 1), else_=0)
-    available = dict(
+    available: dict[int, int] = dict(
         session.execute(
             select(Item.book_id, func.max(on_shelf)).where(Item.book_id.between(low, high)).group_by(Item.book_id)
         ).all()

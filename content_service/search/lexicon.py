@@ -222,11 +222,19 @@ class Lexicon:
         order = np.argsort(-counts, kind="stable")
         return [{"value": values[i], "count": int(counts[i])} for i in order if counts[i]]
 
+    def book(self, slot: int) -> dict:
+        """The stored summary at a live slot (a slot from this lexicon's own
+        tables never holds a deleted document)."""
+        entry = self.entries[slot]
+        if entry is None:
+            raise KeyError(f"search slot {slot} holds a deleted document")
+        return entry
+
     def title_order(self) -> np.ndarray:
         """Slots of live documents sorted by folded title (browsing)."""
         if self._title_order is None:
             live = [slot for slot, entry in enumerate(self.entries) if entry is not None]
-            live.sort(key=lambda slot: (fold(self.entries[slot]["title"] or ""), self.entries[slot]["id"]))
+            live.sort(key=lambda slot: (fold(self.book(slot)["title"] or ""), self.book(slot)["id"]))
             self._title_order = np.array(live, dtype=np.int64)
         return self._title_order
 
@@ -250,13 +258,14 @@ class Lexicon:
         high = bisect.bisect_left(self.title_keys, phrase + "\uffff", low)
         for index in range(low, min(high, low + _CANDIDATES)):
             slot = self.title_slots[index]
-            ranked.append((False, False, len(self.entries[slot]["title"]), self.entries[slot]["title"], slot))
+            title = self.book(slot)["title"]
+            ranked.append((False, False, len(title), title, slot))
         if len(ranked) < limit * 4:
             ranked += self._word_matches(typed, phrase, {r[-1] for r in ranked})
         ranked.sort()
         found, shown = [], set()
         for *_rank, slot in ranked:
-            entry = self.entries[slot]
+            entry = self.book(slot)
             # Many editions share a title: show it once.
             key = (" ".join(self.title_words[slot]), fold(entry["authors"][0]) if entry["authors"] else "")
             if key in shown:
@@ -283,7 +292,7 @@ class Lexicon:
             if others and not all(any(w.startswith(o) for w in self.book_words[slot]) for o in others):
                 continue
             in_title = all(any(w.startswith(t) for w in title_words) for t in typed)
-            title = self.entries[slot]["title"]
+            title = self.book(slot)["title"]
             ranked.append((not " ".join(title_words).startswith(phrase), not in_title, len(title), title, slot))
             if len(ranked) >= _CANDIDATES:
                 break

@@ -12,6 +12,7 @@ import gc
 import logging
 import threading
 import time
+from typing import TYPE_CHECKING, Any
 
 from .lexicon import Lexicon
 
@@ -32,16 +33,23 @@ class Snapshots:
     """Mixin for backends: ``snapshot()`` -> (searcher, lexicon). A backend
     provides ``searcher()``, ``_build_lexicon(searcher)`` and ``_lock``."""
 
-    _snapshot: tuple[object, Lexicon] | None = None
+    _snapshot: tuple[Any, Lexicon] | None = None
     _building = False
     _installed_at = 0.0
+
+    if TYPE_CHECKING:  # what the backend provides
+        _lock: threading.RLock
+
+        def searcher(self) -> Any: ...
+        def exists(self) -> bool: ...
+        def _build_lexicon(self, searcher: Any) -> Lexicon: ...
 
     def _init_snapshots(self) -> None:
         # Held while a first snapshot is built, so a search arriving during
         # a warm-up waits for it instead of building a second one.
         self._first = threading.Lock()
 
-    def snapshot(self) -> tuple[object, Lexicon]:
+    def snapshot(self) -> tuple[Any, Lexicon]:
         searcher = self.searcher()
         with self._lock:
             current = self._snapshot
@@ -75,7 +83,7 @@ class Snapshots:
     def lexicon(self) -> Lexicon:
         return self.snapshot()[1]
 
-    def _install(self, searcher) -> tuple[object, Lexicon]:
+    def _install(self, searcher: Any) -> tuple[Any, Lexicon]:
         lexicon = self._build_lexicon(searcher)
         if len(lexicon.entries) >= BACKGROUND_FROM:
             # Millions of long-lived small objects: keep them out of the

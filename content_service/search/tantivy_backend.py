@@ -343,7 +343,7 @@ class TantivyBackend(Snapshots):
         slot = lexicon.slot_of.get(book_id)
         if slot is None:
             return []
-        entry = lexicon.entries[slot]
+        entry = lexicon.book(slot)
         should = [Query.boost_query(Query.phrase_query(self._schema, "authors", words(a)), 3.0)
                   if len(words(a)) > 1 else self._term("authors", words(a)[0], 3.0)
                   for a in entry["authors"] if words(a)]

@@ -304,7 +304,7 @@ class WhooshBackend(Snapshots):
         slot = lexicon.slot_of.get(book_id)
         if slot is None:
             return []
-        entry = lexicon.entries[slot]
+        entry = lexicon.book(slot)
         parts = [Q.Phrase("authors", words(author), boost=3.0) for author in entry["authors"] if words(author)]
         parts += [Q.And([Q.Term("subjects", stem(w)) for w in words(s)]) for s in entry["subjects"] if words(s)]
         if not parts:

@@ -24,6 +24,7 @@ from ..clock import utcnow
 from ..db import get_session
 from ..security import csrf, login_manager
 from .models import ROLES, AuditEntry, LoginFailure, StaffUser
+from .passwords import MIN_PASSWORD, GuessablePassword, check_username, guessable
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -37,7 +38,6 @@ PERMISSIONS = {
     "self": {"admin", "librarian", "editor"},  # one's own account
 }
 ENDPOINTS: dict[str, str | None] = {}  # endpoint -> permission (None: open to anyone)
-MIN_PASSWORD = 10
 # Checked against when the account does not exist, so a wrong username costs
 # as long as a wrong password (no account discovery by timing).
 _DUMMY_HASH = generate_password_hash("pindai-dummy-password")
@@ -136,10 +136,13 @@ def csp_nonce() -> str:
 
 # --- passwords, throttling, login --------------------------------------------
 
-def hash_password(password: str, method: str | None = None) -> str:
-    """A salted hash (werkzeug's default, scrypt); refuses passwords under MIN_PASSWORD."""
+def hash_password(password: str, method: str | None = None, *, username: str | None = None) -> str:
+    """A salted hash (werkzeug's default, scrypt); refuses passwords under
+    MIN_PASSWORD or easy to guess (``passwords.guessable``)."""
     if len(password or "") < MIN_PASSWORD:
         raise WeakPassword()
+    if guessable(password, username=username):
+        raise GuessablePassword()
     return generate_password_hash(password, **({"method": method} if method else {}))
 
 
@@ -149,11 +152,9 @@ def create_staff(session: Session, username: str, password: str, role: str, disp
     for tests only: a cheaper hash where dozens of accounts are made."""
     if role not in ROLES:
         raise errors.BadRequest(f"Role must be one of {', '.join(ROLES)}.", message_id=f"Peran harus salah satu dari {', '.join(ROLES)}.")
-    username = (username or "").strip().lower()
-    if not username or len(username) > 80:
-        raise errors.BadRequest("A username is needed (at most 80 characters).",
-                                message_id="Nama pengguna wajib diisi (paling banyak 80 karakter).")
-    user = StaffUser(username=username, password_hash=hash_password(password, method), role=role, display_name=display_name)
+    username = check_username(username)
+    user = StaffUser(username=username, password_hash=hash_password(password, method, username=username), role=role,
+                     display_name=display_name)
     session.add(user)
     session.flush()
     return user

@@ -52,7 +52,7 @@ def _utc_hour(column, session: Session):
 
 def _as_hour(value) -> datetime:
     if isinstance(value, str):
-        return datetime.strptime(value, "%Y-%m-%d %H")
+        return datetime.strptime(value, "%Y-%m-%d %H")  # noqa: DTZ007 - naive local hour, as the report keys it
     return value.replace(tzinfo=None)
 
 

@@ -57,7 +57,7 @@ def run_import():
     path = folder / name
     upload.save(path)
     total = marc.estimate(path) if kind == "marc" else tabular.count_rows(path)
-    source = (request.form.get("source") or "").strip() or Path(name).stem
+    source = (request.form.get("source") or "").strip() or None  # not the file name: see tabular.read_rows
     events: queue.Queue = queue.Queue()
     worker = threading.Thread(
         target=_work, daemon=True,
@@ -133,8 +133,9 @@ def _work(app, events: queue.Queue, path: Path, kind: str, source: str, mapping:
             events.put(("done", report))
     except Exception:  # noqa: BLE001 - the page must end with an answer, not hang
         log.exception("import of %s failed", path.name)
-        events.put(("error", errors.PindaiError("The import stopped on an unexpected error; the records written so far are kept.",
-                                                message_id="Impor terhenti karena kesalahan tak terduga; rekaman yang sudah masuk tetap tersimpan.")))
+        events.put(("error", errors.PindaiError(
+            "The import stopped on an unexpected error; the records written so far are kept.",
+            message_id="Impor terhenti karena kesalahan tak terduga; rekaman yang sudah masuk tetap tersimpan.")))
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
 

@@ -256,3 +256,19 @@ def test_cli_import_csv_refuses_a_file_without_titles(runner, tmp_path):
     assert bad_map.exit_code != 0 and "unknown field" in bad_map.output
     ok = runner.invoke(args=["import-csv", str(path), "--map", "foo=title"])
     assert ok.exit_code == 0 and "1 imported" in ok.output
+
+
+def test_a_csv_imported_again_under_another_name_matches_the_same_books(session, tmp_path):
+    rows = "id,judul,pengarang\nBTM1,Laskar Pelangi,Andrea Hirata\nBTM2,Bumi Manusia,Pramoedya Ananta Toer\n"
+    first, renamed = tmp_path / "katalog-januari.csv", tmp_path / "katalog-februari (salinan).csv"
+    first.write_text(rows, encoding="utf-8")
+    renamed.write_text(rows.replace("Bumi Manusia", "Bumi Manusia (cetak ulang)"), encoding="utf-8")
+    assert import_file(session, first, "csv").count("imported") == 2
+    session.commit()
+    again = import_file(session, renamed, "csv")
+    assert (again.count("imported"), again.count("unchanged"), again.count("updated")) == (0, 1, 1)
+    session.commit()
+    assert sorted(session.scalars(select(Book.title))) == ["Bumi Manusia (cetak ulang)", "Laskar Pelangi"]
+    other = tmp_path / "dari-inlislite.csv"
+    other.write_text(rows, encoding="utf-8")
+    assert import_file(session, other, "csv", source="inlislite").count("imported") == 2  # another system's ids

@@ -5,7 +5,7 @@ import numpy as np
 import pypdfium2
 import pytest
 
-from kiosk.decoding import decode
+from kiosk.scan.decoding import decode
 
 from content_service.codes import labels
 from content_service.codes.models import Code
@@ -35,7 +35,7 @@ def test_sheet_qr_codes_decode_to_label_urls(session):
     pages = decode_pdf(pdf)
     assert [len(p) for p in pages] == [21, 2]
     expected = sorted(f"{PUBLIC_BASE_URL}/q/{label.code}" for label in sheet)
-    assert sorted(sum(pages, [])) == expected
+    assert sorted(url for page in pages for url in page) == expected
     # Every code on the sheet resolves to its copy.
     for label, item in zip(sheet, items):
         code = session.get(Code, label.code)

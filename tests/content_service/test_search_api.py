@@ -182,7 +182,7 @@ def test_bad_parameters_are_a_clear_400(client, library, validate):
 
 
 def test_autocomplete_completes_as_the_visitor_types(client, library, session, validate):
-    for n in range(3):  # editions of one title are shown once
+    for _ in range(3):  # editions of one title are shown once
         make_book(session, title="Harry Potter and the Chamber of Secrets", authors=["J.K. Rowling"])
     session.commit()
     body = client.get("/api/v1/search/autocomplete?q=har").get_json()

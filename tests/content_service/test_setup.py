@@ -51,7 +51,11 @@ def test_secret_key_required_outside_dev_and_test(monkeypatch):
     monkeypatch.delenv("PINDAI_ENV", raising=False)
     with pytest.raises(config.ConfigError, match="PINDAI_SECRET_KEY"):
         create_app({"DATABASE_URL": "sqlite://"})
-    assert create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "s3cret"}).config["SECRET_KEY"] == "s3cret"
+    with pytest.raises(config.ConfigError, match="too short"):
+        create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "s3cret"})
+    key = "k" * 32
+    assert create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": key}).config["SECRET_KEY"] == key
+    assert create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "s3cret", "ENV": "development"}).config["SECRET_KEY"]
     assert create_app({"DATABASE_URL": "sqlite://", "ENV": "development"}).config["SECRET_KEY"]
 
 

@@ -58,7 +58,7 @@ def corpus() -> list[dict]:
 @pytest.fixture(scope="session")
 def book_video(tmp_path_factory) -> dict:
     """A short generated 720p video: a QR-labelled book shown twice."""
-    from kiosk.synth import render_book_video
+    from kiosk.demo.synth import render_book_video
 
     path = tmp_path_factory.mktemp("media") / "book.mp4"
     return render_book_video(path, "http://127.0.0.1:5000/q/ABCD2345", frames=200,

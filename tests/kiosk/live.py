@@ -80,8 +80,8 @@ class LiveService:
 
 def book_video(path: Path, payload: str, *, passes: int = 2, frames: int | None = None, seed: int = 0,
                title: str = "Laskar Pelangi") -> dict:
-    """Render the labelled-book video (see kiosk.synth.render_book_video)."""
-    from kiosk.synth import render_book_video
+    """Render the labelled-book video (see kiosk.demo.synth.render_book_video)."""
+    from kiosk.demo.synth import render_book_video
 
     return render_book_video(path, payload, title=title, passes=passes, frames=frames, seed=seed)
 
@@ -124,7 +124,7 @@ def quiet_server(host: str, port: int, app):
 def scan_latencies(runtime, truth: dict, marks: list[dict]) -> list[dict]:
     """Scan-to-title-visible of every title the page painted for a scan.
 
-    For each "title" mark (painted, see kiosk.js `markPainted`) the scan
+    For each "title" mark (painted, see js/core.js `markPainted`) the scan
     message with its `seq` gives the frame that fired; the pass of the
     video it belongs to gives the label's first fully visible frame. The
     latency runs from the read time of that frame (or of the firing frame,
@@ -157,3 +157,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def launch_chromium(playwright):
     """Debian's Chromium through Playwright (never a downloaded browser)."""
     return playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+
+
+# The kiosk page keeps its state in ES modules, nothing on `window`. Tests reach
+# the core module the way a screen does (same URL, so the same instance) and
+# name it `Kiosk` in the page for their expressions (`Kiosk.marks`, `Kiosk.state`).
+CORE_MODULE = "/static/js/core.js"
+
+
+def expose_core(page) -> None:
+    """Make the page's core module `window.Kiosk` for the test's expressions."""
+    page.evaluate(f"async () => {{ window.Kiosk = await import({CORE_MODULE!r}); }}")

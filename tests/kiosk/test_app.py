@@ -178,9 +178,9 @@ def test_kiosk_settings_come_from_the_environment_and_are_documented():
     assert (config["SERVICE_URL"], config["IDLE_SECONDS"], config["SOURCE"]) == ("http://svc:8000", 30.0, "0")
     with pytest.raises(SystemExit, match="PINDAI_KIOSK_IDLE_SECONDS"):
         load_config(environ={"PINDAI_KIOSK_IDLE_SECONDS": "soon"})
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    docs = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
     for variable in ENV_SETTINGS:
-        assert f"`{variable}`" in readme, f"{variable} is not in the README"
+        assert f"`{variable}`" in docs, f"{variable} is not in docs/configuration.md"
 
 
 def test_the_cache_survives_a_restart_and_ignores_a_broken_file(tmp_path):

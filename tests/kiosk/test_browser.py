@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from kiosk.app import KioskServer, create_app
-from kiosk.decoding import decode
-from tests.kiosk.live import LiveService, book_video, scan_latencies
+from kiosk.scan.decoding import decode
+from tests.kiosk.live import LiveService, book_video, expose_core, scan_latencies
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +64,7 @@ def page(browser):
 
 def open_kiosk(page, kiosk):
     page.goto(kiosk.url + "/")
+    expose_core(page)
     page.wait_for_function("Kiosk.marks.some(m => m.name === 'connected')")
 
 

@@ -19,9 +19,9 @@ from content_service.circulation.models import Loan, Patron, PatronSession
 from content_service.circulation.patrons import hash_pin
 from content_service.db import get_session
 from kiosk.app import KioskServer, create_app
-from kiosk.decoding import decode
-from kiosk.synth import render_book_video
-from tests.kiosk.live import LiveService
+from kiosk.demo.synth import render_book_video
+from kiosk.scan.decoding import decode
+from tests.kiosk.live import LiveService, expose_core
 
 pytestmark = pytest.mark.browser
 
@@ -109,6 +109,7 @@ def card_then_two_books(path: Path, service) -> list[str]:
 
 def open_kiosk(page, kiosk):
     page.goto(kiosk.url + "/", wait_until="domcontentloaded")  # the camera preview never finishes loading
+    expose_core(page)
     page.wait_for_function("Kiosk.marks.some(m => m.name === 'connected')")
 
 

@@ -7,7 +7,7 @@ import sys
 
 import cv2
 
-from kiosk.symbols import render_barcode, render_qr
+from kiosk.demo.symbols import render_barcode, render_qr
 
 from .conftest import REPO
 

@@ -1,6 +1,6 @@
 """The debouncer's rules, driven frame by frame with explicit times."""
-from kiosk.debounce import Debouncer
-from kiosk.decoders import Scan
+from kiosk.scan.debounce import Debouncer
+from kiosk.scan.decoders import Scan
 
 SIZE = (1280, 720)
 BOX = ((0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0))

@@ -5,9 +5,9 @@ import cv2
 import numpy as np
 import pytest
 
-from kiosk.decoding import DECODERS, Scan, decode, to_gray
-from kiosk.symbols import ean13_check_digit, render_barcode, render_qr
-from kiosk.synth import place, scene
+from kiosk.demo.symbols import ean13_check_digit, render_barcode, render_qr
+from kiosk.demo.synth import place, scene
+from kiosk.scan.decoding import DECODERS, Scan, decode, to_gray
 
 from .conftest import MANIFEST_ERRATA
 

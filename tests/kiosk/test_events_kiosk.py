@@ -19,8 +19,8 @@ from content_service.events import calendar, schedule
 from content_service.events.models import Feedback, Registration
 from content_service.catalogue.models import Book
 from kiosk.app import KioskServer, create_app
-from kiosk.decoding import decode
-from tests.kiosk.live import LiveService
+from kiosk.scan.decoding import decode
+from tests.kiosk.live import LiveService, expose_core
 
 pytestmark = pytest.mark.browser
 
@@ -72,6 +72,7 @@ def page(browser, kiosk):
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(kiosk.url + "/", wait_until="domcontentloaded")  # the camera preview streams for ever
+    expose_core(page)
     page.wait_for_function("Kiosk.marks.some(m => m.name === 'connected')")
     yield page
     context.close()
@@ -145,7 +146,7 @@ def test_event_screen_registers_a_scanned_card_then_waitlists_the_next(page, kio
     assert "Penuh" in page.locator("#event-seats").inner_text()
     scan(page, kiosk, "BK7002")
     wait_mark(page, "event-registration", after=1)
-    assert "antrean tunggu, urutan ke-1" in page.locator("#event-result").inner_text()
+    assert "daftar tunggu, urutan ke-1" in page.locator("#event-result").inner_text()
     scan(page, kiosk, "BK7001")
     wait_mark(page, "event-registration", after=2)
     assert "sudah terdaftar" in page.locator("#event-result").inner_text()

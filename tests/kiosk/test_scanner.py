@@ -7,9 +7,9 @@ import time
 
 import cv2
 
-from kiosk.debounce import Debouncer
-from kiosk.scanner import RECONNECTING, RUNNING, STOPPED, Scanner
-from kiosk.sources import SourceUnavailable, VideoFileSource
+from kiosk.scan.debounce import Debouncer
+from kiosk.scan.scanner import RECONNECTING, RUNNING, STOPPED, Scanner
+from kiosk.scan.sources import SourceUnavailable, VideoFileSource
 
 
 def frame_of(event, fps=30):

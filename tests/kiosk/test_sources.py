@@ -5,14 +5,13 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import cv2
-import numpy as np
 import pytest
 
-from kiosk.decoding import decode
-from kiosk.sources import (CameraSource, ImageFolderSource, SourceEnded,
+from kiosk.scan.decoding import decode
+from kiosk.scan.sources import (CameraSource, ImageFolderSource, SourceEnded,
                            SourceUnavailable, StreamSource, VideoFileSource,
                            classify, open_source)
-from kiosk.symbols import render_qr
+from kiosk.demo.symbols import render_qr
 
 URL = "http://127.0.0.1:5000/q/ABCD2345"
 

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from kiosk.synth import render_book_video
+from kiosk.demo.synth import render_book_video
 
 
 def test_book_video_reads_back_with_ground_truth(book_video):

@@ -1,7 +1,7 @@
 """catalogue: books, isbns, items, codes, assets
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-29 15:37:02.287373
 """
 from alembic import op

@@ -4,9 +4,6 @@ Revision ID: 0008
 Revises: 0005, 0006, 0007
 Create Date: 2026-11-29 17:33:49.003826
 """
-from alembic import op
-import sqlalchemy as sa
-
 
 revision = '0008'
 down_revision = ('0005', '0006', '0007')

@@ -174,7 +174,7 @@ def test_status_shows_the_loan_limit_as_a_block(client, session, library):
     make_patron(session, card_number="2171000077", category="child")  # 3 books at a time
     session.commit()
     auth = login(client, library["headers"], "2171000077")
-    for n in range(3):
+    for _ in range(3):
         item = make_item(session, make_book(session))
         code = make_code(session, item)
         session.commit()

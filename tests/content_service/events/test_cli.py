@@ -6,6 +6,7 @@ from sqlalchemy import select
 from content_service.events import registration, schedule
 from content_service.events.models import Event, SchoolVisit, Registration
 from tests.factories import make_book
+from tests.forms import form_token
 
 
 def test_create_edit_cancel_date_and_list(runner, session):
@@ -50,7 +51,8 @@ def test_raising_capacity_seats_the_waiting_list(runner, session):
 
 
 def test_school_visits_and_feedback_commands(runner, session, client):
-    client.post("/school-visits", data={"school": "SD 5", "teacher_name": "Bu Ani", "phone": "081200001111",
+    client.post("/school-visits", data={"csrf_token": form_token(client, "/school-visits"),
+                                        "school": "SD 5", "teacher_name": "Bu Ani", "phone": "081200001111",
                                         "class_size": "25", "preferred_date": "2030-03-03"})
     client.post("/api/v1/feedback", json={"rating": 2, "comment": "Antrean lama", "context": "kiosk_checkout"})
     client.post("/api/v1/feedback", json={"rating": 5, "context": "kiosk_book"})

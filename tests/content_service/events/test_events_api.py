@@ -118,7 +118,7 @@ def test_feedback_is_stored_and_bad_answers_are_refused(client, session, validat
 
 
 def test_event_qr_encodes_the_date_page(client, session):
-    from kiosk.decoding import decode
+    from kiosk.scan.decoding import decode
     import cv2
     import numpy as np
 

@@ -13,6 +13,7 @@ from content_service.events import registration, schedule, visits
 from content_service.events.models import Feedback, Registration, SchoolVisit
 
 from .helpers import make_event, wib
+from tests.forms import form_token
 
 
 def test_programme_by_week_with_filters(client, session):
@@ -37,14 +38,16 @@ def test_register_on_the_page_then_cancel_by_the_link(client, session):
     key = schedule.occurrence_key(event.starts_at)
     page = client.get(f"/events/{event.id}/{key}").get_data(as_text=True)
     assert "Sisa 1 kursi" in page and "Ruang Anak" in page and "WIB" in page
-    bad = client.post(f"/events/{event.id}/{key}/register", data={"name": "Siti", "phone": "12"})
+    token = form_token(client, f"/events/{event.id}/{key}")
+    bad = client.post(f"/events/{event.id}/{key}/register", data={"csrf_token": token, "name": "Siti", "phone": "12"})
     assert bad.status_code == 400 and "nomor telepon" in bad.get_data(as_text=True) and 'value="Siti"' in bad.get_data(as_text=True)
-    done = client.post(f"/events/{event.id}/{key}/register", data={"name": "Siti", "phone": "0812-3456-7890"})
+    done = client.post(f"/events/{event.id}/{key}/register", data={"csrf_token": token, "name": "Siti", "phone": "0812-3456-7890"})
     assert done.status_code == 303
     mine = client.get(done.headers["Location"])
     assert 'data-status="confirmed"' in mine.get_data(as_text=True) and mine.headers["Cache-Control"] == "no-store"
     assert f'href="/events/{event.id}/{key}.ics"' in mine.get_data(as_text=True)  # into the person's calendar
-    again = client.post(f"/events/{event.id}/{key}/register", data={"name": "Siti", "phone": "+62 812 3456 7890"})
+    again = client.post(f"/events/{event.id}/{key}/register", data={"csrf_token": token, "name": "Siti",
+                                                                      "phone": "+62 812 3456 7890"})
     assert again.headers["Location"] == done.headers["Location"]  # the same place, not a second one
     assert "Penuh" in client.get(f"/events/{event.id}/{key}").get_data(as_text=True)
     client.post(done.headers["Location"] + "/cancel")
@@ -61,19 +64,23 @@ def test_card_and_pin_registration_on_a_phone(client, session):
     event = make_event(session, capacity=3, registration_required=True)
     key = schedule.occurrence_key(event.starts_at)
     url = f"/events/{event.id}/{key}/register"
-    wrong = client.post(url, data={"card_number": "bk-0042", "pin": "0000"})
-    assert wrong.status_code in (401, 403) and "PIN" in wrong.get_data(as_text=True)
+    wrong = client.post(url, data={"csrf_token": form_token(client, url[:-len("/register")]), "card_number": "bk-0042",
+                                   "pin": "0000"})
+    assert wrong.status_code == 401 and "Nomor kartu anggota atau PIN salah" in wrong.get_data(as_text=True)
     assert 'name="pin" type="password" inputmode="numeric" autocomplete="off">' in wrong.get_data(as_text=True)  # never echoed
     assert session.scalars(select(Registration)).all() == []
     session.rollback()
     assert session.scalars(select(Patron.failed_pins)).one() == 1  # the wrong PIN counts towards the lock
-    right = client.post(url, data={"card_number": "bk-0042", "pin": "4321"})
+    right = client.post(url, data={"csrf_token": form_token(client, url[:-len("/register")]), "card_number": "bk-0042",
+                                   "pin": "4321"})
     assert right.status_code == 303
     session.rollback()  # a fresh snapshot
     made = session.scalars(select(Registration)).one()
     assert (made.identity, made.status, made.channel) == ("card:BK0042", "confirmed", "phone")
-    unknown = client.post(url, data={"card_number": "NOPE1234", "pin": "1111"})
-    assert unknown.status_code == 404
+    unknown = client.post(url, data={"csrf_token": form_token(client, url[:-len("/register")]), "card_number": "NOPE1234",
+                                     "pin": "1111"})
+    # An unknown card reads exactly as a wrong PIN: card numbers cannot be enumerated.
+    assert unknown.status_code == 401 and "Nomor kartu anggota atau PIN salah" in unknown.get_data(as_text=True)
 
 
 def _parse(body: bytes) -> icalendar.Calendar:
@@ -126,7 +133,8 @@ def test_one_date_ics_has_no_rule_and_a_unique_uid(client, session):
 def test_teacher_requests_a_visit_and_staff_accept_it(client, session):
     tomorrow = schedule.local(schedule.now()).date() + timedelta(days=1)
     form = {"school": "SD Negeri 001 Batam Kota", "teacher_name": "Ibu Rina", "phone": "0812 7000 1234",
-            "grade": "Kelas 3", "class_size": "28", "preferred_date": [str(tomorrow + timedelta(days=6)), str(tomorrow)]}
+            "grade": "Kelas 3", "class_size": "28",
+            "csrf_token": form_token(client, "/school-visits"), "preferred_date": [str(tomorrow + timedelta(days=6)), str(tomorrow)]}
     bad = client.post("/school-visits", data={**form, "class_size": "500"})
     assert bad.status_code == 400 and "Jumlah siswa" in bad.get_data(as_text=True)
     assert 'value="Ibu Rina"' in bad.get_data(as_text=True)
@@ -161,8 +169,8 @@ def test_declined_visit_and_bad_dates(session):
 def test_phone_survey(client, session):
     page = client.get("/survey").get_data(as_text=True)
     assert page.count('name="rating"') == 5
-    assert client.post("/survey", data={"comment": "no rating"}).status_code == 400
-    done = client.post("/survey?lang=en", data={"rating": "4", "comment": "Bagus"})
+    assert client.post("/survey", data={"csrf_token": form_token(client, "/survey"), "comment": "no rating"}).status_code == 400
+    done = client.post("/survey?lang=en", data={"csrf_token": form_token(client, "/survey"), "rating": "4", "comment": "Bagus"})
     assert "Thank you" in done.get_data(as_text=True)
     answer = session.scalars(select(Feedback)).one()
     assert (answer.rating, answer.context, answer.language) == (4, "phone", "en")

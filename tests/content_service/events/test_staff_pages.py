@@ -15,6 +15,7 @@ from tests.content_service.staff.conftest import PASSWORD, csrf_token, login
 from tests.factories import make_book
 
 from .helpers import make_event
+from tests.forms import form_token
 
 
 @pytest.fixture
@@ -85,7 +86,8 @@ def test_registrations_attendance_and_cancelling_a_date(session, staff):
 
 def test_school_visit_decisions_and_survey_results(client, session, staff):
     day = schedule.local(schedule.now()).date() + timedelta(days=10)
-    client.post("/school-visits", data={"school": "SD 7 Batam", "teacher_name": "Bu Ani", "phone": "081200001111",
+    client.post("/school-visits", data={"csrf_token": form_token(client, "/school-visits"),
+                                        "school": "SD 7 Batam", "teacher_name": "Bu Ani", "phone": "081200001111",
                                         "class_size": "30", "preferred_date": str(day)})
     for rating, comment in ((5, "Petugas ramah"), (3, None), (1, "Kios lambat")):
         client.post("/api/v1/feedback", json={"rating": rating, "comment": comment, "context": "kiosk_book"})
@@ -111,7 +113,7 @@ def test_a_printable_poster_carries_the_event_label_qr(session, staff):
     import cv2
     import numpy as np
 
-    from kiosk.decoding import decode
+    from kiosk.scan.decoding import decode
 
     event = make_event(session, title="Pameran Batik", registration_required=True, capacity=10)
     client, _ = staff("editor")

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select, update
 
 from content_service.staff.access import ENDPOINTS, PERMISSIONS, create_staff
+from content_service.staff.passwords import BadUsername, GuessablePassword
 from content_service.staff.models import AuditEntry, LoginFailure, StaffUser
-from tests.content_service.staff.conftest import PASSWORD, csrf_token, login
+from tests.content_service.staff.conftest import FAST_HASH, PASSWORD, csrf_token, login
 from tests.factories import make_book
 
 ROLES = ("admin", "librarian", "editor")
@@ -192,7 +193,7 @@ def test_create_staff_command(runner, app, client):
     again = runner.invoke(args=["create-staff", "ina"], input=f"{PASSWORD}\n{PASSWORD}\n")
     assert again.exit_code != 0 and "already exists" in again.output
     short = runner.invoke(args=["create-staff", "budi", "--password", "short"])
-    assert short.exit_code != 0 and "at least 10" in short.output
+    assert short.exit_code != 0 and "at least 12" in short.output
 
 
 def test_admin_changes_are_audited_and_the_last_admin_stays(staff_client, session):
@@ -260,3 +261,32 @@ def test_admins_register_and_retire_kiosks(staff_client, client, session):
     assert admin.post(f"/staff/admin/kiosks/{kiosk_id}/retire", data={"csrf_token": token}).status_code == 303
     refused = client.get("/api/v1/resolve?payload=9789793062792", headers={"Authorization": f"Bearer {key}"})
     assert refused.status_code == 401
+
+
+@pytest.mark.parametrize("password", ["password1234", "qwertyuiop12", "perpustakaan123", "Batam12345678",
+                                      "admin-user-2026", "iloveyou2024!"])
+def test_common_or_guessable_passwords_are_refused(session, password):
+    with pytest.raises(GuessablePassword):
+        create_staff(session, "admin-user", password, "admin")
+    assert session.scalars(select(StaffUser)).all() == []
+
+
+def test_passwords_of_unrelated_words_are_accepted(session):
+    user = create_staff(session, "ina", "kopi senja di tepi laut", "admin", method=FAST_HASH)
+    assert user.username == "ina"
+
+
+@pytest.mark.parametrize("username", ["", "ina budi", "ina<script>", "-ina", "ína", "a" * 81, "ina\nroot"])
+def test_usernames_are_plain(session, username):
+    with pytest.raises(BadUsername):
+        create_staff(session, username, PASSWORD, "admin", method=FAST_HASH)
+
+
+def test_a_weak_password_is_refused_in_the_portal(client, make_staff):
+    make_staff("admin")
+    admin_client = client
+    login(admin_client, "admin-user")
+    token = csrf_token(admin_client, "/staff/admin")
+    res = admin_client.post("/staff/admin/users", data={"username": "budi", "password": "password1234", "role": "editor",
+                                                         "csrf_token": token})
+    assert res.status_code == 400 and "terlalu mudah ditebak" in res.get_data(as_text=True)

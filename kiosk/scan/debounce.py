@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kiosk.decoders import Scan
+from kiosk.scan.decoders import Scan
 
 DEFAULT_CONFIRM = {"codabar": 2, "code39": 2}
 
@@ -68,7 +68,7 @@ class Debouncer:
                 seen.count += 1
             if not seen.fired and seen.count >= self.confirm.get(scan.symbology, 1):
                 seen.fired = True
-                events.append(ScanEvent(now, scan, tuple(frame_size)))
+                events.append(ScanEvent(now, scan, (int(frame_size[0]), int(frame_size[1]))))
         return events
 
     def in_view(self) -> list[tuple[str, str]]:

@@ -26,10 +26,10 @@ from typing import Callable
 
 import numpy as np
 
-from kiosk.debounce import Debouncer, ScanEvent
-from kiosk.decoders import Scan
-from kiosk.decoding import decode
-from kiosk.sources import FrameSource, SourceEnded, SourceUnavailable, open_source
+from kiosk.scan.debounce import Debouncer, ScanEvent
+from kiosk.scan.decoders import Scan
+from kiosk.scan.decoding import decode
+from kiosk.scan.sources import FrameSource, SourceEnded, SourceUnavailable, open_source
 
 log = logging.getLogger(__name__)
 

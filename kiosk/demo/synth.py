@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.symbols import render_barcode, render_qr, render_symbol  # noqa: F401 (re-exported)
+from kiosk.demo.symbols import render_barcode, render_qr, render_symbol  # noqa: F401 (re-exported)
 
 Quad = list[tuple[float, float]]
 
@@ -58,7 +58,7 @@ def book_cover(payload: str, title: str, *, height=560, seed=0):
     base = rng.integers(40, 200, 3)
     cover = np.empty((height, width, 3), np.uint8)
     cover[:] = base
-    for i in range(5):  # a simple printed design
+    for _ in range(5):  # a simple printed design
         color = tuple(int(c) for c in (base + rng.integers(-60, 60, 3)).clip(0, 255))
         center = (int(rng.integers(0, width)), int(rng.integers(0, height // 2)))
         cv2.circle(cover, center, int(rng.integers(20, width // 2)), color, -1)

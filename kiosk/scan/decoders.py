@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from kiosk.charset import text_from_bytes
+from kiosk.scan.charset import text_from_bytes
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def zxing_decode(gray: np.ndarray) -> list[Scan]:
 # pyzbar.decode() returns zbar's text, already transcoded with zbar's charset
 # guess (wrong for Japanese payloads). zbar >= 0.23 has a "binary" option that
 # returns the payload bytes untouched; pyzbar does not expose it, so we drive
-# the same bindings ourselves and guess the charset in kiosk.charset.
+# the same bindings ourselves and guess the charset in kiosk.scan.charset.
 _ZBAR_CFG_ENABLE = 0
 _ZBAR_CFG_BINARY = 4  # zbar.h: ENABLE, ADD_CHECK, EMIT_CHECK, ASCII, BINARY
 _ZBAR_SYMBOLOGY = {64: "qr", 13: "ean13", 128: "code128", 38: "codabar", 39: "code39"}

@@ -34,8 +34,8 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from kiosk.decoders import (DECODERS, ZXING_LINEAR, ZXING_MATRIX, Scan,
-                            opencv_decode, pyzbar_decode, read_zxing)
+from kiosk.scan.decoders import (DECODERS, ZXING_LINEAR, ZXING_MATRIX, Scan,
+                                 opencv_decode, pyzbar_decode, read_zxing)
 
 __all__ = ["Scan", "decode", "to_gray", "DECODERS", "DEFAULT_CHAIN"]
 
