@@ -54,7 +54,7 @@ def prepare(env: dict, search_index: bool = False) -> tuple[list[str], list[tupl
     from content_service.circulation.patrons import hash_pin
     from content_service.db import get_session, upgrade
     from content_service.kiosks import create_kiosk
-    from content_service.models import Book, Item
+    from content_service.catalogue.models import Book, Item
 
     app = create_app()
     labels, clients = [], []

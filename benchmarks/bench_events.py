@@ -49,7 +49,7 @@ def run(url: str) -> list[tuple[str, int, float, str]]:
     from content_service.db import get_engine, get_session, upgrade
     from content_service.events import calendar, registration, schedule
     from content_service.events.models import Registration
-    from content_service.models import Book
+    from content_service.catalogue.models import Book
 
     app = create_app({"ENV": "test", "DATABASE_URL": url, "MEDIA_ROOT": tempfile.mkdtemp(),
                       "PUBLIC_BASE_URL": "https://pindai.example.id"})

@@ -45,7 +45,8 @@ def prepare(env: dict) -> list[str]:
     from content_service.db import get_session, upgrade
     from content_service.demo import seed
     from content_service.imports import import_file
-    from content_service.models import Code, Isbn, Item
+    from content_service.catalogue.models import Isbn, Item
+    from content_service.codes.models import Code
 
     app = create_app()
     with app.app_context():

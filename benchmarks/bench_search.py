@@ -62,7 +62,7 @@ def fill_database(engine, records) -> int:
     """Write the corpus with Core inserts; returns the number of titles."""
     from sqlalchemy import insert
 
-    from content_service.models import Book, Isbn, Item
+    from content_service.catalogue.models import Book, Isbn, Item
 
     rng = random.Random(8)
     books, isbns, items = [], [], []

@@ -110,7 +110,8 @@ def bench_dashboard(url: str) -> tuple[float, float]:
 
     from content_service import create_app
     from content_service.db import get_engine, get_session, upgrade
-    from content_service.models import Book, Kiosk, ScanLog
+    from content_service.catalogue.models import Book
+    from content_service.kiosks.models import Kiosk, ScanLog
     from content_service.staff.analytics import build_report
 
     app = create_app({"ENV": "test", "DATABASE_URL": url, "MEDIA_ROOT": tempfile.mkdtemp()})

@@ -52,7 +52,7 @@ def prepare(env: dict) -> tuple[list[str], list[str]]:
     from content_service import create_app
     from content_service.circulation.models import LoanRule, Patron
     from content_service.db import get_session, upgrade
-    from content_service.models import Book, Item
+    from content_service.catalogue.models import Book, Item
     from content_service.sip2.server_accounts import create_account
 
     app = create_app()

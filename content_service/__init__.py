@@ -1,6 +1,7 @@
 """Pindai content service: the catalogue, QR codes, public pages and JSON API."""
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from flask import Flask
@@ -8,6 +9,44 @@ from flask import Flask
 from . import config as config_module
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+# The parts of the service, each a module or package with ``init_app(app)``,
+# wired in this order. Why the order: ``db`` makes the engine and the
+# sessionmaker everything else uses; ``errors`` and ``i18n`` answer and word
+# whatever the rest raises; ``security`` binds logins, CSRF and cookies before
+# any feature with forms; ``catalogue`` puts its version listeners on the
+# sessionmaker before anything writes; ``codes`` (the resolve registries)
+# and ``openapi`` (the API document) are filled by the features after them;
+# ``staff`` sets up logins and CSRF before ``events`` adds pages behind them;
+# ``sip2`` and ``slims`` add their backends to circulation's registry before
+# ``circulation`` checks ``PINDAI_CIRCULATION`` against it, and the SIP2 server
+# (``sip2.server_cli``) serves circulation once it is wired;
+# ``search`` indexes what all the others write; ``headers`` and ``throttle``
+# come last: throttle wraps the public views the features registered.
+FEATURES = (
+    "db",
+    "errors",
+    "i18n",
+    "security",
+    "media",
+    "catalogue",
+    "codes",
+    "openapi",
+    "api",
+    "public",
+    "kiosks",
+    "imports",
+    "demo",
+    "staff",
+    "events",
+    "sip2",
+    "slims",
+    "circulation",
+    "sip2.server_cli",
+    "search",
+    "headers",
+    "throttle",
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -21,41 +60,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from . import api, db, demo, errors, i18n, imports, kiosks, labels, media, public
-
-    db.init_app(app)
-    errors.init_app(app)
-    i18n.init_app(app)
-    media.init_app(app)
-    public.init_app(app)
-    api.init_app(app)
-    labels.init_app(app)
-    kiosks.init_app(app)
-    imports.init_app(app)
-    demo.init_app(app)
-    from . import events
-
-    events.init_app(app)
-    from . import staff
-
-    staff.init_app(app)
-    from . import sip2
-
-    sip2.init_app(app)  # before circulation: sip2 and slims add their backends
-    from . import slims
-
-    slims.init_app(app)
-    from . import circulation
-
-    circulation.init_app(app)
-    from .sip2 import server_cli as sip2_server
-
-    sip2_server.init_app(app)  # `flask sip2-server`: self-check machines on Pindai's own circulation
-    from . import search
-
-    search.init_app(app)
-    from . import headers, throttle
-
-    headers.init_app(app)
-    throttle.init_app(app)  # last: it wraps the public views the features registered
+    for name in FEATURES:
+        importlib.import_module(f"{__name__}.{name}").init_app(app)
     return app

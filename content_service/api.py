@@ -6,10 +6,12 @@ import json
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 
-from . import catalog, errors, kiosks, versioning
+from . import db, errors, kiosks
+from .args import int_arg
+from .catalogue import queries, shapes
 from .db import get_session
 from .openapi import document
-from .resolve import Resolution, load_book, resolve
+from .codes.resolve import Resolution, resolve
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -53,9 +55,8 @@ def resolve_payload():
 
 
 def _log(kiosk, outcome: str, **scan) -> None:
-    session = get_session()
-    kiosks.log_scan(session, "kiosk", outcome, kiosk=kiosk, **scan)
-    session.commit()
+    # A read request that writes: its own write transaction, so kiosks scanning at once wait, not fail.
+    db.write(lambda session: kiosks.log_scan(session, "kiosk", outcome, kiosk=kiosk, **scan))
 
 
 def resolution_dict(found: Resolution) -> dict:
@@ -65,42 +66,21 @@ def resolution_dict(found: Resolution) -> dict:
         "type": found.type,
         "via": found.via,
         "code": found.code,
-        "book": catalog.book_dict(book, base_url),
-        "item": catalog.item_dict(found.item) if found.item else None,
-        "availability": catalog.availability(book),
-        "assets": [catalog.asset_dict(a) for a in catalog.published_assets(book)],
+        "book": shapes.book_dict(book, base_url),
+        "item": shapes.item_dict(found.item) if found.item else None,
+        "availability": shapes.availability(book),
+        "assets": [shapes.asset_dict(a) for a in shapes.published_assets(book)],
     }
 
 
 @bp.get("/books/<int:book_id>")
 def get_book(book_id: int):
-    book = load_book(get_session(), book_id)
-    if book is None:
-        raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
-    body = catalog.book_dict(book, current_app.config["PUBLIC_BASE_URL"])
-    body["availability"] = catalog.availability(book)
-    body["items"] = [catalog.item_dict(item) for item in book.items]
-    body["assets"] = [catalog.asset_dict(a) for a in catalog.published_assets(book)]
+    book = queries.get_book(get_session(), book_id)
+    body = shapes.book_dict(book, current_app.config["PUBLIC_BASE_URL"])
+    body["availability"] = shapes.availability(book)
+    body["items"] = [shapes.item_dict(item) for item in book.items]
+    body["assets"] = [shapes.asset_dict(a) for a in shapes.published_assets(book)]
     return jsonify(body)
-
-
-def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
-    """A whole-number query parameter within bounds, or a clear 400."""
-    raw = request.args.get(name, "").strip()
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise errors.BadRequest(
-            f"'{name}' must be a whole number.", message_id=f"'{name}' harus berupa bilangan bulat."
-        ) from None
-    if not low <= value <= high:
-        raise errors.BadRequest(
-            f"'{name}' must be between {low} and {high}.",
-            message_id=f"'{name}' harus antara {low} dan {high}.",
-        )
-    return value
 
 
 @bp.get("/books")
@@ -108,12 +88,12 @@ def list_books():
     config = current_app.config
     page = int_arg("page", 1, 1, 10**6)
     per_page = int_arg("per_page", config["API_PAGE_SIZE"], 1, config["API_MAX_PAGE_SIZE"])
-    books, total = catalog.list_books(get_session(), page, per_page)
+    books, total = queries.list_books(get_session(), page, per_page)
     base_url = config["PUBLIC_BASE_URL"]
     items = []
     for book in books:
-        body = catalog.book_dict(book, base_url)
-        body["availability"] = catalog.availability(book)
+        body = shapes.book_dict(book, base_url)
+        body["availability"] = shapes.availability(book)
         items.append(body)
     pages = max(1, -(-total // per_page))
     links = {}
@@ -132,6 +112,4 @@ def openapi():
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["pindai.answers"] = versioning.AnswerCache(app.config["ANSWER_CACHE_SIZE"])
-    app.extensions["pindai.version"] = versioning.VersionProbe(app.extensions["pindai.engine"])
     app.register_blueprint(bp)

@@ -1,6 +1,13 @@
 """The OpenAPI 3.1 document of ``/api/v1``. Its component schemas are plain
-JSON Schema, and the tests validate real responses against them."""
+JSON Schema, and the tests validate real responses against them.
+
+The core's paths and schemas are below; each feature adds its own with
+``register(app, ...)`` from its ``init_app``, into the app's own copy
+(``app.extensions["pindai.openapi"]``), so two apps never share a document
+and importing a module registers nothing."""
 from __future__ import annotations
+
+import copy
 
 from flask import Flask
 
@@ -239,11 +246,18 @@ SECURITY_SCHEMES = {
 }
 
 
-def register(paths: dict | None = None, schemas: dict | None = None) -> None:
-    """Add a module's endpoints and schemas to the document (each module
-    describes its own routes; the tests check that every route is here)."""
-    PATHS.update(paths or {})
-    SCHEMAS.update(schemas or {})
+def init_app(app: Flask) -> None:
+    """Start the app's document with the core's paths and schemas (called by
+    the application factory, before the features register theirs)."""
+    app.extensions["pindai.openapi"] = {"paths": copy.deepcopy(PATHS), "schemas": copy.deepcopy(SCHEMAS)}
+
+
+def register(app: Flask, paths: dict | None = None, schemas: dict | None = None) -> None:
+    """Add a feature's endpoints and schemas to the app's document (each
+    feature describes its own routes; the tests check that every route is here)."""
+    parts = app.extensions["pindai.openapi"]
+    parts["paths"].update(copy.deepcopy(paths or {}))
+    parts["schemas"].update(copy.deepcopy(schemas or {}))
 
 
 def document(app: Flask) -> dict:
@@ -255,6 +269,6 @@ def document(app: Flask) -> dict:
             "description": "Catalogue, QR code resolution and book extras for library kiosks and pages.",
         },
         "servers": [{"url": app.config["PUBLIC_BASE_URL"]}],
-        "paths": PATHS,
-        "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES},
+        "paths": app.extensions["pindai.openapi"]["paths"],
+        "components": {"schemas": app.extensions["pindai.openapi"]["schemas"], "securitySchemes": SECURITY_SCHEMES},
     }

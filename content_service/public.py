@@ -1,12 +1,13 @@
 """Public pages for people: what a phone opens when it scans a label."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, redirect, render_template, request, url_for
 
-from . import catalog, codes, errors, kiosks
+from . import codes, db, errors, kiosks
+from .catalogue import shapes
 from .db import get_session
-from .models import Code, Item
-from .resolve import load_book
+from .catalogue.models import Item
+from .catalogue.queries import get_book
 
 bp = Blueprint("public", __name__)
 
@@ -40,29 +41,23 @@ def label(code: str):
     if canonical != code:
         return redirect(url_for(".label", code=canonical), 301)
     session = get_session()
-    row = session.get(Code, canonical)
-    if row is None:
-        raise errors.UnknownCode()
-    if row.retired_at is not None:
-        raise errors.RetiredCode()
+    row = codes.lookup_code(session, canonical)
     item = None
     if row.target_type == "item":
         item = session.get(Item, row.target_id)
-        if item is None or item.status == "withdrawn":
-            raise errors.RetiredCode()
+        assert item is not None  # lookup_code refuses a code whose copy is gone
         book_id = item.book_id
     elif row.target_type == "book":
         book_id = row.target_id
     elif row.target_type == "event":  # an event poster: details and registration
-        kiosks.log_scan(session, "phone", "ok", via="label_url", code=canonical)
-        session.commit()
+        db.write(lambda session: kiosks.log_scan(session, "phone", "ok", via="label_url", code=canonical))
         return redirect(url_for("events_public.event_page", event_id=row.target_id))
     else:
         raise errors.UnsupportedTarget()
     page = _render_book(book_id, item)
-    kiosks.log_scan(session, "phone", "ok", via="label_url", code=canonical, book_id=book_id,
-                    item_id=item.id if item else None)
-    session.commit()
+    item_id = item.id if item else None
+    db.write(lambda session: kiosks.log_scan(session, "phone", "ok", via="label_url", code=canonical, book_id=book_id,
+                                             item_id=item_id))
     return page
 
 
@@ -72,17 +67,15 @@ def book_page(book_id: int):
 
 
 def _render_book(book_id: int, item: Item | None):
-    book = load_book(get_session(), book_id)
-    if book is None:
-        abort(404)
+    book = get_book(get_session(), book_id)
     return render_template(
         "content_service/book.html",
         book=book,
         item=item,
-        availability=catalog.availability(book),
+        availability=shapes.availability(book),
         # AR overlays are drawn on the kiosk's camera preview, not shown on phones.
-        assets=[catalog.asset_dict(a) for a in catalog.published_assets(book) if a.kind != "ar_overlay"],
-        cover_url=catalog.cover_url(book),
+        assets=[shapes.asset_dict(a) for a in shapes.published_assets(book) if a.kind != "ar_overlay"],
+        cover_url=shapes.cover_url(book),
     )
 
 

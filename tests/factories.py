@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 
 from content_service import codes
-from content_service.models import Asset, Book, Isbn, Item
+from content_service.catalogue.models import Asset, Book, Isbn, Item
 
 _serial = itertools.count(1)
 

@@ -8,11 +8,13 @@ from flask import Flask, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from .. import i18n, openapi, resolve, versioning
+from .. import i18n, openapi
+from ..cards import normalise_card
+from ..catalogue import versioning
+from ..codes import resolve
 from ..config import ConfigError
 from . import apidoc, models  # noqa: F401  (models registers the tables)
 from .backends import BACKENDS, get_backend
-from .patrons import normalise_card
 
 i18n.TEXT.update({
     "circ.receipt": ("Struk peminjaman", "Loan receipt"),
@@ -34,7 +36,6 @@ def recognise_card(session: Session, text: str):
 
 # A new card number changes what a payload resolves to: bump the catalogue
 # version so no worker serves a cached answer from before it.
-@event.listens_for(Session, "before_flush")
 def _bump_on_card_change(session: Session, _context, _instances) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, models.Patron) and (obj in session.new or obj in session.deleted
@@ -49,9 +50,9 @@ def init_app(app: Flask) -> None:
     name = app.config.get("CIRCULATION", "local")
     if name not in BACKENDS:
         raise ConfigError(f"PINDAI_CIRCULATION={name!r}: choose one of {', '.join(BACKENDS)}")
-    if recognise_card not in resolve.RECOGNISERS:
-        resolve.RECOGNISERS.append(recognise_card)
-    openapi.register(paths=apidoc.PATHS, schemas=apidoc.SCHEMAS)
+    resolve.add_recogniser(app, recognise_card)
+    event.listen(app.extensions["pindai.sessionmaker"], "before_flush", _bump_on_card_change)
+    openapi.register(app, paths=apidoc.PATHS, schemas=apidoc.SCHEMAS)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     for command in (cli.import_patrons_command, cli.closed_days_command, cli.loan_rules_command, cli.hold_command,

@@ -5,27 +5,23 @@ A member logs in with card + PIN and gets a session token, sent back as
 configured backend, and commit once; every refusal is a 4xx with a code."""
 from __future__ import annotations
 
-import random
 import re
-import time
 
-import qrcode
-import qrcode.image.svg
 from flask import Blueprint, current_app, jsonify, request, url_for
-from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from .. import codes, errors, kiosks
+from .. import codes, db, errors, kiosks
+from ..cards import normalise_card
 from ..db import get_session
-from ..models import Code, Item
-from ..resolve import resolve
+from ..catalogue.models import Item
+from ..codes.qr import qr_svg
+from ..codes.resolve import resolve
 from . import refusals, sessions
 from .backends import get_backend
-from .patrons import normalise_card
 
 bp = Blueprint("circulation_api", __name__, url_prefix="/api/v1/circulation")
 SESSION_HEADER = "X-Patron-Session"
-RETRIES = 8
 
 
 def _kiosk():
@@ -42,50 +38,17 @@ def _body() -> dict:
     return body
 
 
-def _is_transient(exc: OperationalError) -> bool:
-    # SQLite: another kiosk's write won the lock or moved the snapshot on;
-    # PostgreSQL: deadlock or serialisation failure. Both succeed on a retry.
-    return "locked" in str(exc.orig) or "busy" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) in ("40001", "40P01")
-
-
-def _begin_write(session) -> None:
-    """On SQLite, take the write lock before reading: a transaction that
-    read first and writes later fails at once (no waiting) when another
-    kiosk committed in between. Writers then queue on the busy timeout."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.commit()  # end the read transaction the kiosk key check opened
-        session.execute(text("DELETE FROM receipt WHERE 0 = 1"))  # a write that changes nothing
-
-
 def write(operation):
-    """Run ``operation(session)`` and commit once. A refusal is committed
+    """Run ``operation(session)`` as one write transaction (``db.write``:
+    racing kiosks wait, lock conflicts are retried). A refusal is committed
     too (a wrong PIN must count) and then raised; the open-loan index's
-    IntegrityError becomes ``already_on_loan``; lock conflicts are retried."""
-    session = get_session()
-    for attempt in range(RETRIES):
-        refusal = None
-        try:
-            _begin_write(session)
-            try:
-                result = operation(session)
-            except refusals.Refusal as exc:
-                refusal = exc
-            session.commit()
-        except IntegrityError as exc:
-            session.rollback()
-            if "uq_loan_open_item" in str(exc.orig) or "loan.item_id" in str(exc.orig):
-                raise refusals.AlreadyOnLoan() from None
-            raise
-        except OperationalError as exc:
-            session.rollback()
-            if not _is_transient(exc) or attempt == RETRIES - 1:
-                raise
-            time.sleep(random.uniform(0.002, 0.01) * (attempt + 1))  # spread the retries of racing kiosks
-            continue
-        if refusal is not None:
-            raise refusal
-        return result
-    raise AssertionError("unreachable")
+    IntegrityError becomes ``already_on_loan``."""
+    try:
+        return db.write(operation, keep=(refusals.Refusal,))
+    except IntegrityError as exc:
+        if "uq_loan_open_item" in str(exc.orig) or "loan.item_id" in str(exc.orig):
+            raise refusals.AlreadyOnLoan() from None
+        raise
 
 
 def _minutes(name: str) -> int:
@@ -133,12 +96,13 @@ def _copy_fast(session, payload, base_url: str) -> str | None:
     if barcode is not None:
         return barcode
     from_url = codes.code_from_url(text, base_url)
-    code = codes.normalise(from_url if isinstance(from_url, str) else text)
-    row = session.get(Code, code) if code and from_url is not False else None
-    if row is None or row.retired_at is not None or row.target_type != "item":
+    if from_url is False:
         return None
-    item = session.get(Item, row.target_id)
-    return item.barcode if item is not None and item.status != "withdrawn" else None
+    try:
+        row = codes.lookup_code(session, from_url if isinstance(from_url, str) else text)
+    except errors.PindaiError:
+        return None  # resolve says why, in the words the resolve API uses
+    return session.get(Item, row.target_id).barcode if row.target_type == "item" else None
 
 
 @bp.post("/sessions")
@@ -251,6 +215,5 @@ def receipt():
     made, token = write(operation)
     # The public address, not the kiosk's: the member opens it on a phone.
     url = current_app.config["PUBLIC_BASE_URL"] + url_for("circulation_pages.receipt", token=token)
-    svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2).to_string()
     return jsonify({"url": url, "expires_at": made.expires_at.isoformat(), "lines": made.lines,
-                    "qr_svg": svg.decode()}), 201
+                    "qr_svg": qr_svg(url)}), 201

@@ -13,8 +13,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from .. import catalog
-from ..models import Item
+from ..catalogue import shapes
+from ..catalogue.models import Item
 from . import calendar, local, refusals
 from .models import Loan, Patron
 from .patrons import find_patron
@@ -39,7 +39,7 @@ def loan_dict(loan: Loan, renewals_left: int | None = None, now=None) -> dict:
         "barcode": loan.item.barcode,
         "title": book.title,
         "book_id": book.id,
-        "cover_url": catalog.cover_url(book),
+        "cover_url": shapes.cover_url(book),
         "checked_out_at": calendar.as_utc(loan.checked_out_at).isoformat(),
         "due": due.isoformat(),
         "due_local": calendar.local(due).isoformat(),

@@ -3,33 +3,15 @@ due dates that never fall on a day the library is closed."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..clock import WIB, as_utc, local, local_today, utcnow  # noqa: F401  (circulation's time words)
 from .models import ClosedDay
 
-WIB = ZoneInfo("Asia/Jakarta")
 # Loans fall due at closing time of their last day (the end of it, in WIB).
 DUE_TIME = time(23, 59, 59)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
-def local(moment: datetime) -> datetime:
-    return as_utc(moment).astimezone(WIB)
-
-
-def local_today(now: datetime | None = None) -> date:
-    return local(now or utcnow()).date()
 
 
 def closed_days(session: Session, start: date, end: date) -> set[date]:

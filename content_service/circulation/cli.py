@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from ..db import get_session
 from . import calendar
-from ..models import Item
+from ..catalogue.models import Item
 from .local import DEFAULT_RULES, active_hold, cancel_holds, place_hold
 from .models import PATRON_CATEGORIES, ClosedDay, LoanRule
-from .patrons import find_patron, import_patrons, normalise_card
+from ..cards import normalise_card
+from .patrons import find_patron, import_patrons
 
 
 @click.command("import-patrons")

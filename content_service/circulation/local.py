@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from ..models import Item
+from ..catalogue.models import Item
 from . import calendar, refusals
 from .models import Hold, ItemLoanType, Loan, LoanRule, Patron
 from .patrons import check_pin, find_patron

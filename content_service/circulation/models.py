@@ -19,7 +19,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
-from ..models import Item, utcnow
+from ..catalogue.models import Item
+from ..clock import utcnow
 
 PATRON_CATEGORIES = ("child", "adult", "student", "staff")
 

@@ -15,22 +15,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..cards import normalise_card
 from .models import PATRON_CATEGORIES, Patron
 
-_CARD_RE = re.compile(r"^[A-Z0-9]{4,32}$")
 _PIN_RE = re.compile(r"^[0-9]{4,8}$")
 # PBKDF2 rounds: the 5-tries lock is the real defence of a short PIN; the
 # hash keeps a stolen table from handing out PINs for free.
 PIN_ROUNDS = 60_000
-
-
-def normalise_card(text: str | None) -> str | None:
-    """A card number as stored: upper case, no spaces or dashes; None when
-    ``text`` cannot be a card number."""
-    if not text:
-        return None
-    value = re.sub(r"[\s-]", "", text).upper()
-    return value if _CARD_RE.match(value) else None
 
 
 def valid_pin(pin: str | None) -> bool:

@@ -2,7 +2,7 @@
 sentence in Bahasa Indonesia and English. Answered like any ``PindaiError``."""
 from __future__ import annotations
 
-from .. import errors
+from .. import cards, errors
 
 
 class Refusal(errors.PindaiError):
@@ -18,9 +18,10 @@ def _refusal(name: str, status: int, code: str, message_id: str, message_en: str
 
 
 # Patrons and their cards
-UnknownCard = _refusal("UnknownCard", 404, "unknown_card",
-                       "Kartu ini tidak terdaftar. Silakan hubungi petugas.",
-                       "This card is not registered. Please ask a librarian.")
+class UnknownCard(cards.UnknownCard, Refusal):
+    """The one ``unknown_card`` (``cards``, shared with events), as a refusal."""
+
+
 WrongPin = _refusal("WrongPin", 401, "wrong_pin",
                     "PIN salah. Silakan coba lagi.", "Wrong PIN. Please try again.")
 CardLocked = _refusal("CardLocked", 423, "card_locked",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from .. import codes
 from ..imports.records import BookRecord, Catalogue, ItemRecord
 from ..media import storage
-from ..models import Asset, Book, Item
+from ..catalogue.models import Asset, Book, Item
 from . import artwork
 
 BOOKS_CSV = Path(__file__).with_name("books.csv")

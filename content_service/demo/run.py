@@ -35,7 +35,7 @@ def prepare(env: dict) -> tuple[list[tuple[str, str]], str, str]:
     from content_service.db import get_engine, get_session, upgrade
     from content_service.demo import sample_codes, seed
     from content_service.kiosks import create_kiosk, hash_key
-    from content_service.models import Kiosk
+    from content_service.kiosks.models import Kiosk
     from content_service.tokens import url_token
     from sqlalchemy import select
 

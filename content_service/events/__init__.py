@@ -22,12 +22,12 @@ DAY_NAMES = {
 def init_app(app: Flask) -> None:
     from datetime import datetime
 
-    from .. import resolve
+    from ..codes import resolve
     from ..i18n import current_language
     from . import api, calendar, cli, public, staff, text
 
     text.install()
-    resolve.TARGET_RESOLVERS["event"] = calendar.resolve_event_code
+    resolve.add_target_resolver(app, "event", calendar.resolve_event_code)
     from ..media import references
     from .models import Event
 

@@ -5,37 +5,21 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from .. import errors, kiosks
+from ..args import choice_arg, limit_arg
+from ..catalogue.queries import get_book
+from ..codes.qr import qr_svg
 from ..db import get_session
-from ..resolve import load_book
 from . import calendar, feedback, registration, schedule
 from .models import AUDIENCES, CATEGORIES
 
 bp = Blueprint("events_api", __name__, url_prefix="/api/v1")
 
 
-def _limit(default: int = 6, high: int = 50) -> int:
-    raw = request.args.get("limit", "")
-    if raw == "":
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= high:
-        raise errors.BadRequest(f"'limit' must be a whole number from 1 to {high}.",
-                                message_id=f"'limit' harus bilangan bulat 1 sampai {high}.")
-    return int(raw)
-
-
-def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
-    value = request.args.get(name) or None
-    if value is not None and value not in allowed:
-        raise errors.BadRequest(f"'{name}' must be one of {', '.join(allowed)}.",
-                                message_id=f"'{name}' harus salah satu dari {', '.join(allowed)}.")
-    return value
-
-
 @bp.get("/events/upcoming")
 def upcoming():
-    limit = _limit()
-    audience = _choice("audience", AUDIENCES)
-    category = _choice("category", CATEGORIES)
+    limit = limit_arg(6, 50)
+    audience = choice_arg("audience", AUDIENCES)
+    category = choice_arg("category", CATEGORIES)
     session = get_session()
     found = calendar.upcoming(session, category=category)
     if audience == "children":
@@ -49,11 +33,9 @@ def upcoming():
 
 @bp.get("/books/<int:book_id>/events")
 def book_events(book_id: int):
-    limit = _limit(default=1, high=20)
+    limit = limit_arg(1, 20)
     session = get_session()
-    book = load_book(session, book_id)
-    if book is None:
-        raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
+    book = get_book(session, book_id)
     return jsonify({"items": calendar.event_dicts(session, calendar.related_to_book(session, book, limit=limit))})
 
 
@@ -70,11 +52,6 @@ def event_detail(event_id: int):
 def event_qr(event_id: int):
     """A QR code of a date's public page, for a kiosk to show ("open it on
     your phone"); the kiosk has no QR encoder of its own."""
-    import io
-
-    import qrcode
-    import qrcode.image.svg
-
     session = get_session()
     event = calendar.get_event(session, event_id)
     key = request.args.get("date", "")
@@ -84,10 +61,7 @@ def event_qr(event_id: int):
                               message_id="Acara ini tidak berlangsung pada tanggal tersebut.")
     url = (url_for("events_public.event_date", event_id=event.id, key=key, _external=True) if key
            else url_for("events_public.event_page", event_id=event.id, _external=True))
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
-    out = io.BytesIO()
-    image.save(out)
-    return Response(out.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
+    return Response(qr_svg(url), mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
 
 
 def _json_body() -> dict:
@@ -153,6 +127,8 @@ def _optional_id(body: dict, name: str) -> int | None:
 
 
 def init_app(app) -> None:
-    from . import openapi_doc  # noqa: F401  (registers the paths and schemas)
+    from . import openapi_doc
+
+    openapi_doc.register(app)
 
     app.register_blueprint(bp)

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import errors
-from ..models import Book
+from ..catalogue.models import Book
 from . import schedule
 from .models import AUDIENCES, CATEGORIES, EVENT_STATUSES, Event, EventBook, EventOccurrence, Registration
 
@@ -253,7 +253,7 @@ def registration_dict(session: Session, made: Registration) -> dict:
 def resolve_event_code(session: Session, event_id: int, via: str, code: str):
     """What ``/api/v1/resolve`` answers for an event poster's code: the
     event's next date (or its last, once past) with seats left."""
-    from ..resolve import Resolution
+    from ..codes.resolve import Resolution
 
     event = session.get(Event, event_id)
     if event is None or event.status == "draft":

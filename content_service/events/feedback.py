@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from .. import errors
 from . import schedule
-from ..models import Book
+from ..catalogue.models import Book
 from .models import FEEDBACK_CONTEXTS, Event, Feedback
 
 MAX_COMMENT = 500

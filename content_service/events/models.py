@@ -20,7 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
-from ..models import Book, utcnow
+from ..catalogue.models import Book
+from ..clock import utcnow
 
 CATEGORIES = ("storytelling", "class", "discussion", "exhibition", "school_visit", "other")
 AUDIENCES = ("children", "teens", "adults", "all")

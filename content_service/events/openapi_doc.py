@@ -1,4 +1,5 @@
-"""The events endpoints and schemas in the OpenAPI document."""
+"""The events endpoints and schemas in the OpenAPI document (added by
+``register``, which the events API's ``init_app`` calls)."""
 from __future__ import annotations
 
 from .. import openapi
@@ -178,4 +179,6 @@ PATHS = {
     }},
 }
 
-openapi.register(paths=PATHS, schemas=SCHEMAS)
+
+def register(app) -> None:
+    openapi.register(app, paths=PATHS, schemas=SCHEMAS)

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
 from .. import errors
+from ..args import date_arg
 from ..db import get_session
 from ..i18n import current_language, t
 from . import calendar, feedback, ical, registration, schedule, visits
@@ -20,14 +21,8 @@ WEEKS_SHOWN = 4
 
 def _week_param() -> date:
     this_week = schedule.week_start(schedule.local(schedule.now()).date())
-    raw = request.args.get("week")
-    if not raw:
-        return this_week
-    try:
-        return schedule.week_start(date.fromisoformat(raw))
-    except ValueError:
-        raise errors.BadRequest("'week' must be a date such as 2026-12-07.",
-                                message_id="'week' harus berupa tanggal, mis. 2026-12-07.") from None
+    chosen = date_arg("week")
+    return this_week if chosen is None else schedule.week_start(chosen)
 
 
 @bp.get("/events")

@@ -14,16 +14,14 @@ import re
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import errors
+from .. import db, errors
+from ..cards import UnknownCard, normalise_card
 from ..tokens import url_token
 from . import schedule
 from .models import Event, EventOccurrence, Registration
-
-ATTEMPTS = 8
-
 
 class RegistrationClosed(errors.PindaiError):
     status = 409
@@ -63,11 +61,6 @@ def normalise_phone(text: str | None) -> str | None:
     return digits if 9 <= len(digits) <= 15 else None
 
 
-def normalise_card(text: str | None) -> str | None:
-    value = re.sub(r"[\s-]", "", text or "").upper()
-    return value if re.fullmatch(r"[A-Z0-9]{4,32}", value) else None
-
-
 def person(card_number: str | None = None, name: str | None = None, phone: str | None = None) -> dict:
     """Who registers, checked and normalised: a library card, or a name and a
     phone number for visitors without one."""
@@ -100,26 +93,20 @@ def open_for_registration(event: Event, start: datetime, now: datetime | None = 
 
 def _occurrence_id(session: Session, event_id: int, start: datetime) -> int:
     """The date's row id, made if it is the first registration. Two makers
-    racing meet the unique constraint and the loser reads the winner's row;
-    the insert begins its own transaction so that SQLite waits for the
-    write lock instead of failing a read transaction's upgrade."""
+    racing meet the unique constraint and the loser, run again, reads the
+    winner's row."""
     query = select(EventOccurrence.id).where(EventOccurrence.event_id == event_id, EventOccurrence.starts_at == start)
-    for attempt in range(ATTEMPTS):
-        session.commit()
+
+    def find_or_make(session: Session) -> int:
         found = session.scalar(query)
-        session.commit()
         if found is not None:
             return found
         row = EventOccurrence(event_id=event_id, starts_at=start, lock_version=0)
         session.add(row)
-        try:
-            session.commit()
-            return row.id
-        except (IntegrityError, OperationalError):
-            session.rollback()
-            if attempt == ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+        session.flush()
+        return row.id
+
+    return db.write(find_or_make, session, retry=(IntegrityError,))
 
 
 def _lock(session: Session, occurrence_id: int) -> EventOccurrence:
@@ -133,23 +120,9 @@ def _lock(session: Session, occurrence_id: int) -> EventOccurrence:
 
 def _in_one_transaction(session: Session, occurrence_id: int, work):
     """Run ``work(occurrence)`` in a transaction of its own that begins by
-    locking the date, and commit; a lost race (lock timeout, deadlock, a
-    seat taken in between) is retried from the start."""
-    session.commit()  # the lock must be the transaction's first statement
-    for attempt in range(ATTEMPTS):
-        try:
-            occurrence = _lock(session, occurrence_id)
-            result = work(occurrence)
-            session.commit()
-            return result
-        except (OperationalError, IntegrityError):
-            session.rollback()
-            if attempt == ATTEMPTS - 1:
-                raise
-        except Exception:
-            session.rollback()
-            raise
-    raise AssertionError("unreachable")
+    locking the date, and commit (``db.write``); a lost race (lock timeout,
+    deadlock, a seat taken in between) is retried from the start."""
+    return db.write(lambda session: work(_lock(session, occurrence_id)), session, retry=(IntegrityError,))
 
 
 def _taken_seats(session: Session, occurrence_id: int) -> set[int]:
@@ -286,13 +259,6 @@ class CardCheckUnavailable(errors.PindaiError):
     code = "card_check_unavailable"
     message_id = "Pendaftaran dengan kartu anggota belum tersedia di sini. Daftar dengan nama dan nomor telepon."
     message_en = "Registering with a library card is not available here yet. Register with a name and phone number."
-
-
-class UnknownCard(errors.PindaiError):
-    status = 404
-    code = "unknown_card"
-    message_id = "Kartu anggota ini tidak dikenal."
-    message_en = "This library card is not known."
 
 
 class CardOrPinWrong(errors.PindaiError):

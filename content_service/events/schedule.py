@@ -8,35 +8,18 @@ the rule right whatever the zone database says."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from dateutil.rrule import rrulestr
 
 from .. import errors
+from ..clock import UTC, WIB, as_utc, local
+from ..clock import utcnow as now
 from .models import Event
 
-UTC = timezone.utc
-WIB = ZoneInfo("Asia/Jakarta")
 # Rules finer than a day are not programmes; refusing them also bounds the
 # work of expanding a rule over a window.
 ALLOWED_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
-
-
-def as_utc(moment: datetime) -> datetime:
-    """An aware UTC datetime (SQLite hands timezone columns back naive, in UTC)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def local(moment: datetime) -> datetime:
-    """The moment in Asia/Jakarta."""
-    return as_utc(moment).astimezone(WIB)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def occurrence_key(start: datetime) -> str:

@@ -12,6 +12,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import codes, errors
+from ..args import int_arg
+from ..codes.qr import qr_svg
 from ..db import get_session
 from ..staff import access
 from . import calendar, feedback, registration, schedule, visits
@@ -130,20 +132,12 @@ def _save(event: Event | None):
 def poster(event_id: int):
     """A printable A4 poster: title, when and where, and the QR of the event's
     label URL (``/q/<code>``), which phones and kiosks both open."""
-    import io
-
-    import qrcode
-    import qrcode.image.svg
-
     session = get_session()
     event = calendar.get_event(session, event_id, public=False)
     code = codes.ensure_code(session, "event", event.id)
     session.commit()
     url = codes.label_url(current_app.config["PUBLIC_BASE_URL"], code.code)
-    out = io.BytesIO()
-    qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2).save(out)
-    svg = out.getvalue().decode().split("?>", 1)[-1]  # inline: no XML declaration inside HTML
-    return render_template("events/staff/poster.html", event=event, url=url, code=code.code, qr_svg=svg,
+    return render_template("events/staff/poster.html", event=event, url=url, code=code.code, qr_svg=qr_svg(url),
                            dates=calendar.upcoming_dates(session, event, limit=4))
 
 
@@ -219,12 +213,7 @@ def feedback_report():
     """Survey results over time, with the comments."""
     from ..staff.analytics import bar_chart
 
-    try:
-        days = int(request.args.get("days") or 90)
-    except ValueError:
-        days = 0
-    if not 1 <= days <= 366:
-        raise errors.BadRequest("days must be between 1 and 366.", message_id="days harus antara 1 dan 366.")
+    days = int_arg("days", 90, 1, 366)
     result = feedback.summary(get_session(), days=days)
     chart = bar_chart([w["week"][5:] for w in result["weeks"]], [round(w["average"] * 20) for w in result["weeks"]],
                       title="Rata-rata per minggu (x20) / Weekly average (x20)", height=160) if result["weeks"] else ""

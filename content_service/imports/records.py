@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import ITEM_STATUSES, Book, Isbn, Item
+from ..catalogue.models import ITEM_STATUSES, Book, Isbn, Item
 
 BOOK_FIELDS = (
     "title", "subtitle", "authors", "subjects", "summary", "publisher",

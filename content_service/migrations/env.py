@@ -4,7 +4,9 @@ import os
 
 from alembic import context
 
-from content_service import models  # noqa: F401  (registers the tables)
+from content_service.catalogue import models as _catalogue_models  # noqa: F401  (registers the tables)
+from content_service.codes import models as _codes_models  # noqa: F401
+from content_service.kiosks import models as _kiosks_models  # noqa: F401
 from content_service.circulation import models as _circulation_models  # noqa: F401
 from content_service.events import models as _events_models  # noqa: F401
 from content_service.staff import models as _staff_models  # noqa: F401

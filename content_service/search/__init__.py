@@ -22,7 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .. import errors
-from ..models import Book, Isbn, Item
+from ..catalogue.models import Book, Isbn, Item
 from .analysis import stem, words
 from .documents import count_books, iter_documents
 from .lexicon import Filters, Lexicon

@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..isbn import to_isbn10
-from ..models import Book, Isbn, Item
+from ..catalogue.models import Book, Isbn, Item
 
 BATCH = 2000
 

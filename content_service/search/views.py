@@ -6,10 +6,12 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import catalog, errors, i18n
-from ..api import int_arg
+from .. import errors, i18n
+from ..catalogue import shapes
+from ..catalogue.queries import get_book
+from ..args import int_arg
 from ..db import get_session
-from ..models import Book
+from ..catalogue.models import Book
 from . import autocomplete, related, search
 from .lexicon import YEAR_RANGES, Filters
 from .query import MAX_QUERY_LENGTH, parse
@@ -83,8 +85,8 @@ def load_books(book_ids: list[int]) -> list[Book]:
 
 
 def book_json(book: Book) -> dict:
-    body = catalog.book_dict(book, current_app.config["PUBLIC_BASE_URL"])
-    body["availability"] = catalog.availability(book)
+    body = shapes.book_dict(book, current_app.config["PUBLIC_BASE_URL"])
+    body["availability"] = shapes.availability(book)
     return body
 
 
@@ -134,8 +136,7 @@ def autocomplete_api():
 @api.get("/books/<int:book_id>/related")
 def related_api(book_id: int):
     limit = int_arg("limit", 6, 1, MAX_RELATED)
-    if get_session().get(Book, book_id) is None:
-        raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
+    get_book(get_session(), book_id)  # a clear 404 for a book that is not there
     books = load_books(related(book_id, limit))
     return jsonify({"items": [book_json(book) for book in books]})
 
@@ -155,8 +156,8 @@ def search_page():
         "content_service/search.html",
         result=body,
         books=books,
-        availability={book.id: catalog.availability(book) for book in books},
-        covers={book.id: catalog.cover_url(book) for book in books},
+        availability={book.id: shapes.availability(book) for book in books},
+        covers={book.id: shapes.cover_url(book) for book in books},
         args=args,
         link=link,
         pages_count=pages_count,
@@ -168,6 +169,6 @@ def init_app(app: Flask) -> None:
     from .. import openapi
 
     i18n.TEXT.update(TEXT)
-    openapi.register(paths=PATHS, schemas=SCHEMAS)
+    openapi.register(app, paths=PATHS, schemas=SCHEMAS)
     app.register_blueprint(api)
     app.register_blueprint(pages)

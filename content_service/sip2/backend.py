@@ -20,9 +20,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from .. import catalog
+from ..catalogue import shapes
 from ..circulation import calendar, refusals
-from ..models import Item
+from ..catalogue.models import Item
 from . import answers, offline
 from .client import LoginRefused, Settings, SIP2Client, Unavailable
 from .protocol import Message
@@ -81,7 +81,7 @@ class Sip2Backend:
             "barcode": barcode,
             "title": answers.text(answer.get("AJ") if answer is not None else None) or title
                      or (item.book.title if item is not None else barcode),
-            "cover_url": catalog.cover_url(item.book) if item is not None else None,
+            "cover_url": shapes.cover_url(item.book) if item is not None else None,
             "due": due.isoformat(), "due_local": calendar.local(due).isoformat(),
             "due_date": calendar.due_date(due).isoformat(),
             "overdue": due < calendar.utcnow(), "renewals": renewals, "renewals_left": None,

@@ -14,7 +14,7 @@ from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
-from ..models import utcnow
+from ..clock import utcnow
 
 STATES = ("queued", "replaying", "done", "failed")
 

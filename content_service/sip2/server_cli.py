@@ -52,7 +52,12 @@ def sip2_server_command(host, port, tls_cert, tls_key, library_name, hold_bin, s
                         require_checksum=require_checksum)
     context = tls_context(tls_cert, tls_key) if tls_cert else None
     server = Sip2Server(app, host, port, settings, ssl_context=context, idle_timeout=idle_timeout)
-    accounts = len(list_accounts(get_session()))
+    session = get_session()
+    accounts = len(list_accounts(session))
+    # End this command's transaction: on SQLite a CLI session begins as a write
+    # (BEGIN IMMEDIATE), which would hold every machine's messages off for as
+    # long as the server runs. Each message writes in a session of its own.
+    session.rollback()
     click.echo(f"SIP2 server on {host}:{server.port}{' (TLS)' if context else ''}, {accounts} machine login(s); "
                "Ctrl+C stops it")
     def _stop(_signum, _frame):  # systemd's stop: the same clean end as Ctrl+C

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from ..circulation import calendar, local, refusals
 from ..circulation.models import Hold, Loan
-from ..models import Book, Item
+from ..catalogue.models import Book, Item
 from . import server_text as text
 from .protocol import Message
 from .server_items import item_for

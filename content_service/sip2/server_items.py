@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from ..circulation import calendar, local, refusals
 from ..circulation.models import Hold, Loan, Patron
-from ..models import Item
+from ..catalogue.models import Item
 from . import server_offline
 from . import server_text as text
 from .protocol import Message

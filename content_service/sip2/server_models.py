@@ -10,7 +10,7 @@ from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
-from ..models import utcnow
+from ..clock import utcnow
 
 # Encodings a machine may speak (SIP2 itself is ASCII; many machines send
 # UTF-8 or a DOS/Windows code page for titles with accents).

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from ..circulation import calendar, local, refusals
 from ..circulation.models import Loan, Patron
-from ..models import Item
+from ..catalogue.models import Item
 from . import server_text as text
 from .protocol import Message
 from .server_session import Answer, echo, from_sip_date, refuse, sip_now

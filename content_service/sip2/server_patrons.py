@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..circulation import calendar, local, refusals
 from ..circulation.models import Hold, Loan, Patron
 from ..circulation.patrons import find_patron, normalise_card
-from ..models import Item
+from ..catalogue.models import Item
 from . import server_text as text
 from .protocol import Message
 from .server_session import CURRENCY, Answer, MachineSession, echo, fee, refuse, sip_now

@@ -23,12 +23,12 @@ from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
-from .. import catalog
+from ..catalogue import shapes
 from ..circulation import calendar, local, refusals
 from ..circulation.models import Patron
 from ..circulation.patrons import find_patron, normalise_card
 from ..config import ConfigError
-from ..models import Item
+from ..catalogue.models import Item
 from . import desk, mapping, rules
 from . import schema as t
 from .desk import SlimsUnavailable  # noqa: F401  (the refusal this backend adds)
@@ -86,7 +86,7 @@ class SlimsBackend:
             datetime.combine(loan.loan_date, datetime.min.time(), tzinfo=calendar.WIB)
         answer = {"barcode": item.barcode if item else loan.item_code, "title": title}
         if item is not None:
-            answer |= {"book_id": item.book_id, "cover_url": catalog.cover_url(item.book)}
+            answer |= {"book_id": item.book_id, "cover_url": shapes.cover_url(item.book)}
         return answer | {
             "checked_out_at": calendar.as_utc(out).isoformat(), "due": due.isoformat(),
             "due_local": calendar.local(due).isoformat(), "due_date": loan.due_date.isoformat(),

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..circulation.models import Patron
 from ..imports import cleaning
-from ..models import Book, Isbn, Item
+from ..catalogue.models import Book, Isbn, Item
 from . import mapping, reading
 
 

@@ -8,26 +8,25 @@ forgotten decorator locks a page instead of opening it."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import click
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask.cli import with_appcontext
-from flask_login import LoginManager, current_user, login_user, logout_user
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import errors
+from ..clock import utcnow
 from ..db import get_session
+from ..security import csrf, login_manager
 from .models import ROLES, AuditEntry, LoginFailure, StaffUser
 from .passwords import MIN_PASSWORD, GuessablePassword, check_username, guessable
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-login_manager = LoginManager()
-csrf = CSRFProtect()
 
 # Which roles hold each permission. Admins run the place; librarians keep the
 # catalogue; editors look after the extras (content) only.
@@ -162,7 +161,7 @@ def create_staff(session: Session, username: str, password: str, role: str, disp
 
 
 def _since(minutes: int) -> datetime:
-    return datetime.now(timezone.utc) - timedelta(minutes=minutes)
+    return utcnow() - timedelta(minutes=minutes)
 
 
 def lock_state(session: Session, username: str, address: str) -> bool:
@@ -191,7 +190,7 @@ def authenticate(session: Session, username: str, password: str, address: str) -
         session.execute(delete(LoginFailure).where(LoginFailure.at < _since(24 * 60)))
         raise BadLogin()
     session.execute(delete(LoginFailure).where(LoginFailure.username == username))
-    user.last_login_at = datetime.now(timezone.utc)
+    user.last_login_at = utcnow()
     return user
 
 
@@ -261,22 +260,8 @@ def init_app(app) -> None:
     config = app.config
     config.setdefault("LOGIN_MAX_FAILURES", 5)
     config.setdefault("LOGIN_LOCK_MINUTES", 15)
-    # CSRF is checked by the staff guard only: the JSON API (kiosk keys) and
-    # other blueprints' forms are not ours to change.
-    config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
-    config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
-    # Flask ships these keys with lax defaults, so they are set unless the
-    # caller chose a value: cookies only over HTTPS outside a trial, never to
-    # scripts, never on cross-site posts; a staff session lasts a working day.
-    config["SESSION_COOKIE_HTTPONLY"] = True
-    if not config.get("SESSION_COOKIE_SAMESITE"):
-        config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    if not config.get("SESSION_COOKIE_SECURE"):
-        config["SESSION_COOKIE_SECURE"] = str(config.get("ENV", "")).lower() not in ("development", "dev", "test", "testing")
-    if config.get("PERMANENT_SESSION_LIFETIME") == timedelta(days=31):
-        config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=10)
-    csrf.init_app(app)
-    login_manager.init_app(app)
+    # security.init_app has bound the login manager and CSRF to the app; the
+    # portal says where to log in and who a session belongs to.
     login_manager.login_view = "staff.login"
     login_manager.login_message = None
     login_manager.session_protection = "strong"
@@ -286,13 +271,5 @@ def init_app(app) -> None:
     def _load(user_id: str):
         user = get_session().get(StaffUser, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.active else None
-
-    @app.errorhandler(CSRFError)
-    def _csrf_failed(exc: CSRFError):
-        return errors.respond(400, {
-            "code": "csrf_failed",
-            "message": "The form expired or did not come from this site. Go back, reload the page and try again.",
-            "message_id": "Formulir kedaluwarsa atau bukan dari situs ini. Kembali, muat ulang halaman, lalu coba lagi.",
-        })
 
     app.jinja_env.globals.update(staff_allowed=allowed, staff_nav=nav_items, csp_nonce=csp_nonce)

@@ -2,8 +2,6 @@
 and every user's own account page (their password)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -11,8 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
 from .. import errors, kiosks
+from ..clock import utcnow
 from ..db import get_session
-from ..models import Kiosk
+from ..kiosks.models import Kiosk
 from .access import WeakPassword, audit, bp, create_staff, hash_password, requires
 from .models import ROLES, AuditEntry, StaffUser
 
@@ -106,7 +105,7 @@ def retire_kiosk(kiosk_id: int):
     if kiosk is None:
         raise errors.NotFound()
     if kiosk.retired_at is None:
-        kiosk.retired_at = datetime.now(timezone.utc)
+        kiosk.retired_at = utcnow()
         audit(session, "kiosk.retire", "kiosk", kiosk.id, name=kiosk.name)
         session.commit()
     return redirect(url_for("staff.admin"), 303)

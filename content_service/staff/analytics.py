@@ -17,8 +17,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from .. import errors
+from ..args import date_arg, int_arg
+from ..catalogue.models import Asset, Book
 from ..db import get_session
-from ..models import Asset, Book, Kiosk, ScanLog
+from ..kiosks.models import Kiosk, ScanLog
 from .access import bp, requires
 from .models import AssetPlay
 
@@ -141,14 +143,8 @@ def bar_chart(labels: list[str], values: list[int], *, title: str, width: int = 
 def _period() -> tuple[date, date]:
     offset = current_app.config.get("LIBRARY_UTC_OFFSET_HOURS", 7)
     today = datetime.now(timezone(timedelta(hours=offset))).date()
-    try:
-        end = date.fromisoformat(request.args["end"]) if request.args.get("end") else today
-        days = int(request.args.get("days") or 30)
-    except ValueError:
-        raise errors.BadRequest("Use end=YYYY-MM-DD and a whole number of days.",
-                                message_id="Gunakan end=TTTT-BB-HH dan jumlah hari berupa bilangan bulat.") from None
-    if not 1 <= days <= 366:
-        raise errors.BadRequest("days must be between 1 and 366.", message_id="days harus antara 1 dan 366.")
+    end = date_arg("end", today)
+    days = int_arg("days", 30, 1, 366)
     return end - timedelta(days=days - 1), end
 
 

@@ -8,10 +8,13 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from .. import errors, isbn, labels
+from .. import errors, isbn
+from ..args import int_arg
+from ..catalogue.models import ITEM_STATUSES, Asset, Book, Isbn, Item
+from ..catalogue.queries import get_book
+from ..codes import labels
+from ..codes.models import Code
 from ..db import get_session
-from ..models import ITEM_STATUSES, Asset, Book, Code, Isbn, Item
-from ..resolve import load_book
 from .access import audit, bp, requires
 from .models import AuditEntry
 
@@ -52,10 +55,7 @@ def find_books(session: Session, q: str = "", audience: str = "", language: str 
 
 
 def _book(book_id: int) -> Book:
-    book = load_book(get_session(), book_id)
-    if book is None:
-        raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
-    return book
+    return get_book(get_session(), book_id)
 
 
 def _lines(text: str) -> list[str]:
@@ -120,10 +120,7 @@ def home():
 @bp.get("/books")
 @requires("content")
 def books():
-    try:
-        page = max(1, int(request.args.get("page") or 1))
-    except ValueError:
-        page = 1
+    page = int_arg("page", 1, 1, 10**6)
     args = {k: request.args.get(k, "") for k in ("q", "audience", "language", "extras")}
     found, total = find_books(get_session(), page=page, **args)
     return render_template("staff/books.html", books=found, total=total, page=page, pages=max(1, -(-total // PAGE)),

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
-from .. import catalog, errors, media
+from .. import errors, media
+from ..catalogue import shapes
 from ..db import get_session
-from ..models import Asset, Book
-from ..resolve import load_book
+from ..catalogue.models import Asset, Book
+from ..catalogue.queries import get_book
 from ..media import checks as uploads
 from ..media import references
 from .access import allowed, audit, bp, requires
@@ -129,10 +130,7 @@ def asset_links(asset_id: int) -> dict:
 
 
 def _book(book_id: int) -> Book:
-    book = load_book(get_session(), book_id)
-    if book is None:
-        raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
-    return book
+    return get_book(get_session(), book_id)
 
 
 def _asset(asset_id: int) -> Asset:
@@ -146,7 +144,7 @@ def _page(book: Book, error: errors.PindaiError | None = None, status: int = 200
     session = get_session()
     assets = sorted(book.assets, key=lambda a: (a.position, a.id))
     return render_template("staff/content.html", book=book, assets=assets, files=file_info(session, assets),
-                           asset_dict=catalog.asset_dict, error=error, kinds=KINDS,
+                           asset_dict=shapes.asset_dict, error=error, kinds=KINDS,
                            limits={**uploads.LIMITS, **current_app.config.get("UPLOAD_LIMITS", {})}), status
 
 
@@ -338,7 +336,7 @@ def preview_book(book_id: int):
     book = _book(book_id)
     assets = sorted(book.assets, key=lambda a: (a.position, a.id))
     return render_template(
-        "content_service/book.html", book=book, item=None, availability=catalog.availability(book),
-        assets=[catalog.asset_dict(a) for a in assets if a.kind != "ar_overlay"], cover_url=catalog.cover_url(book),
+        "content_service/book.html", book=book, item=None, availability=shapes.availability(book),
+        assets=[shapes.asset_dict(a) for a in assets if a.kind != "ar_overlay"], cover_url=shapes.cover_url(book),
         preview=True,
     )

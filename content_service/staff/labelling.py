@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Response, current_app, redirect, request, url_for
 from sqlalchemy import select
 
-from .. import codes, errors, labels
+from .. import codes, errors
+from ..codes import labels
 from ..db import get_session
-from ..models import Book, Code, Item
+from ..catalogue.models import Book, Item
+from ..codes.models import Code
 from .access import audit, bp, requires
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, DateTime, Float, ForeignKey, Integ
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
-from ..models import utcnow
+from ..clock import utcnow
 
 ROLES = ("admin", "librarian", "editor")
 

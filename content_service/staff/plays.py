@@ -1,12 +1,13 @@
 """``POST /api/v1/assets/<id>/plays``: the public page and the kiosk report
-that a video or audio started or a 3D model was opened (counted in analytics)."""
+that a video or audio started or a 3D model was opened (counted in analytics).
+``init_app`` registers the blueprint and its part of the OpenAPI document."""
 from __future__ import annotations
 
 from flask import Blueprint, request
 
 from .. import errors, kiosks, openapi
 from ..db import get_session
-from ..models import Asset
+from ..catalogue.models import Asset
 from .models import AssetPlay
 
 api_bp = Blueprint("plays", __name__, url_prefix="/api/v1")
@@ -39,35 +40,39 @@ def report_play(asset_id: int):
     return "", 204
 
 
-openapi.register(
-    paths={
-        "/api/v1/assets/{asset_id}/plays": {
-            "post": {
-                "operationId": "reportPlay",
-                "summary": "Count a play of an extra (video/audio started, 3D model opened)",
-                "security": [{}, {"kioskKey": []}],
-                "parameters": [{"name": "asset_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-                "requestBody": {
-                    "required": False,
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PlayReport"}}},
-                },
-                "responses": {
-                    "204": {"description": "Counted."},
-                    "400": {"description": "Bad channel or body.",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                    "401": {"description": "bad_kiosk_key: a kiosk key was sent and is not valid.",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                    "404": {"description": "No published extra with this id.",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                },
-            }
+def init_app(app) -> None:
+    app.register_blueprint(api_bp)
+    openapi.register(app, paths=PATHS, schemas=SCHEMAS)
+
+
+PATHS = {
+    "/api/v1/assets/{asset_id}/plays": {
+        "post": {
+            "operationId": "reportPlay",
+            "summary": "Count a play of an extra (video/audio started, 3D model opened)",
+            "security": [{}, {"kioskKey": []}],
+            "parameters": [{"name": "asset_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PlayReport"}}},
+            },
+            "responses": {
+                "204": {"description": "Counted."},
+                "400": {"description": "Bad channel or body.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "401": {"description": "bad_kiosk_key: a kiosk key was sent and is not valid.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "404": {"description": "No published extra with this id.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            },
         }
-    },
-    schemas={
-        "PlayReport": {
-            "type": "object",
-            "properties": {"channel": {"enum": list(CHANNELS),
-                                       "description": "Defaults to kiosk when a kiosk key is sent, else phone."}},
-        }
-    },
-)
+    }
+}
+
+SCHEMAS = {
+    "PlayReport": {
+        "type": "object",
+        "properties": {"channel": {"enum": list(CHANNELS),
+                                   "description": "Defaults to kiosk when a kiosk key is sent, else phone."}},
+    }
+}

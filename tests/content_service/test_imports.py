@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from content_service.imports import import_file
-from content_service.models import Book, Isbn, Item
+from content_service.catalogue.models import Book, Isbn, Item
 from tests.conftest import shared_path
 
 CLEAN_MARC_DIRS = ("utf8", "marc8")

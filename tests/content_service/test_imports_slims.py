@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from content_service.imports import cleaning, import_file
-from content_service.models import Book, Isbn, Item
+from content_service.catalogue.models import Book, Isbn, Item
 
 # As SLiMS 9 writes it: every cell enclosed, no header, notes' line breaks
 # turned into "rn", a quote inside a title left undoubled.

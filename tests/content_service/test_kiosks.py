@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from content_service.kiosks import create_kiosk
-from content_service.models import Kiosk, ScanLog
+from content_service.kiosks.models import Kiosk, ScanLog
 from tests.factories import make_book, make_code, make_item
 
 

@@ -7,8 +7,8 @@ import pytest
 
 from kiosk.scan.decoding import decode
 
-from content_service import labels
-from content_service.models import Code
+from content_service.codes import labels
+from content_service.codes.models import Code
 from tests.conftest import PUBLIC_BASE_URL
 from tests.factories import make_book, make_item
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from content_service import codes
-from content_service.models import Code
+from content_service.codes.models import Code
 from tests.factories import make_asset, make_book, make_code, make_item
 
 
@@ -82,7 +82,7 @@ def test_unknown_url_and_method(client):
 
 
 def test_media_is_served_with_range_and_etag(app, client, session):
-    from content_service.catalog import media_url
+    from content_service.catalogue.shapes import media_url
 
     with app.test_request_context():
         from content_service.media import storage

@@ -125,7 +125,7 @@ def test_missing_parameter(client):
 
 
 def test_retired_code_is_gone_and_never_reused(app, client, session, shelf):
-    from content_service.models import Code
+    from content_service.codes.models import Code
 
     row = session.get(Code, shelf["item_code"])
     codes.retire(row)
@@ -137,7 +137,7 @@ def test_retired_code_is_gone_and_never_reused(app, client, session, shelf):
 
 
 def test_withdrawn_item_code_is_retired(client, session, shelf):
-    from content_service.models import Item
+    from content_service.catalogue.models import Item
 
     session.get(Item, shelf["item"]).status = "withdrawn"
     session.commit()
@@ -146,7 +146,7 @@ def test_withdrawn_item_code_is_retired(client, session, shelf):
 
 
 def test_an_event_code_without_its_event_is_retired(client, session):
-    from content_service.models import Code
+    from content_service.codes.models import Code
 
     session.add(Code(code="EVNT2345", target_type="event", target_id=1))
     session.commit()
@@ -173,7 +173,8 @@ def test_public_base_url_with_path_prefix(make_app):
 def test_cached_answers_follow_every_catalogue_change(app, client, session, shelf):
     """Answers are cached per catalogue version: a loan, an edit or a retired
     code shows in the very next answer."""
-    from content_service.models import Book, Code, Item
+    from content_service.catalogue.models import Book, Item
+    from content_service.codes.models import Code
 
     url = f"{PUBLIC_BASE_URL}/q/{shelf['item_code']}"
     assert resolve(client, url).get_json()["availability"]["available"] == 1

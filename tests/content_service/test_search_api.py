@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from content_service.models import Book, Item
+from content_service.catalogue.models import Book, Item
 from tests.factories import make_book, make_item
 
 

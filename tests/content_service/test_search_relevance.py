@@ -10,7 +10,7 @@ import pytest
 from content_service import create_app
 from content_service.db import Base, get_engine
 from content_service.imports import tabular
-from content_service.models import Book, Isbn, Item
+from content_service.catalogue.models import Book, Isbn, Item
 from content_service.search import Filters, parse, rebuild, search
 from content_service.search.analysis import stem, words
 from tests.conftest import shared_path

@@ -8,7 +8,8 @@ from sqlalchemy import func, inspect, select
 
 from content_service import config, create_app
 from content_service.db import Base, make_engine, upgrade
-from content_service.models import Asset, Book, Code, Item
+from content_service.catalogue.models import Asset, Book, Item
+from content_service.codes.models import Code
 
 
 def test_migrations_build_the_schema_the_models_describe(db_url):

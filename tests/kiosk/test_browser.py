@@ -341,7 +341,7 @@ def test_book_extras_audio_narration_and_3d_model(service, kiosks, page):
 
     from content_service.db import get_session
     from content_service.media import storage
-    from content_service.models import Asset, Item
+    from content_service.catalogue.models import Asset, Item
     from content_service.staff.models import AssetPlay
 
     code, title = service.samples[3]  # no other test scans this book

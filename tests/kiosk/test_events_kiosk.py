@@ -17,7 +17,7 @@ from sqlalchemy import select
 from content_service.db import get_session
 from content_service.events import calendar, schedule
 from content_service.events.models import Feedback, Registration
-from content_service.models import Book
+from content_service.catalogue.models import Book
 from kiosk.app import KioskServer, create_app
 from kiosk.scan.decoding import decode
 from tests.kiosk.live import LiveService, expose_core

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from content_service.db import get_session
-from content_service.models import Item
+from content_service.catalogue.models import Item
 from content_service.sip2.models import OfflineCheckout
 from tests.content_service.sip2.conftest import sip2_settings
 from tests.content_service.sip2.peer import SipPeer, free_port, require_peer
@@ -57,7 +57,7 @@ def service(tmp_path_factory):
     with live.app.app_context():
         rows = get_session().execute(select(Item.barcode, Item.book_id)).all()
         titles = {}
-        from content_service.models import Book
+        from content_service.catalogue.models import Book
 
         for barcode, book_id in rows:
             titles[barcode] = get_session().get(Book, book_id).title

@@ -22,7 +22,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from content_service.media import checks
-from content_service.models import Asset
+from content_service.catalogue.models import Asset
 from tests.content_service.staff import samples
 from tests.security import malicious
 from tests.security.conftest import stored

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from content_service.circulation import sessions
 from content_service.circulation.models import Loan, Receipt
-from content_service.models import ScanLog
+from content_service.kiosks.models import ScanLog
 from tests.conftest import PUBLIC_BASE_URL
 from tests.factories import make_book, make_code, make_item
 
@@ -186,7 +186,7 @@ def test_status_shows_the_loan_limit_as_a_block(client, session, library):
 
 def test_scans_that_are_not_a_copy_in_use_are_refused_as_resolve_says(client, session, library):
     from content_service.codes import retire
-    from content_service.models import Code
+    from content_service.codes.models import Code
 
     book = make_book(session, isbn13="9786020332956", copies=1)
     withdrawn = make_code(session, make_item(session, book, status="withdrawn"))

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from content_service.models import Item
+from content_service.catalogue.models import Item
 from tests.slims_library import PIN
 
 from ..circulation.helpers import kiosk_headers

@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from content_service.circulation.models import Patron
-from content_service.models import Book, Code, Item
+from content_service.catalogue.models import Book, Item
+from content_service.codes.models import Code
 from content_service.slims import mapping
 from tests.factories import make_book, make_code, make_item
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from content_service import kiosks
-from content_service.models import ScanLog
+from content_service.kiosks.models import ScanLog
 from content_service.staff.analytics import bar_chart, build_report
 from content_service.staff.models import AssetPlay
 from tests.factories import make_asset, make_book

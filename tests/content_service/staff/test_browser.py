@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from content_service import create_app, kiosks
 from content_service.db import get_session, upgrade
-from content_service.models import Asset, ScanLog
+from content_service.catalogue.models import Asset
+from content_service.kiosks.models import ScanLog
 from content_service.staff.access import create_staff
 from content_service.staff.models import AssetPlay
 from tests.content_service.staff import samples

@@ -9,7 +9,8 @@ import pypdfium2
 import pytest
 from sqlalchemy import select
 
-from content_service.models import Book, Code, Item
+from content_service.catalogue.models import Book, Item
+from content_service.codes.models import Code
 from content_service.staff.catalogue import find_books
 from content_service.staff.models import AuditEntry
 from tests.conftest import shared_path

@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from content_service import kiosks
-from content_service.models import Asset
+from content_service.catalogue.models import Asset
 from content_service.staff.models import AssetFile, AssetPlay, AuditEntry
 from tests.content_service.staff import samples
 from tests.factories import make_book

@@ -3,17 +3,23 @@
 Every ORM write to a table a resolve answer is made of bumps
 ``catalogue_state.version`` in the same transaction, so a cached answer is
 reused only while the catalogue is exactly as it was when it was made,
-across every gunicorn worker. Writes that bypass the ORM must call ``bump``."""
+across every gunicorn worker. Writes that bypass the ORM must call ``bump``.
+
+``init_app`` installs the bumping listeners on the app's own sessionmaker
+(not on every ``Session`` in the process) and puts the app's answer cache
+and version probe in ``app.extensions``."""
 from __future__ import annotations
 
 import sqlite3
 import threading
 from collections import OrderedDict
 
+from flask import Flask
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
-from .models import Asset, Book, CatalogueState, Code, Isbn, Item
+from ..codes.models import Code
+from .models import Asset, Book, CatalogueState, Isbn, Item
 
 WATCHED = (Book, Isbn, Item, Code, Asset)
 _WATCHED_TABLES = {model.__table__ for model in WATCHED}
@@ -77,13 +83,11 @@ def _touches_catalogue(session: Session) -> bool:
 
 # Bumped on every flush that writes the catalogue (not once per transaction:
 # a savepoint rolled back would take a once-only bump with it).
-@event.listens_for(Session, "before_flush")
 def _bump_on_flush(session: Session, _context, _instances) -> None:
     if _touches_catalogue(session):
         bump(session)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _bump_on_bulk_dml(state) -> None:
     if (state.is_update or state.is_delete or state.is_insert) and getattr(state.statement, "table", None) in _WATCHED_TABLES:
         bump(state.session)
@@ -113,3 +117,14 @@ class AnswerCache:
             self._data.move_to_end(key)
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
+
+
+def init_app(app: Flask) -> None:
+    """Bump the version on every catalogue write of the app's sessions, and
+    give the app its answer cache and version probe (called by the
+    application factory, after ``db``)."""
+    maker = app.extensions["pindai.sessionmaker"]
+    event.listen(maker, "before_flush", _bump_on_flush)
+    event.listen(maker, "do_orm_execute", _bump_on_bulk_dml)
+    app.extensions["pindai.answers"] = AnswerCache(app.config["ANSWER_CACHE_SIZE"])
+    app.extensions["pindai.version"] = VersionProbe(app.extensions["pindai.engine"])

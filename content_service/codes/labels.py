@@ -23,9 +23,9 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from . import codes
-from .db import get_session
-from .models import Book, Item
+from .. import codes
+from ..catalogue.models import Book, Item
+from ..db import get_session
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,24 @@
 """Interpreting whatever a camera read: our label URL, a bare code, an item
-barcode or an ISBN. The service owns this so every kiosk and page agrees."""
+barcode or an ISBN. The service owns this so every kiosk and page agrees.
+
+Other features add what only they know from their ``init_app``, into the
+app's own registries: ``add_recogniser`` (payloads of their own, e.g. library
+cards) and ``add_target_resolver`` (code targets of their own, e.g. events)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from . import codes, errors, isbn
-from .models import Book, Code, Isbn, Item
+from .. import codes, errors, isbn
+from ..catalogue.models import Book, Isbn, Item
+from ..catalogue.queries import load_book
+from .models import Code
 
-_BOOK_LOADS = (selectinload(Book.isbns), selectinload(Book.items), selectinload(Book.assets))
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -29,18 +36,38 @@ class Resolution:
     card: str | None = None  # type "patron_card": the normalised card number, nothing personal
 
 
-# Recognisers other concerns add for payloads of their own: called with
-# (session, text), they answer a Resolution or None (circulation: library cards).
-RECOGNISERS: list = []
+# fn(session, text) -> Resolution | None: a payload of another feature's own.
+Recogniser = Callable[[Session, str], "Resolution | None"]
+# fn(session, target_id, via, code) -> Resolution with its ``answer``.
+TargetResolver = Callable[[Session, int, str, str], "Resolution"]
+_RECOGNISERS, _TARGET_RESOLVERS = "pindai.resolve.recognisers", "pindai.resolve.target_resolvers"
 
 
-# Code targets other concerns answer (events): target_type -> fn(session,
-# target_id, via, code) returning a Resolution with its ``answer``.
-TARGET_RESOLVERS: dict = {}
+def init_app(app: Flask) -> None:
+    """Give the app its (empty) registries; called by the application factory
+    before the features that fill them."""
+    app.extensions[_RECOGNISERS] = []
+    app.extensions[_TARGET_RESOLVERS] = {}
 
 
-def load_book(session: Session, book_id: int) -> Book | None:
-    return session.scalars(select(Book).where(Book.id == book_id).options(*_BOOK_LOADS)).first()
+def add_recogniser(app: Flask, recognise: Recogniser) -> None:
+    """Try ``recognise`` on payloads that are none of the core's (after codes,
+    before ISBNs)."""
+    app.extensions[_RECOGNISERS].append(recognise)
+
+
+def add_target_resolver(app: Flask, target_type: str, resolve_target: TargetResolver) -> None:
+    """Answer codes whose target is ``target_type`` with ``resolve_target``."""
+    app.extensions[_TARGET_RESOLVERS][target_type] = resolve_target
+
+
+# Outside an app (a script calling resolve directly) only the core's own payloads resolve.
+def _recognisers() -> list[Recogniser]:
+    return current_app.extensions.get(_RECOGNISERS, []) if has_app_context() else []
+
+
+def _target_resolvers() -> dict[str, TargetResolver]:
+    return current_app.extensions.get(_TARGET_RESOLVERS, {}) if has_app_context() else {}
 
 
 def resolve(session: Session, payload: str | None, base_url: str, max_length: int = 2048) -> Resolution:
@@ -72,9 +99,9 @@ def resolve(session: Session, payload: str | None, base_url: str, max_length: in
     if code is not None:
         row = session.get(Code, code)
         if row is not None:
-            return _resolve_code(session, code, via="code", row=row)
+            return _resolve_code(session, code, via="code")
 
-    for recognise in RECOGNISERS:
+    for recognise in _recognisers():
         found = recognise(session, text)
         if found is not None:
             return found
@@ -97,24 +124,18 @@ def resolve(session: Session, payload: str | None, base_url: str, max_length: in
     raise errors.NotOurs()
 
 
-def _resolve_code(session: Session, code: str, via: str, row: Code | None = None) -> Resolution:
-    row = row or session.get(Code, code)
-    if row is None:
-        raise errors.UnknownCode()
-    if row.retired_at is not None:
-        raise errors.RetiredCode()
+def _resolve_code(session: Session, code: str, via: str) -> Resolution:
+    row = codes.lookup_code(session, code)
     if row.target_type == "item":
-        item = session.get(Item, row.target_id)
-        if item is None or item.status == "withdrawn":
-            raise errors.RetiredCode()
-        return _item_resolution(session, item, via=via, code=code)
+        return _item_resolution(session, session.get(Item, row.target_id), via=via, code=code)
     if row.target_type == "book":
         book = load_book(session, row.target_id)
         if book is None:
             raise errors.RetiredCode()
         return Resolution(type="book", via=via, book=book, code=code)
-    if row.target_type in TARGET_RESOLVERS:
-        return TARGET_RESOLVERS[row.target_type](session, row.target_id, via, code)
+    resolvers = _target_resolvers()
+    if row.target_type in resolvers:
+        return resolvers[row.target_type](session, row.target_id, via, code)
     raise errors.UnsupportedTarget(target_type=row.target_type)
 
 

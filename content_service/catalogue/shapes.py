@@ -1,12 +1,10 @@
-"""Catalogue reads shared by the API and the public pages: availability of
+"""What the API and the public pages show of the catalogue: availability of
 a book's copies and the JSON shapes of books, items and assets."""
 from __future__ import annotations
 
 from collections import OrderedDict
 
 from flask import current_app, has_app_context, url_for
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
 
 from .models import Asset, Book, Item
 
@@ -61,7 +59,7 @@ def availability(book: Book) -> dict:
 
 
 def media_url(media_hash: str, media_type: str | None) -> str:
-    from .media import extension_for
+    from ..media import extension_for
 
     return url_for("media.serve", name=media_hash + extension_for(media_type), _external=True)
 
@@ -122,16 +120,3 @@ def asset_dict(asset: Asset) -> dict:
 
 def published_assets(book: Book) -> list[Asset]:
     return [asset for asset in book.assets if asset.published]
-
-
-def list_books(session: Session, page: int, per_page: int) -> tuple[list[Book], int]:
-    """One page of books ordered by title, and the total count."""
-    total = session.scalar(select(func.count()).select_from(Book)) or 0
-    books = session.scalars(
-        select(Book)
-        .order_by(Book.title, Book.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .options(selectinload(Book.isbns), selectinload(Book.items))
-    ).all()
-    return list(books), total

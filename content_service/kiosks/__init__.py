@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timezone
 
 import click
 from flask import Flask, g, request
@@ -17,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import errors
-from .db import get_session
+from .. import errors
+from ..clock import utcnow
+from ..db import get_session
 from .models import Kiosk, ScanLog
-from .tokens import url_token
+from ..tokens import url_token
 
 
 class BadKioskKey(errors.PindaiError):
@@ -77,7 +77,7 @@ def log_scan(session: Session, channel: str, outcome: str, *, kiosk: Kiosk | Non
     session.add(ScanLog(channel=channel, kiosk_id=kiosk.id if kiosk else None, via=via, code=code,
                         book_id=book_id, item_id=item_id, outcome=outcome))
     if kiosk is not None:
-        kiosk.last_seen_at = datetime.now(timezone.utc)
+        kiosk.last_seen_at = utcnow()
 
 
 @click.command("create-kiosk")

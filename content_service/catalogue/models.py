@@ -1,15 +1,16 @@
-"""The catalogue's tables: books (titles), items (physical copies), the QR
-codes printed on labels, and the media assets staff attach to books."""
+"""The catalogue's tables: books (titles), their ISBNs, items (physical
+copies), the media assets staff attach to books, and the catalogue version
+(``versioning``). QR codes live in ``codes.models``, kiosks and the scan log
+in ``kiosks.models``."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -17,11 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Base
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from ..clock import utcnow
+from ..db import Base
 
 
 class Book(Base):
@@ -109,33 +107,6 @@ class Item(Base):
         return self.status in ("available", "reference")
 
 
-CODE_TARGETS = ("item", "book", "event", "collection")
-
-
-class Code(Base):
-    """A short id printed in a QR label. Rows are never deleted, so a code is
-    never reused: retiring one only stamps ``retired_at``."""
-
-    __tablename__ = "code"
-
-    code: Mapped[str] = mapped_column(String(16), primary_key=True)
-    target_type: Mapped[str] = mapped_column(String(20))
-    target_id: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    __table_args__ = (
-        CheckConstraint(
-            "target_type IN ('item', 'book', 'event', 'collection')", name="code_target_type"
-        ),
-        Index("ix_code_target", "target_type", "target_id"),
-    )
-
-    @property
-    def active(self) -> bool:
-        return self.retired_at is None
-
-
 ASSET_KINDS = ("video", "audio", "image", "model3d", "ar_overlay", "link")
 
 
@@ -179,37 +150,3 @@ class CatalogueState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class Kiosk(Base):
-    """A registered kiosk. Only a hash of its key is stored; the key itself is
-    shown once, when the kiosk is created."""
-
-    __tablename__ = "kiosk"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    location: Mapped[str | None] = mapped_column(String(200))
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class ScanLog(Base):
-    """One scan: a kiosk resolving a payload, or a phone opening a label page.
-    What analytics count."""
-
-    __tablename__ = "scan_log"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    channel: Mapped[str] = mapped_column(String(10))  # kiosk | phone
-    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk.id", ondelete="SET NULL"), index=True)
-    via: Mapped[str | None] = mapped_column(String(20))  # label_url, code, item_barcode, isbn
-    code: Mapped[str | None] = mapped_column(String(16))
-    book_id: Mapped[int | None] = mapped_column(ForeignKey("book.id", ondelete="SET NULL"), index=True)
-    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="SET NULL"))
-    outcome: Mapped[str] = mapped_column(String(30))  # "ok" or the error code
-
-    __table_args__ = (CheckConstraint("channel IN ('kiosk', 'phone')", name="scan_log_channel"),)

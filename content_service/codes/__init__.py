@@ -1,17 +1,23 @@
-"""Short codes printed in QR labels: minting, normalising and label URLs.
+"""Short codes printed in QR labels: minting, normalising, looking up
+(``lookup_code``, the one check that a code is in use) and label URLs.
 
 A code is 8 characters of Crockford base32 (no I, L, O, U), 40 random bits.
-What a person might misread is folded on input (O->0, I/L->1)."""
+What a person might misread is folded on input (O->0, I/L->1).
+
+The package's other parts: ``models`` (the ``code`` table), ``resolve``
+(interpreting whatever a camera read) and ``labels`` (PDF label sheets)."""
 from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import errors
+from ..clock import utcnow
 from .models import Code
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -44,6 +50,27 @@ def mint(session: Session, target_type: str, target_id: int) -> Code:
     raise RuntimeError("could not draw a free code after 20 tries")  # 2^40 space: never in practice
 
 
+def lookup_code(session: Session, text: str | None) -> Code:
+    """The code row that a typed or scanned code names, if it is in use.
+
+    Raises ``UnknownCode`` when ``text`` cannot be a code or no such code was
+    ever minted, ``RetiredCode`` when the label was retired or its copy is
+    gone (deleted or withdrawn): a label on a withdrawn copy must not lead on."""
+    value = normalise(text or "")
+    row = session.get(Code, value) if value else None
+    if row is None:
+        raise errors.UnknownCode()
+    if row.retired_at is not None:
+        raise errors.RetiredCode()
+    if row.target_type == "item":
+        from ..catalogue.models import Item
+
+        item = session.get(Item, row.target_id)
+        if item is None or item.status == "withdrawn":
+            raise errors.RetiredCode()
+    return row
+
+
 def active_code_for(session: Session, target_type: str, target_id: int) -> Code | None:
     return session.scalars(
         select(Code)
@@ -59,7 +86,7 @@ def ensure_code(session: Session, target_type: str, target_id: int) -> Code:
 
 def retire(code: Code) -> None:
     if code.retired_at is None:
-        code.retired_at = datetime.now(timezone.utc)
+        code.retired_at = utcnow()
 
 
 def label_url(base_url: str, code: str) -> str:
@@ -96,3 +123,13 @@ def _port(parts) -> int | None:
     # same place; https on 443 and http on 80 compare equal too.
     port = parts.port
     return None if port in (None, 80, 443) else port
+
+
+def init_app(app: Flask) -> None:
+    """Called by the application factory, before the features that add
+    payloads and code targets of their own: the resolve registries and the
+    ``print-labels`` command."""
+    from . import labels, resolve
+
+    resolve.init_app(app)
+    labels.init_app(app)

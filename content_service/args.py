@@ -1,0 +1,73 @@
+"""Reading query-string arguments, one way everywhere: each parser returns
+the value (or the default when the argument is absent or empty) and raises
+a clear 400 ``bad_request`` naming the argument when it is malformed, never
+a 500 and never a silent fallback.
+
+``int_arg`` (a whole number within bounds: pages, years, days),
+``limit_arg`` (how many results), ``date_arg`` (an ISO date) and
+``choice_arg`` (one of a fixed set of words)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import overload
+
+from flask import request
+
+from . import errors
+
+
+def _raw(name: str) -> str:
+    return request.args.get(name, "").strip()
+
+
+@overload
+def int_arg(name: str, default: int, low: int, high: int) -> int: ...
+@overload
+def int_arg(name: str, default: None, low: int, high: int) -> int | None: ...
+def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
+    """A whole-number query parameter within bounds, or a clear 400."""
+    raw = _raw(name)
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise errors.BadRequest(
+            f"'{name}' must be a whole number.", message_id=f"'{name}' harus berupa bilangan bulat."
+        ) from None
+    if not low <= value <= high:
+        raise errors.BadRequest(
+            f"'{name}' must be between {low} and {high}.",
+            message_id=f"'{name}' harus antara {low} dan {high}.",
+        )
+    return value
+
+
+def limit_arg(default: int, high: int) -> int:
+    """``?limit=``: how many results, 1 to ``high``."""
+    return int_arg("limit", default, 1, high)
+
+
+@overload
+def date_arg(name: str, default: date) -> date: ...
+@overload
+def date_arg(name: str, default: None = None) -> date | None: ...
+def date_arg(name: str, default: date | None = None) -> date | None:
+    """An ISO date (``2026-12-07``), or a clear 400."""
+    raw = _raw(name)
+    if raw == "":
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise errors.BadRequest(f"'{name}' must be a date such as 2026-12-07.",
+                                message_id=f"'{name}' harus berupa tanggal, mis. 2026-12-07.") from None
+
+
+def choice_arg(name: str, allowed: tuple[str, ...]) -> str | None:
+    """One of ``allowed``, or None when absent; anything else is a clear 400."""
+    value = request.args.get(name) or None
+    if value is not None and value not in allowed:
+        raise errors.BadRequest(f"'{name}' must be one of {', '.join(allowed)}.",
+                                message_id=f"'{name}' harus salah satu dari {', '.join(allowed)}.")
+    return value
