@@ -13,7 +13,7 @@ BENCH_APT_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PINDAI_DEMO_DIR ?= instance/demo
 
-.PHONY: setup system-deps test demo bench clean
+.PHONY: setup system-deps test demo bench clean translations
 
 setup: system-deps $(STAMP) node_modules/.package-lock.json
 
@@ -47,6 +47,17 @@ demo: setup
 bench: setup
 	@$(MAKE) --no-print-directory system-deps EXTRA_APT_PACKAGES="$(BENCH_APT_PACKAGES)"
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Interface text: extract every _()/ngettext/_l string from the code and templates,
+# merge it into each catalogue (content_service/translations/<lang>/LC_MESSAGES/messages.po),
+# then compile the .mo files the service reads. Commit the .po and .mo files together.
+TRANSLATIONS := content_service/translations
+translations: setup
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --add-location=file --sort-output \
+	  --project=Pindai --version=0.1.0 --copyright-holder="Pindai contributors" -o $(TRANSLATIONS)/messages.pot .
+	$(VENV)/bin/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching \
+	  --ignore-obsolete --width=100 --ignore-pot-creation-date
+	$(VENV)/bin/pybabel compile -d $(TRANSLATIONS) --statistics
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from . import catalog, errors, kiosks, versioning
 from .db import get_session
@@ -75,7 +76,7 @@ def resolution_dict(found: Resolution) -> dict:
 def get_book(book_id: int):
     book = load_book(get_session(), book_id)
     if book is None:
-        raise errors.NotFound(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
+        raise errors.NotFound(_l("No book with id %(book_id)s.", book_id=book_id))
     body = catalog.book_dict(book, current_app.config["PUBLIC_BASE_URL"])
     body["availability"] = catalog.availability(book)
     body["items"] = [catalog.item_dict(item) for item in book.items]
@@ -92,12 +93,11 @@ def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
         value = int(raw)
     except ValueError:
         raise errors.BadRequest(
-            f"'{name}' must be a whole number.", message_id=f"'{name}' harus berupa bilangan bulat."
+            _l("'%(name)s' must be a whole number.", name=name)
         ) from None
     if not low <= value <= high:
         raise errors.BadRequest(
-            f"'{name}' must be between {low} and {high}.",
-            message_id=f"'{name}' harus antara {low} dan {high}.",
+            _l("'%(name)s' must be between %(low)s and %(high)s.", name=name, low=low, high=high),
         )
     return value
 

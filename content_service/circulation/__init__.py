@@ -8,20 +8,11 @@ from flask import Flask, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from .. import i18n, openapi, resolve, versioning
+from .. import openapi, resolve, versioning
 from ..config import ConfigError
 from . import apidoc, models  # noqa: F401  (models registers the tables)
 from .backends import BACKENDS, get_backend
 from .patrons import normalise_card
-
-i18n.TEXT.update({
-    "circ.receipt": ("Struk peminjaman", "Loan receipt"),
-    "circ.title": ("Judul", "Title"),
-    "circ.due": ("Kembali paling lambat", "Due back by"),
-    "circ.renewed": ("diperpanjang", "renewed"),
-    "circ.nothing": ("Tidak ada buku yang dipinjam pada sesi ini.", "No books were borrowed in this session."),
-    "circ.link_expires": ("Tautan ini berlaku sampai pukul {time} WIB.", "This link works until {time} WIB."),
-})
 
 
 def recognise_card(session: Session, text: str):

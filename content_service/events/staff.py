@@ -120,7 +120,8 @@ def _save(event: Event | None):
         session.commit()
     except errors.PindaiError as exc:
         session.rollback()
-        error = {"code": exc.code, "message_en": exc.message_en, "message_id": exc.message_id}
+        body = exc.to_dict()
+        error = {"code": exc.code, "message_en": body["message"], "message_id": body["message_id"]}
         return _form_page(event, request.form, error, exc.status)
     promoted = registration.capacity_changed(session, saved) if event is not None else 0
     return redirect(url_for(".index", saved=f"{saved.id}:{code.code}:{promoted}"), 303)

@@ -20,13 +20,12 @@ from sqlalchemy.engine import make_url
 
 from ..db import database_url
 
-from . import access, text
+from . import access
 
 
 def init_app(app: Flask) -> None:
     from . import admin, analytics, catalogue, content, importing, labelling, plays  # noqa: F401  (views join the blueprint)
 
-    text.install()
     if app.config.get("SECRET_KEY_GENERATED") and not app.testing:
         path = _key_path(app)
         if path is not None:

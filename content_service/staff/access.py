@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 import click
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l, lazy_ngettext
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import delete, func, select
@@ -47,28 +48,25 @@ _DUMMY_HASH = generate_password_hash("pindai-dummy-password")
 class Forbidden(errors.PindaiError):
     status = 403
     code = "forbidden"
-    message_id = "Peran Anda tidak mengizinkan halaman ini."
-    message_en = "Your role does not allow this page."
+    message_en = _l("Your role does not allow this page.")
 
 
 class BadLogin(errors.PindaiError):
     status = 401
     code = "bad_login"
-    message_id = "Nama pengguna atau kata sandi salah."
-    message_en = "Wrong username or password."
+    message_en = _l("Wrong username or password.")
 
 
 class LoginLocked(errors.PindaiError):
     status = 429
     code = "login_locked"
-    message_id = "Terlalu banyak percobaan masuk yang gagal. Coba lagi paling lama dalam {minutes} menit."
-    message_en = "Too many failed logins. Try again within {minutes} minutes."
+    message_en = lazy_ngettext("Too many failed logins. Try again within %(num)d minute.",
+                               "Too many failed logins. Try again within %(num)d minutes.", 15)
 
 
 class WeakPassword(errors.PindaiError):
     code = "weak_password"
-    message_id = f"Kata sandi minimal {MIN_PASSWORD} karakter."
-    message_en = f"A password needs at least {MIN_PASSWORD} characters."
+    message_en = _l("A password needs at least %(min_password)s characters.", min_password=MIN_PASSWORD)
 
 
 def requires(permission: str):
@@ -149,11 +147,10 @@ def create_staff(session: Session, username: str, password: str, role: str, disp
     """Create an account (the username is kept in lower case). ``method`` is
     for tests only: a cheaper hash where dozens of accounts are made."""
     if role not in ROLES:
-        raise errors.BadRequest(f"Role must be one of {', '.join(ROLES)}.", message_id=f"Peran harus salah satu dari {', '.join(ROLES)}.")
+        raise errors.BadRequest(_l("Role must be one of %(value)s.", value=', '.join(ROLES)))
     username = (username or "").strip().lower()
     if not username or len(username) > 80:
-        raise errors.BadRequest("A username is needed (at most 80 characters).",
-                                message_id="Nama pengguna wajib diisi (paling banyak 80 karakter).")
+        raise errors.BadRequest(_l("A username is needed (at most 80 characters)."))
     user = StaffUser(username=username, password_hash=hash_password(password, method), role=role, display_name=display_name)
     session.add(user)
     session.flush()
@@ -181,8 +178,8 @@ def authenticate(session: Session, username: str, password: str, address: str) -
     username = (username or "").strip().lower()[:80]
     minutes = current_app.config["LOGIN_LOCK_MINUTES"]
     if lock_state(session, username, address):
-        raise LoginLocked(LoginLocked.message_en.format(minutes=minutes),
-                          message_id=LoginLocked.message_id.format(minutes=minutes))
+        raise LoginLocked(lazy_ngettext("Too many failed logins. Try again within %(num)d minute.",
+                                        "Too many failed logins. Try again within %(num)d minutes.", minutes))
     user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
     good = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if not (user and good and user.active):
@@ -288,10 +285,7 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_failed(exc: CSRFError):
-        return errors.respond(400, {
-            "code": "csrf_failed",
-            "message": "The form expired or did not come from this site. Go back, reload the page and try again.",
-            "message_id": "Formulir kedaluwarsa atau bukan dari situs ini. Kembali, muat ulang halaman, lalu coba lagi.",
-        })
+        return errors.respond(400, {"code": "csrf_failed", **errors.bilingual(
+            _l("The form expired or did not come from this site. Go back, reload the page and try again."))})
 
     app.jinja_env.globals.update(staff_allowed=allowed, staff_nav=nav_items, csp_nonce=csp_nonce)

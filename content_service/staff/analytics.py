@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from flask import Response, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -145,10 +146,9 @@ def _period() -> tuple[date, date]:
         end = date.fromisoformat(request.args["end"]) if request.args.get("end") else today
         days = int(request.args.get("days") or 30)
     except ValueError:
-        raise errors.BadRequest("Use end=YYYY-MM-DD and a whole number of days.",
-                                message_id="Gunakan end=TTTT-BB-HH dan jumlah hari berupa bilangan bulat.") from None
+        raise errors.BadRequest(_l("Use end=YYYY-MM-DD and a whole number of days.")) from None
     if not 1 <= days <= 366:
-        raise errors.BadRequest("days must be between 1 and 366.", message_id="days harus antara 1 dan 366.")
+        raise errors.BadRequest(_l("days must be between 1 and 366."))
     return end - timedelta(days=days - 1), end
 
 
@@ -178,8 +178,7 @@ def _cell(value):
 def analytics_csv():
     table = request.args.get("table", "days")
     if table not in TABLES:
-        raise errors.BadRequest(f"table must be one of {', '.join(TABLES)}.",
-                                message_id=f"table harus salah satu dari {', '.join(TABLES)}.")
+        raise errors.BadRequest(_l("table must be one of %(value)s.", value=', '.join(TABLES)))
     start, end = _period()
     report = build_report(get_session(), start, end, current_app.config.get("LIBRARY_UTC_OFFSET_HOURS", 7))
     heads = {
