@@ -21,7 +21,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel import dates as babel_dates
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_symbol
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, force_locale, format_date, format_time, get_locale, gettext, lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -157,10 +157,10 @@ def select_language() -> str:
     if not has_request_context():
         return "en"
     known = languages()
-    chosen = request.args.get("lang") or request.cookies.get("lang")
-    if chosen not in known:
-        chosen = request.accept_languages.best_match(known, default=DEFAULT_LANGUAGE)
-    return chosen
+    for chosen in (request.args.get("lang"), request.cookies.get("lang")):
+        if chosen in known:
+            return chosen
+    return request.accept_languages.best_match(known, default=DEFAULT_LANGUAGE)
 
 
 def current_language() -> str:
@@ -194,7 +194,10 @@ def label(group: str, value, **values) -> str:
 def rupiah(amount: int | None) -> str:
     """``Rp50.000`` in Indonesian, ``IDR 50,000`` in English: whole rupiah."""
     locale = str(get_locale() or DEFAULT_LANGUAGE) if has_app_context() else "en"
-    return format_currency(amount or 0, "IDR", format="¤#,##0", locale=locale, currency_digits=False)
+    text = format_currency(amount or 0, "IDR", format="¤#,##0", locale=locale, currency_digits=False)
+    symbol = get_currency_symbol("IDR", locale)
+    # CLDR's currency spacing: a symbol of letters ("IDR") stands apart from the digits, "Rp" does not.
+    return text.replace(symbol, symbol + "\u00a0", 1) if symbol.isupper() and symbol.isalpha() else text
 
 
 def clock(moment) -> str:
