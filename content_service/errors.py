@@ -28,18 +28,26 @@ class PindaiError(Exception):
     status = 400
     code = "bad_request"
     message_en = _l("The request could not be processed.")
-    message_id: str | None = None
+    _message_id: str | None = None
 
     def __init__(self, message_en=None, *, message_id: str | None = None, **details):
         self.message_en = message_en or self.message_en
-        self.message_id = message_id or self.message_id
+        if message_id:
+            self.message_id = message_id
         self.details = details
         super().__init__(self.message_en)
 
+    @property
+    def message_id(self) -> str:
+        """The message in Bahasa Indonesia: from the catalogue, unless given by hand."""
+        return self._message_id or in_language("id", self.message_en)
+
+    @message_id.setter
+    def message_id(self, text: str) -> None:
+        self._message_id = text
+
     def to_dict(self) -> dict:
-        body = {"code": self.code, **bilingual(self.message_en)}
-        if self.message_id:
-            body["message_id"] = self.message_id
+        body = {"code": self.code, "message": in_language("en", self.message_en), "message_id": self.message_id}
         if self.details:
             body["details"] = self.details
         return body
