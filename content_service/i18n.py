@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel.numbers import format_currency, get_currency_symbol
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
@@ -183,9 +183,20 @@ def in_language(language: str, text) -> str:
         return str(text) if not isinstance(text, str) else gettext(text)
 
 
+def _language_in_current_locale(code: str) -> str:
+    """A book's language other than ours, in the page's language (CLDR: "fr" -> "Prancis", "French")."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(str(get_locale() or DEFAULT_LANGUAGE))
+    except (UnknownLocaleError, ValueError, TypeError):  # not a language code: show what the record says
+        return code
+    return name[:1].upper() + name[1:] if name else code
+
+
 def label(group: str, value, **values) -> str:
     """The words for a stored value, or the value itself when it has none."""
     words = LABELS.get(group, {}).get(str(value))
+    if words is None and group == "lang" and value:
+        return _language_in_current_locale(str(value))
     if words is None:
         return "" if value is None else str(value)
     return str(words) % values if values else str(words)

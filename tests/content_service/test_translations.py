@@ -187,3 +187,12 @@ def test_a_third_language_is_one_more_catalogue(make_app, tmp_path, session):
     # The API keeps its two languages whatever the page language.
     error = fresh.get("/api/v1/books/999999?lang=zh").get_json()["error"]
     assert error["message"] == "No book with id 999999." and error["message_id"] == "Buku dengan id 999999 tidak ada."
+
+
+def test_a_books_language_is_named_in_the_page_language(client, session):
+    book = make_book(session, title="Le Petit Prince", language="fr")
+    odd = make_book(session, title="Catatan", language="qq-not-a-code")
+    session.commit()
+    assert "<dd>Prancis</dd>" in client.get(f"/books/{book.id}").get_data(as_text=True)
+    assert "<dd>French</dd>" in client.get(f"/books/{book.id}?lang=en").get_data(as_text=True)
+    assert "<dd>qq-not-a-code</dd>" in client.get(f"/books/{odd.id}").get_data(as_text=True)
