@@ -35,9 +35,10 @@ def record(session: Session, rating, comment: str | None = None, context: str = 
     comment = (comment or "").strip() or None
     if comment and len(comment) > MAX_COMMENT:
         raise errors.BadRequest(_l("The comment is longer than %(max_comment)s characters.", max_comment=MAX_COMMENT))
-    for model, value, name in ((Event, event_id, "event"), (Book, book_id, "book")):
-        if value is not None and session.get(model, value) is None:
-            raise errors.BadRequest(_l("No %(name)s with id %(value)s.", name=name, value=value))
+    if event_id is not None and session.get(Event, event_id) is None:
+        raise errors.BadRequest(_l("No event with id %(event_id)s.", event_id=event_id))
+    if book_id is not None and session.get(Book, book_id) is None:
+        raise errors.BadRequest(_l("No book with id %(book_id)s.", book_id=book_id))
     answer = Feedback(rating=rating, comment=comment, context=context, kiosk_id=kiosk_id, event_id=event_id,
                       book_id=book_id, language=language)
     session.add(answer)

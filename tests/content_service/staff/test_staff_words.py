@@ -45,3 +45,17 @@ def test_the_import_report_is_indonesian_and_escapes_the_file(staff_client):
     english = client.post("/staff/imports?lang=en", content_type="multipart/form-data", data={
         "csrf_token": token, "kind": "csv", "file": (io.BytesIO(data), "ekspor.csv")}).get_data(as_text=True)
     assert "row 1 (line 2)" in english and "is not an ISBN; not stored" in english and "2 records: 0 imported, 0 updated, 2 unchanged" in english
+
+
+def test_survey_comments_show_their_wib_time_in_indonesian(staff_client, session):
+    from content_service.events import feedback
+    from content_service.events.models import Feedback
+
+    client, _token = staff_client("librarian")
+    answer = feedback.record(session, 5, "Seru sekali!", "phone", language="id")
+    answer.at = datetime(2026, 12, 1, 22, 24, tzinfo=timezone.utc)
+    session.commit()
+    assert session.get(Feedback, answer.id) is not None
+    page = client.get("/staff/events/feedback?days=366&end=2026-12-02").get_data(as_text=True)
+    assert "Seru sekali!" in page and "pukul 05.24 WIB" in page and "2026-12-02 05:24" not in page
+    assert "1 jawaban, rata-rata 5 dari 5" in page
