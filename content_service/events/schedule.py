@@ -63,7 +63,8 @@ def normalise_rrule(rule: str | None, first_start: datetime) -> str | None:
     parts = dict(part.split("=", 1) for part in value.upper().split(";") if "=" in part)
     if parts.get("FREQ") not in ALLOWED_FREQS:
         raise errors.BadRequest(
-            _l("Recurrence must repeat daily, weekly, monthly or yearly (FREQ=%(value)s).", value='|'.join(ALLOWED_FREQS)),
+            _l("Recurrence must repeat daily, weekly, monthly or yearly (FREQ=%(value)s).",
+               value='|'.join(ALLOWED_FREQS)),
         )
     try:
         rrulestr(value, dtstart=local(first_start))

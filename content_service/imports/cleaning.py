@@ -114,11 +114,13 @@ def _from_float(compact: str, raw: str, notes: list[str], sibling: str | None) -
         up = up12 + isbnlib.isbn13_check_digit(up12)
         candidates = [c for c in (down, up) if c[:3] in ("978", "979")]
         if sibling in candidates:
-            notes.append(_l("ISBN %(raw)s rebuilt as %(sibling)s (matches the row's ISBN-10)", raw=repr(raw), sibling=sibling))
+            notes.append(_l("ISBN %(raw)s rebuilt as %(sibling)s (matches the row's ISBN-10)",
+                            raw=repr(raw), sibling=sibling))
             return sibling
         consistent = [c for c in candidates if (c == down and int(c[12]) < 5) or (c == up and int(c[12]) >= 5)]
         if len(consistent) == 1:
-            notes.append(_l("ISBN %(raw)s rebuilt as %(value)s (check digit recomputed)", raw=repr(raw), value=consistent[0]))
+            notes.append(_l("ISBN %(raw)s rebuilt as %(value)s (check digit recomputed)",
+                            raw=repr(raw), value=consistent[0]))
             return consistent[0]
     notes.append(_l("ISBN %(raw)s lost digits in a spreadsheet and cannot be rebuilt; not stored", raw=repr(raw)))
     return None

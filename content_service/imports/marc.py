@@ -89,7 +89,8 @@ def _parse_binary(raw: bytes) -> tuple[Record, list[str]]:
     if declared != len(raw):
         notes.append(_l("leader says %(declared)s bytes, the record has %(value)s", declared=declared, value=len(raw)))
         if declared > len(raw):
-            raise ImportProblem(_l("record is truncated: leader says %(declared)s bytes, only %(value)s present", declared=declared, value=len(raw)))
+            raise ImportProblem(_l("record is truncated: leader says %(declared)s bytes, only %(value)s present",
+                                   declared=declared, value=len(raw)))
     leader9 = chr(raw[9])
     force_utf8 = False
     if leader9 != "a" and _is_utf8(raw):
@@ -135,7 +136,8 @@ def _read_with(reader, noun: str):
             except Exception as exc:  # noqa: BLE001
                 yield position, "", _problem(exc)
     except Exception as exc:  # noqa: BLE001 - a reader that gives up mid-file
-        yield f"{noun} {number + 1}", "", ImportProblem(_l("the rest of the file cannot be read: %(value)s", value=_describe(exc)))
+        yield f"{noun} {number + 1}", "", ImportProblem(_l("the rest of the file cannot be read: %(value)s",
+                                                           value=_describe(exc)))
 
 
 def _local(tag: str) -> str:
@@ -167,7 +169,8 @@ def _read_xml(data: bytes):
         yield (
             f"record {number + 1} (line {line})",
             "",
-            ImportProblem(_l("the XML is not well-formed at line %(line)s, column %(column)s; nothing after it can be read", line=line, column=column)),
+            ImportProblem(_l("the XML is not well-formed at line %(line)s, column %(column)s; nothing after it can be read",
+                             line=line, column=column)),
         )
         return
     if not saw_record:
@@ -195,7 +198,8 @@ def _xml_record(element) -> Record:
             subfields = []
             for sub in child:
                 if _local(sub.tag) != "subfield":
-                    raise ImportProblem(_l("field %(tag)s holds <%(value)s>, not <subfield>", tag=tag, value=_local(sub.tag)))
+                    raise ImportProblem(_l("field %(tag)s holds <%(value)s>, not <subfield>",
+                                           tag=tag, value=_local(sub.tag)))
                 code = sub.get("code")
                 if code is None or len(code) != 1:
                     raise ImportProblem(_l("a subfield of field %(tag)s has no code", tag=tag))

@@ -199,7 +199,8 @@ class Catalogue:
                 continue  # an import never blanks what staff or an earlier import filled in
             limit = getattr(Book.__table__.c[name].type, "length", None)
             if limit and isinstance(value, str) and len(value) > limit:
-                raise ValueError(_l("%(name)s is %(value)s characters long; at most %(limit)s fit", name=name, value=len(value), limit=limit))
+                raise ValueError(_l("%(name)s is %(value)s characters long; at most %(limit)s fit",
+                                    name=name, value=len(value), limit=limit))
             if getattr(book, name) != value:
                 setattr(book, name, value)
                 changed = True
@@ -224,7 +225,8 @@ class Catalogue:
             owner = self.by_barcode.get(item.barcode)
             if owner is not None:
                 if not self._same(owner, book):
-                    notes.append(_l("item barcode %(barcode)s already belongs to another book; not added", barcode=item.barcode))
+                    notes.append(_l("item barcode %(barcode)s already belongs to another book; not added",
+                                    barcode=item.barcode))
                 continue
             status = item.status if item.status in ITEM_STATUSES else "available"
             book.items.append(

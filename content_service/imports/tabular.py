@@ -58,7 +58,8 @@ def map_columns(headers: list[str], overrides: dict[str, str] | None = None) -> 
     overrides = {k.strip(): v.strip() for k, v in (overrides or {}).items()}
     unknown = set(overrides.values()) - set(FIELDS) - {"ignore"}
     if unknown:
-        raise ImportProblem(_l("unknown field(s) in --map: %(value)s; known: %(value2)s", value=', '.join(sorted(unknown)), value2=', '.join(FIELDS)))
+        raise ImportProblem(_l("unknown field(s) in --map: %(value)s; known: %(value2)s",
+                               value=', '.join(sorted(unknown)), value2=', '.join(FIELDS)))
     missing = set(overrides) - set(headers)
     if missing:
         raise ImportProblem(_l("--map names column(s) not in the file: %(value)s", value=', '.join(sorted(missing))))
@@ -130,7 +131,8 @@ def to_book_record(row: dict, mapping: dict[str, list[str]], namespace: str) -> 
             if value is not None and value.strip():
                 fixed, repaired = cleaning.fix_mojibake(value)
                 if repaired:
-                    notes.append(_l("%(column)s: double-encoded text repaired (%(value)s -> %(fixed)s)", column=column, value=repr(value), fixed=repr(fixed)))
+                    notes.append(_l("%(column)s: double-encoded text repaired (%(value)s -> %(fixed)s)",
+                                    column=column, value=repr(value), fixed=repr(fixed)))
                 return cleaning.clean_text(fixed)
         return None
 

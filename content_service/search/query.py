@@ -21,7 +21,8 @@ _PIECES = re.compile(r'"([^"]*)"?|(\S+)')
 class QueryTooLong(errors.PindaiError):
     status = 400
     code = "query_too_long"
-    message_en = _l("The search text is too long (at most %(max_query_length)s characters).", max_query_length=MAX_QUERY_LENGTH)
+    message_en = _l("The search text is too long (at most %(max_query_length)s characters).",
+                    max_query_length=MAX_QUERY_LENGTH)
 
 
 class TooManyWords(errors.PindaiError):

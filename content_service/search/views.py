@@ -63,7 +63,8 @@ def _paging() -> tuple[int, int]:
     per_page = int_arg("per_page", config["API_PAGE_SIZE"], 1, config["API_MAX_PAGE_SIZE"])
     if page * per_page > MAX_RESULTS:
         raise errors.BadRequest(
-            _l("Only the first %(max_results)s results can be paged through; narrow the search.", max_results=MAX_RESULTS),
+            _l("Only the first %(max_results)s results can be paged through; narrow the search.",
+               max_results=MAX_RESULTS),
             max_results=MAX_RESULTS,
         )
     return page, per_page

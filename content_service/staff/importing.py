@@ -109,7 +109,8 @@ def parse_mapping(text: str) -> dict[str, str]:
         column, sep, field = line.partition("=")
         if not sep or not column.strip() or field.strip() not in (*tabular.FIELDS, "ignore"):
             raise errors.BadRequest(
-                _l("%(value)s: write COLUMN=FIELD, FIELD one of %(value2)s or ignore.", value=repr(line.strip()), value2=', '.join(tabular.FIELDS)))
+                _l("%(value)s: write COLUMN=FIELD, FIELD one of %(value2)s or ignore.",
+                   value=repr(line.strip()), value2=', '.join(tabular.FIELDS)))
         mapping[column.strip()] = field.strip()
     return mapping
 

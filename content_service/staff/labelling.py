@@ -71,7 +71,8 @@ def print_labels():
     try:
         pdf = labels.render(sheet, layout, start)
     except ValueError as exc:
-        raise errors.BadRequest(_l("The label layout or start position is not valid (%(problem)s).", problem=str(exc))) from None
+        raise errors.BadRequest(_l("The label layout or start position is not valid (%(problem)s).",
+                                   problem=str(exc))) from None
     audit(session, "labels.print", None, None, items=[i.id for i in chosen], layout=layout)
     session.commit()  # codes minted for the sheet are kept only once it exists
     return Response(pdf, mimetype="application/pdf",
