@@ -11,7 +11,7 @@ A new language is one more catalogue beside it (see docs/translations.md).
   English and Indonesian whatever the request's language).
 - ``label``: the words for stored values (copy status, audience, category ...),
   whose keys come from the database and so cannot be literal ``_()`` calls.
-- ``rupiah``, ``clock``, ``when`` (and Flask-Babel's ``dateformat`` filters): amounts,
+- ``rupiah``, ``clock``, ``when``, ``date_range`` (and Flask-Babel's ``dateformat`` filters): amounts,
   dates and times by locale ("Rp50.000", "pukul 05.24"), always in WIB (Asia/Jakarta),
   where the library is; ``lazy_clock`` and ``lazy_rupiah`` inside a bilingual error.
 - ``init_app``: Babel on the app, Jinja globals and the ``lang`` cookie."""
@@ -223,6 +223,11 @@ def when(moment, date_format: str = "medium") -> str:
     return gettext("%(date)s at %(time)s WIB", date=format_date(moment, date_format), time=clock(moment))
 
 
+def date_range(start, end) -> str:
+    """Two dates as one span by locale: ``30 Nov–6 Des 2026``, ``Nov 30 – Dec 6, 2026``."""
+    return babel_dates.format_interval(start, end, "yMMMd", locale=str(get_locale() or DEFAULT_LANGUAGE))
+
+
 def lazy_clock(moment) -> LazyString:
     """``clock`` rendered when shown, so each language of an error gets its own format."""
     return LazyString(clock, moment)
@@ -241,7 +246,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_language, timezone_selector=lambda: TIMEZONE)
     app.extensions["pindai_languages"] = _find_languages(app)
     app.jinja_env.globals.update(current_language=current_language, label=label, languages=languages,
-                                 language_name=language_name)
+                                 language_name=language_name, date_range=date_range)
     app.jinja_env.filters.update(rupiah=rupiah, clock=clock, when=when)
 
     @app.after_request

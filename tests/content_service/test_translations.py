@@ -196,3 +196,18 @@ def test_a_books_language_is_named_in_the_page_language(client, session):
     assert "<dd>Prancis</dd>" in client.get(f"/books/{book.id}").get_data(as_text=True)
     assert "<dd>French</dd>" in client.get(f"/books/{book.id}?lang=en").get_data(as_text=True)
     assert "<dd>qq-not-a-code</dd>" in client.get(f"/books/{odd.id}").get_data(as_text=True)
+
+
+def test_event_dates_read_as_librarians_write_them(client, session):
+    from content_service.events import calendar
+
+    start = datetime(2030, 1, 5, 2, 0, tzinfo=timezone.utc)  # Saturday 09.00 in Batam
+    calendar.save_event(session, title="Dongeng Sabtu", title_en="Saturday stories", starts_at=start,
+                        ends_at=start.replace(hour=3), category="storytelling", audience="children")
+    session.commit()
+    page = client.get("/events?week=2029-12-31").get_data(as_text=True)
+    assert "Pekan 31 Des 2029–6 Jan 2030" in page and "Minggu 31" not in page  # "Minggu" is also Sunday
+    assert "Sabtu, 05 Januari 2030, pukul 09.00–10.00 WIB" in page
+    english = client.get("/events?week=2029-12-31&lang=en").get_data(as_text=True)
+    assert "Week of Dec 31, 2029\u2009–\u2009Jan 6, 2030" in english
+    assert "Saturday, January 5, 2030, 9:00\u202fAM–10:00\u202fAM WIB" in english
