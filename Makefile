@@ -48,16 +48,18 @@ bench: setup
 	@$(MAKE) --no-print-directory system-deps EXTRA_APT_PACKAGES="$(BENCH_APT_PACKAGES)"
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-# Interface text: extract every _()/ngettext/_l string from the code and templates,
-# merge it into each catalogue (content_service/translations/<lang>/LC_MESSAGES/messages.po),
-# then compile the .mo files the service reads. Commit the .po and .mo files together.
-TRANSLATIONS := content_service/translations
+# Gettext catalogues: extract every message into a template (.pot), merge it into each
+# language's messages.po (new entries come in untranslated: translate them, the tests check).
+PYBABEL := $(VENV)/bin/pybabel
 translations: setup
-	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --add-location=file --sort-output \
-	  --project=Pindai --version=0.1.0 --copyright-holder="Pindai contributors" -o $(TRANSLATIONS)/messages.pot .
-	$(VENV)/bin/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching \
-	  --ignore-obsolete --width=100 --ignore-pot-creation-date
-	$(VENV)/bin/pybabel compile -d $(TRANSLATIONS) --statistics
+	# content service catalogues: _()/ngettext/_l in its Python and templates, compiled to the
+	# .mo files the service reads (commit the .po and .mo files together; docs/translations.md)
+	$(PYBABEL) -q extract -F content_service/babel.cfg -k _l -k lazy_ngettext:1,2 --add-location=file --sort-output \
+	  --project=Pindai --version=0.1.0 --copyright-holder="Pindai contributors" \
+	  -o content_service/translations/messages.pot content_service \
+	  && $(PYBABEL) -q update -i content_service/translations/messages.pot -d content_service/translations \
+	  --no-fuzzy-matching --ignore-obsolete --width=100 --ignore-pot-creation-date \
+	  && $(PYBABEL) compile -d content_service/translations --statistics
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info

@@ -34,12 +34,12 @@ def _catalogue(lang: str) -> Catalog:
 def _extracted() -> dict[str, set[str]]:
     """Every message id in the code and templates (what `make translations` extracts), with its files."""
     config = ConfigParser()
-    config.read(ROOT / "babel.cfg")
+    config.read(ROOT / "content_service" / "babel.cfg")
     method_map = [(section.split(":", 1)[1].strip(), section.split(":", 1)[0].strip())
                   for section in config.sections()]
     found: dict[str, set[str]] = {}
     for filename, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, keywords=KEYWORDS, comment_tags=()):
+            str(ROOT / "content_service"), method_map, keywords=KEYWORDS, comment_tags=()):
         msgid = message if isinstance(message, str) else message[0]
         found.setdefault(msgid, set()).add(filename)
     return found
