@@ -163,6 +163,12 @@ def select_language() -> str:
     return request.accept_languages.best_match(known, default=DEFAULT_LANGUAGE)
 
 
+def other_languages() -> list[str]:
+    """The languages a page offers to switch to (all but its own)."""
+    here = str(get_locale() or DEFAULT_LANGUAGE)
+    return [code for code in languages() if code != here]
+
+
 def current_language() -> str:
     """The language of this request, as a BCP 47 tag (``id``, ``en``, ``zh-Hans``)."""
     if "lang" not in g:
@@ -245,7 +251,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_language, timezone_selector=lambda: TIMEZONE)
     app.extensions["pindai_languages"] = _find_languages(app)
-    app.jinja_env.globals.update(current_language=current_language, label=label, languages=languages,
+    app.jinja_env.globals.update(current_language=current_language, label=label, other_languages=other_languages,
                                  language_name=language_name, date_range=date_range)
     app.jinja_env.filters.update(rupiah=rupiah, clock=clock, when=when)
 
