@@ -86,13 +86,13 @@ def public(view):
     return view
 
 
-# Menu entries other features add to the portal's bar: (endpoint, text key,
+# Menu entries other features add to the portal's bar: (endpoint, _l("words"),
 # permission). Shown when the endpoint exists and the user holds the permission.
 NAV: list[tuple[str, str, str]] = []  # (events link their page in staff/base.html itself)
 
 
 def nav_items() -> list[tuple[str, str]]:
-    """(endpoint, text key) of the extra menu entries the current user may open."""
+    """(endpoint, words: an ``_l()`` string) of the extra menu entries the current user may open."""
     views = current_app.view_functions
     return [(endpoint, key) for endpoint, key, permission in NAV if endpoint in views and allowed(permission)]
 
