@@ -70,10 +70,18 @@ bench: setup
 	@$(MAKE) --no-print-directory system-deps EXTRA_APT_PACKAGES="$(BENCH_APT_PACKAGES)"
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-# Gettext catalogues: extract every message into a template (.pot), then merge it into each
+# Gettext catalogues: extract every message into a template (.pot), merge it into each
 # language's messages.po (new entries come in untranslated: translate them, the tests check).
 PYBABEL := $(VENV)/bin/pybabel
 translations: setup
+	# content service catalogues: _()/ngettext/_l in its Python and templates, compiled to the
+	# .mo files the service reads (commit the .po and .mo files together; docs/translations.md)
+	$(PYBABEL) -q extract -F content_service/babel.cfg -k _l -k lazy_ngettext:1,2 --add-location=file --sort-output \
+	  --project=Pindai --version=0.1.0 --copyright-holder="Pindai contributors" \
+	  -o content_service/translations/messages.pot content_service \
+	  && $(PYBABEL) -q update -i content_service/translations/messages.pot -d content_service/translations \
+	  --no-fuzzy-matching --ignore-obsolete --width=100 --ignore-pot-creation-date \
+	  && $(PYBABEL) compile -d content_service/translations --statistics
 	# kiosk catalogues: the screens' JS (t, nt, pt, N_) and the kiosk templates
 	$(PYBABEL) -q extract -F kiosk/babel.cfg -k t -k nt:1,2 -k pt:1c,2 -k N_ -c TRANSLATORS: --sort-by-file --width=100 \
 	  --project=Pindai-kiosk --copyright-holder="Pindai contributors" -o kiosk/translations/messages.pot kiosk \

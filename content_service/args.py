@@ -12,6 +12,7 @@ from datetime import date
 from typing import overload
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 
 from . import errors
 
@@ -33,12 +34,11 @@ def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
         value = int(raw)
     except ValueError:
         raise errors.BadRequest(
-            f"'{name}' must be a whole number.", message_id=f"'{name}' harus berupa bilangan bulat."
+            _l("'%(name)s' must be a whole number.", name=name)
         ) from None
     if not low <= value <= high:
         raise errors.BadRequest(
-            f"'{name}' must be between {low} and {high}.",
-            message_id=f"'{name}' harus antara {low} dan {high}.",
+            _l("'%(name)s' must be between %(low)s and %(high)s.", name=name, low=low, high=high),
         )
     return value
 
@@ -60,14 +60,12 @@ def date_arg(name: str, default: date | None = None) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise errors.BadRequest(f"'{name}' must be a date such as 2026-12-07.",
-                                message_id=f"'{name}' harus berupa tanggal, mis. 2026-12-07.") from None
+        raise errors.BadRequest(_l("'%(name)s' must be a date such as 2026-12-07.", name=name)) from None
 
 
 def choice_arg(name: str, allowed: tuple[str, ...]) -> str | None:
     """One of ``allowed``, or None when absent; anything else is a clear 400."""
     value = request.args.get(name) or None
     if value is not None and value not in allowed:
-        raise errors.BadRequest(f"'{name}' must be one of {', '.join(allowed)}.",
-                                message_id=f"'{name}' harus salah satu dari {', '.join(allowed)}.")
+        raise errors.BadRequest(_l("'%(name)s' must be one of %(value)s.", name=name, value=', '.join(allowed)))
     return value

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import lazy_gettext as _l
+
 from . import errors
 
 _CARD_RE = re.compile(r"^[A-Z0-9]{4,32}$")
@@ -23,5 +25,4 @@ def normalise_card(text: str | None) -> str | None:
 class UnknownCard(errors.PindaiError):
     status = 404
     code = "unknown_card"
-    message_id = "Kartu ini tidak terdaftar. Silakan hubungi petugas."
-    message_en = "This card is not registered. Please ask a librarian."
+    message_en = _l("This card is not registered. Please ask a librarian.")

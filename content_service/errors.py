@@ -1,11 +1,18 @@
 """Domain errors and the one handler that turns them (and HTTP errors) into
-JSON for API clients and a friendly bilingual page for people."""
+JSON for API clients and a friendly bilingual page for people.
+
+Messages are English gettext message ids (``lazy_gettext``); ``to_dict``
+renders each one twice from the catalogues: ``message`` in English and
+``message_id`` in Bahasa Indonesia, whatever the request's language."""
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import has_app_context, Flask, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+
+from .i18n import in_language
 
 log = logging.getLogger(__name__)
 
@@ -13,25 +20,46 @@ log = logging.getLogger(__name__)
 class PindaiError(Exception):
     """Base of every error the service answers on purpose.
 
-    ``code`` is stable for machines; ``message_id`` / ``message_en`` are for
-    people, Bahasa Indonesia first."""
+    ``code`` is stable for machines; ``message_en`` is for people: a lazy
+    gettext string (``_l("No book with id %(book_id)s.", book_id=...)``),
+    answered in English and in Bahasa Indonesia. ``message_id`` is only for
+    a caller that still writes its Indonesian by hand (it wins when given)."""
 
     status = 400
     code = "bad_request"
-    message_id = "Permintaan tidak dapat diproses."
-    message_en = "The request could not be processed."
+    message_en = _l("The request could not be processed.")
+    _message_id: str | None = None
 
-    def __init__(self, message_en: str | None = None, *, message_id: str | None = None, **details):
+    def __init__(self, message_en=None, *, message_id: str | None = None, **details):
         self.message_en = message_en or self.message_en
-        self.message_id = message_id or self.message_id
+        if message_id:
+            self.message_id = message_id
+        elif has_app_context():
+            # Worded now, while the app's catalogues are at hand: the error may be
+            # read after its request (a log, a test, another thread).
+            self._message_id = in_language("id", self.message_en)
         self.details = details
         super().__init__(self.message_en)
 
+    @property
+    def message_id(self) -> str:
+        """The message in Bahasa Indonesia: from the catalogue, unless given by hand."""
+        return self._message_id or in_language("id", self.message_en)
+
+    @message_id.setter
+    def message_id(self, text: str) -> None:
+        self._message_id = text
+
     def to_dict(self) -> dict:
-        body = {"code": self.code, "message": self.message_en, "message_id": self.message_id}
+        body = {"code": self.code, "message": in_language("en", self.message_en), "message_id": self.message_id}
         if self.details:
             body["details"] = self.details
         return body
+
+
+def bilingual(message) -> dict:
+    """``{"message": English, "message_id": Indonesian}`` for one message id."""
+    return {"message": in_language("en", message), "message_id": in_language("id", message)}
 
 
 class BadRequest(PindaiError):
@@ -42,73 +70,63 @@ class BadRequest(PindaiError):
 class MissingPayload(PindaiError):
     status = 400
     code = "missing_payload"
-    message_id = "Tidak ada isi pindaian yang dikirim."
-    message_en = "No scanned payload was sent (use ?payload=...)."
+    message_en = _l("No scanned payload was sent (use ?payload=...).")
 
 
 class PayloadTooLong(PindaiError):
     status = 400
     code = "payload_too_long"
-    message_id = "Isi pindaian terlalu panjang."
-    message_en = "The scanned payload is too long."
+    message_en = _l("The scanned payload is too long.")
 
 
 class NotOurs(PindaiError):
     status = 422
     code = "not_ours"
-    message_id = "Ini bukan kode perpustakaan."
-    message_en = "This is not a library code."
+    message_en = _l("This is not a library code.")
 
 
 class InvalidIsbn(PindaiError):
     status = 422
     code = "invalid_isbn"
-    message_id = "Nomor ISBN ini tidak valid (digit pemeriksa salah)."
-    message_en = "This ISBN is not valid (wrong check digit)."
+    message_en = _l("This ISBN is not valid (wrong check digit).")
 
 
 class UnknownCode(PindaiError):
     status = 404
     code = "unknown_code"
-    message_id = "Kode ini tidak dikenal di perpustakaan kami."
-    message_en = "This code is not known to the library."
+    message_en = _l("This code is not known to the library.")
 
 
 class RetiredCode(PindaiError):
     status = 410
     code = "retired_code"
-    message_id = "Label ini sudah tidak berlaku. Silakan tanyakan kepada petugas."
-    message_en = "This label is no longer in use. Please ask a librarian."
+    message_en = _l("This label is no longer in use. Please ask a librarian.")
 
 
 class UnknownIsbn(PindaiError):
     status = 404
     code = "unknown_isbn"
-    message_id = "Buku dengan ISBN ini tidak ada di katalog kami."
-    message_en = "No book with this ISBN is in our catalogue."
+    message_en = _l("No book with this ISBN is in our catalogue.")
 
 
 class NotFound(PindaiError):
     status = 404
     code = "not_found"
-    message_id = "Halaman atau data tidak ditemukan."
-    message_en = "Not found."
+    message_en = _l("Not found.")
 
 
 class UnsupportedTarget(PindaiError):
     status = 404
     code = "unsupported_target"
-    message_id = "Kode ini menunjuk ke sesuatu yang belum dapat ditampilkan."
-    message_en = "This code points at something that cannot be shown yet."
+    message_en = _l("This code points at something that cannot be shown yet.")
 
 
 # HTTP errors raised by Flask/werkzeug themselves (unknown URL, wrong method).
 _HTTP_TEXT = {
-    404: ("not_found", "Halaman tidak ditemukan.", "Page not found."),
-    405: ("method_not_allowed", "Metode tidak diizinkan.", "Method not allowed."),
-    413: ("too_large", "Data yang dikirim terlalu besar.", "The upload is too large."),
-    429: ("rate_limited", "Terlalu banyak permintaan dari Anda. Silakan tunggu sebentar lalu coba lagi.",
-          "Too many requests from you. Please wait a little and try again."),
+    404: ("not_found", _l("Page not found.")),
+    405: ("method_not_allowed", _l("Method not allowed.")),
+    413: ("too_large", _l("The upload is too large.")),
+    429: ("rate_limited", _l("Too many requests from you. Please wait a little and try again.")),
 }
 
 
@@ -132,10 +150,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        code, text_id, text_en = _HTTP_TEXT.get(
-            exc.code, ("http_error", exc.name, exc.description or exc.name)
-        )
-        return respond(exc.code or 500, {"code": code, "message": text_en, "message_id": text_id})
+        code, message = _HTTP_TEXT.get(exc.code, ("http_error", None))
+        if message is None:  # werkzeug's own English: no Indonesian to give
+            return respond(exc.code or 500, {"code": code, "message": exc.description or exc.name,
+                                             "message_id": exc.name})
+        return respond(exc.code or 500, {"code": code, **bilingual(message)})
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
@@ -145,9 +164,5 @@ def init_app(app: Flask) -> None:
             session.rollback()
         return respond(
             500,
-            {
-                "code": "internal_error",
-                "message": "Something went wrong on our side. Please try again.",
-                "message_id": "Terjadi kesalahan di sistem kami. Silakan coba lagi.",
-            },
+            {"code": "internal_error", **bilingual(_l("Something went wrong on our side. Please try again."))},
         )

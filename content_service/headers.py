@@ -17,6 +17,7 @@ import sqlite3
 import time
 
 from flask import Blueprint, Flask, g, jsonify, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -36,8 +37,7 @@ bp = Blueprint("health", __name__)
 class DatabaseUnavailable(errors.PindaiError):
     status = 503
     code = "database_unavailable"
-    message_id = "Basis data perpustakaan sedang tidak dapat dihubungi. Silakan coba lagi sebentar lagi."
-    message_en = "The library's database cannot be reached right now. Please try again in a moment."
+    message_en = _l("The library's database cannot be reached right now. Please try again in a moment.")
 
 
 def _secure_headers(response):

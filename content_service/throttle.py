@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from markupsafe import Markup, escape
 
@@ -48,15 +49,13 @@ HTML_FORMS = {"events_public.register", "events_public.survey", "events_public.s
 class ForeignOrigin(errors.PindaiError):
     status = 403
     code = "foreign_origin"
-    message_id = "Permintaan ini datang dari situs lain dan ditolak."
-    message_en = "This request came from another site and was refused."
+    message_en = _l("This request came from another site and was refused.")
 
 
 class BotSuspected(errors.PindaiError):
     status = 400
     code = "form_refused"
-    message_id = "Formulir ini tidak dapat diterima. Muat ulang halaman lalu isi kembali."
-    message_en = "This form could not be accepted. Reload the page and fill it in again."
+    message_en = _l("This form could not be accepted. Reload the page and fill it in again.")
 
 
 def client_address() -> str:

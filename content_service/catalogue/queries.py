@@ -3,6 +3,7 @@ books. Every view that takes a book id goes through ``get_book``, so a
 missing book is always the same ``not_found`` answer (``NoSuchBook``)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -21,7 +22,7 @@ class NoSuchBook(errors.NotFound):
     """A book id that is not in the catalogue (404 ``not_found``)."""
 
     def __init__(self, book_id: int):
-        super().__init__(f"No book with id {book_id}.", message_id=f"Buku dengan id {book_id} tidak ada.")
+        super().__init__(_l("No book with id %(book_id)s.", book_id=book_id))
 
 
 def get_book(session: Session, book_id: int) -> Book:

@@ -8,22 +8,13 @@ from flask import Flask, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from .. import i18n, openapi
+from .. import openapi
 from ..cards import normalise_card
 from ..catalogue import versioning
 from ..codes import resolve
 from ..config import ConfigError
 from . import apidoc, models  # noqa: F401  (models registers the tables)
 from .backends import BACKENDS, get_backend
-
-i18n.TEXT.update({
-    "circ.receipt": ("Struk peminjaman", "Loan receipt"),
-    "circ.title": ("Judul", "Title"),
-    "circ.due": ("Kembali paling lambat", "Due back by"),
-    "circ.renewed": ("diperpanjang", "renewed"),
-    "circ.nothing": ("Tidak ada buku yang dipinjam pada sesi ini.", "No books were borrowed in this session."),
-    "circ.link_expires": ("Tautan ini berlaku sampai pukul {time} WIB.", "This link works until {time} WIB."),
-})
 
 
 def recognise_card(session: Session, text: str):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -34,7 +35,7 @@ def _kiosk():
 def _body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise errors.BadRequest("Send a JSON object.", message_id="Kirim objek JSON.")
+        raise errors.BadRequest(_l("Send a JSON object."))
     return body
 
 
@@ -168,8 +169,7 @@ def renew():
     body = _body()
     backend = get_backend()
     if not body.get("all") and not isinstance(body.get("barcode"), str):
-        raise errors.BadRequest("Send {\"barcode\": ...} or {\"all\": true}.",
-                                message_id="Kirim {\"barcode\": ...} atau {\"all\": true}.")
+        raise errors.BadRequest(_l("Send {\"barcode\": ...} or {\"all\": true}."))
 
     def operation(session):
         row = _patron_session(session, kiosk)

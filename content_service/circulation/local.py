@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l, lazy_ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..catalogue.models import Item
+from ..i18n import lazy_clock, lazy_rupiah
 from . import calendar, refusals
 from .models import Hold, ItemLoanType, Loan, LoanRule, Patron
 from .patrons import check_pin, find_patron
@@ -67,7 +69,10 @@ def blocks(session: Session, patron: Patron, max_fines: int, now: datetime | Non
     if patron.expires_on is not None and patron.expires_on < today:
         found.append(refusals.CardExpired(expired_on=patron.expires_on.isoformat()))
     if patron.fines > max_fines:
-        found.append(refusals.FinesTooHigh(fines=patron.fines, limit=max_fines))
+        found.append(refusals.FinesTooHigh(
+            _l("Your fines (%(fines)s) are above the limit of %(limit)s. Please pay them at the desk.",
+               fines=lazy_rupiah(patron.fines), limit=lazy_rupiah(max_fines)),
+            fines=patron.fines, limit=max_fines))
     if patron.staff_block:
         found.append(refusals.StaffBlock(reason=patron.staff_block))
     return found
@@ -109,8 +114,9 @@ def authenticate(session: Session, card: str, pin: str, now: datetime | None = N
             raise _locked(patron.locked_until)
         left = MAX_PIN_FAILURES - patron.failed_pins
         raise refusals.WrongPin(
-            f"Wrong PIN. {left} tries left before the card is locked for {LOCK_MINUTES} minutes.",
-            message_id=f"PIN salah. Sisa {left} kali percobaan sebelum kartu dikunci {LOCK_MINUTES} menit.",
+            lazy_ngettext("Wrong PIN. %(num)d try left before the card is locked for %(lock_minutes)s minutes.",
+                          "Wrong PIN. %(num)d tries left before the card is locked for %(lock_minutes)s minutes.",
+                          left, lock_minutes=LOCK_MINUTES),
             attempts_left=left,
         )
     if patron.failed_pins:
@@ -119,11 +125,9 @@ def authenticate(session: Session, card: str, pin: str, now: datetime | None = N
 
 
 def _locked(until: datetime) -> refusals.Refusal:
-    shown = calendar.local(until).strftime("%H:%M")
     return refusals.CardLocked(
-        f"This card is locked after 5 wrong PINs, until {shown} WIB. Please wait or ask a librarian.",
-        message_id=f"Kartu dikunci karena PIN salah 5 kali, sampai pukul {shown} WIB. "
-                   "Silakan tunggu atau hubungi petugas.",
+        _l("This card is locked after 5 wrong PINs, until %(time)s WIB. Please wait or ask a librarian.",
+           time=lazy_clock(until)),
         locked_until=calendar.as_utc(until).isoformat(), locked_until_local=calendar.local(until).isoformat(),
     )
 

@@ -13,34 +13,24 @@ from flask import Flask
 
 from . import schedule
 
-DAY_NAMES = {
-    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-
 
 def init_app(app: Flask) -> None:
     from datetime import datetime
 
     from ..codes import resolve
-    from ..i18n import current_language
-    from . import api, calendar, cli, public, staff, text
+    from ..i18n import when
+    from . import api, calendar, cli, public, staff
 
-    text.install()
     resolve.add_target_resolver(app, "event", calendar.resolve_event_code)
     from ..media import references
     from .models import Event
 
     references.register(app, references.url_columns(Event.cover_url))  # an event's cover in the media store
 
-    def day_name(moment) -> str:
-        return DAY_NAMES[current_language()][moment.weekday()]
-
     def local_time(iso: str) -> str:
-        moment = datetime.fromisoformat(iso)
-        return f"{day_name(moment)} {moment:%d/%m/%Y %H.%M} WIB"
+        return when(datetime.fromisoformat(iso), "full")
 
-    app.jinja_env.globals.update(wib=schedule.WIB, day_name=day_name, local_time=local_time)
+    app.jinja_env.globals.update(wib=schedule.WIB, local_time=local_time)
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)
     api.init_app(app)

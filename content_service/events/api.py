@@ -3,6 +3,7 @@ registering from a kiosk or an app, and the survey (contract 2)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from .. import errors, kiosks
 from ..args import choice_arg, limit_arg
@@ -57,8 +58,7 @@ def event_qr(event_id: int):
     key = request.args.get("date", "")
     start = schedule.parse_occurrence_key(key) if key else None
     if key and (start is None or not schedule.is_occurrence(event, start)):
-        raise errors.NotFound("The event does not take place on that date.",
-                              message_id="Acara ini tidak berlangsung pada tanggal tersebut.")
+        raise errors.NotFound(_l("The event does not take place on that date."))
     url = (url_for("events_public.event_date", event_id=event.id, key=key, _external=True) if key
            else url_for("events_public.event_page", event_id=event.id, _external=True))
     return Response(qr_svg(url), mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
@@ -67,8 +67,7 @@ def event_qr(event_id: int):
 def _json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise errors.BadRequest("Send a JSON object (Content-Type: application/json).",
-                                message_id="Kirim objek JSON (Content-Type: application/json).")
+        raise errors.BadRequest(_l("Send a JSON object (Content-Type: application/json)."))
     return body
 
 
@@ -82,11 +81,10 @@ def register(event_id: int):
     event = calendar.get_event(session, event_id)
     start = schedule.parse_occurrence_key(str(body.get("date") or "")) if body.get("date") else schedule.as_utc(event.starts_at)
     if start is None:
-        raise errors.BadRequest("'date' must be a date key such as 20261205T020000Z.",
-                                message_id="'date' harus berupa kunci tanggal, mis. 20261205T020000Z.")
+        raise errors.BadRequest(_l("'date' must be a date key such as 20261205T020000Z."))
     card = body.get("card_number")
     if card is not None and not isinstance(card, str):
-        raise errors.BadRequest("'card_number' must be text.", message_id="'card_number' harus berupa teks.")
+        raise errors.BadRequest(_l("'card_number' must be text."))
     if card:
         card = registration.check_card(session, card, body.get("pin"), at_kiosk=kiosk is not None)
     made = registration.register(
@@ -107,8 +105,7 @@ def post_feedback():
     body = _json_body()
     session = get_session()
     if isinstance(body.get("rating"), str):  # JSON clients send numbers (forms send text)
-        raise errors.BadRequest("'rating' must be a number from 1 to 5, not text.",
-                                message_id="'rating' harus berupa angka 1 sampai 5, bukan teks.")
+        raise errors.BadRequest(_l("'rating' must be a number from 1 to 5, not text."))
     answer = feedback.record(
         session, body.get("rating"), body.get("comment"), body.get("context") or "phone",
         kiosk_id=kiosk.id if kiosk else None, event_id=_optional_id(body, "event_id"),
@@ -122,7 +119,7 @@ def _optional_id(body: dict, name: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise errors.BadRequest(f"'{name}' must be a whole number.", message_id=f"'{name}' harus bilangan bulat.")
+        raise errors.BadRequest(_l("'%(name)s' must be a whole number.", name=name))
     return value
 
 

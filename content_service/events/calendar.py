@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -23,8 +24,8 @@ EDITABLE = (
 )
 
 
-def _bad(en: str, id_: str) -> errors.BadRequest:
-    return errors.BadRequest(en, message_id=id_)
+def _bad(message) -> errors.BadRequest:
+    return errors.BadRequest(message)
 
 
 def save_event(session: Session, event: Event | None = None, *, book_ids: list[int] | None = None, **fields) -> Event:
@@ -32,41 +33,41 @@ def save_event(session: Session, event: Event | None = None, *, book_ids: list[i
     raises ``errors.BadRequest`` with what is wrong."""
     unknown = set(fields) - set(EDITABLE)
     if unknown:
-        raise _bad(f"Unknown event fields: {', '.join(sorted(unknown))}.", "Ada isian acara yang tidak dikenal.")
+        raise _bad(_l("Unknown event fields: %(value)s.", value=', '.join(sorted(unknown))))
     event = event or Event(cancelled_dates=[], related_subjects=[])
     for name, value in fields.items():
         if isinstance(value, str):
             value = value.strip() or None
         setattr(event, name, value)
     if not event.title:
-        raise _bad("An event needs a title.", "Acara harus punya judul.")
+        raise _bad(_l("An event needs a title."))
     event.category = event.category or "other"
     event.audience = event.audience or "all"
     event.status = event.status or "published"
     if event.category not in CATEGORIES:
-        raise _bad(f"Category must be one of {', '.join(CATEGORIES)}.", "Kategori acara tidak dikenal.")
+        raise _bad(_l("Category must be one of %(value)s.", value=', '.join(CATEGORIES)))
     if event.audience not in AUDIENCES:
-        raise _bad(f"Audience must be one of {', '.join(AUDIENCES)}.", "Sasaran peserta tidak dikenal.")
+        raise _bad(_l("Audience must be one of %(value)s.", value=', '.join(AUDIENCES)))
     if event.status not in EVENT_STATUSES:
-        raise _bad(f"Status must be one of {', '.join(EVENT_STATUSES)}.", "Status acara tidak dikenal.")
+        raise _bad(_l("Status must be one of %(value)s.", value=', '.join(EVENT_STATUSES)))
     if event.starts_at is None or event.ends_at is None:
-        raise _bad("An event needs a start and an end.", "Acara harus punya waktu mulai dan selesai.")
+        raise _bad(_l("An event needs a start and an end."))
     # Whole seconds: a date's key in URLs (20261205T020000Z) must name its start exactly.
     event.starts_at = schedule.as_utc(event.starts_at).replace(microsecond=0)
     event.ends_at = schedule.as_utc(event.ends_at).replace(microsecond=0)
     if event.ends_at <= event.starts_at:
-        raise _bad("An event must end after it starts.", "Acara harus selesai setelah dimulai.")
+        raise _bad(_l("An event must end after it starts."))
     if event.capacity is not None and event.capacity < 1:
-        raise _bad("Capacity must be at least 1 (or empty for no limit).", "Kapasitas minimal 1 (atau kosong).")
+        raise _bad(_l("Capacity must be at least 1 (or empty for no limit)."))
     if event.age_min is not None and event.age_max is not None and event.age_min > event.age_max:
-        raise _bad("The youngest age must not exceed the oldest.", "Batas umur bawah melebihi batas atas.")
+        raise _bad(_l("The youngest age must not exceed the oldest."))
     event.rrule = schedule.normalise_rrule(event.rrule, event.starts_at)
     if event.rrule:
         # RFC 5545 leaves a DTSTART outside its own rule undefined: start the
         # series on the rule's first date (same time of day and length).
         first = schedule.first_start(event.rrule, event.starts_at)
         if first is None:
-            raise _bad("The recurrence rule gives no date.", "Aturan pengulangan tidak menghasilkan tanggal apa pun.")
+            raise _bad(_l("The recurrence rule gives no date."))
         event.ends_at, event.starts_at = event.ends_at + (first - event.starts_at), first
     event.related_subjects = [s.strip() for s in (event.related_subjects or []) if s and s.strip()]
     session.add(event)
@@ -75,7 +76,7 @@ def save_event(session: Session, event: Event | None = None, *, book_ids: list[i
         known = set(session.scalars(select(Book.id).where(Book.id.in_(book_ids))))
         missing = sorted(set(book_ids) - known)
         if missing:
-            raise _bad(f"No books with ids {missing}.", f"Buku dengan id {missing} tidak ada.")
+            raise _bad(_l("No books with ids %(missing)s.", missing=missing))
         session.execute(delete(EventBook).where(EventBook.event_id == event.id))
         session.add_all(EventBook(event_id=event.id, book_id=book_id) for book_id in dict.fromkeys(book_ids))
         session.flush()
@@ -87,7 +88,7 @@ def get_event(session: Session, event_id: int, *, public: bool = True) -> Event:
     """The event, or ``errors.NotFound`` (drafts are not public)."""
     event = session.get(Event, event_id)
     if event is None or (public and event.status == "draft"):
-        raise errors.NotFound(f"No event with id {event_id}.", message_id=f"Acara dengan id {event_id} tidak ada.")
+        raise errors.NotFound(_l("No event with id %(event_id)s.", event_id=event_id))
     return event
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,20 +27,18 @@ def record(session: Session, rating, comment: str | None = None, context: str = 
     if isinstance(rating, bool) or not isinstance(rating, int):
         rating = None
     if rating is None or not 1 <= rating <= 5:
-        raise errors.BadRequest("'rating' must be a whole number from 1 to 5.",
-                                message_id="'rating' harus bilangan bulat 1 sampai 5.")
+        raise errors.BadRequest(_l("'rating' must be a whole number from 1 to 5."))
     if context not in FEEDBACK_CONTEXTS:
-        raise errors.BadRequest(f"'context' must be one of {', '.join(FEEDBACK_CONTEXTS)}.",
-                                message_id="'context' tidak dikenal.")
+        raise errors.BadRequest(_l("'context' must be one of %(value)s.", value=', '.join(FEEDBACK_CONTEXTS)))
     if comment is not None and not isinstance(comment, str):
-        raise errors.BadRequest("'comment' must be text.", message_id="'comment' harus berupa teks.")
+        raise errors.BadRequest(_l("'comment' must be text."))
     comment = (comment or "").strip() or None
     if comment and len(comment) > MAX_COMMENT:
-        raise errors.BadRequest(f"The comment is longer than {MAX_COMMENT} characters.",
-                                message_id=f"Komentar lebih dari {MAX_COMMENT} karakter.")
-    for model, value, name in ((Event, event_id, "event"), (Book, book_id, "book")):
-        if value is not None and session.get(model, value) is None:
-            raise errors.BadRequest(f"No {name} with id {value}.", message_id=f"Tidak ada {name} dengan id {value}.")
+        raise errors.BadRequest(_l("The comment is longer than %(max_comment)s characters.", max_comment=MAX_COMMENT))
+    if event_id is not None and session.get(Event, event_id) is None:
+        raise errors.BadRequest(_l("No event with id %(event_id)s.", event_id=event_id))
+    if book_id is not None and session.get(Book, book_id) is None:
+        raise errors.BadRequest(_l("No book with id %(book_id)s.", book_id=book_id))
     answer = Feedback(rating=rating, comment=comment, context=context, kiosk_id=kiosk_id, event_id=event_id,
                       book_id=book_id, language=language)
     session.add(answer)

@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext as _l
 
 from .. import errors
 from ..args import date_arg
 from ..db import get_session
-from ..i18n import current_language, t
+from ..i18n import current_language, label
 from . import calendar, feedback, ical, registration, schedule, visits
 from .models import AUDIENCES, CATEGORIES, Event
 
@@ -30,7 +31,7 @@ def index():
     category = request.args.get("category") or None
     audience = request.args.get("audience") or None
     if category not in (None, *CATEGORIES) or audience not in (None, *AUDIENCES):
-        raise errors.BadRequest("Unknown category or audience.", message_id="Kategori atau peserta tidak dikenal.")
+        raise errors.BadRequest(_l("Unknown category or audience."))
     first = _week_param()
     start = datetime.combine(first, time(0), tzinfo=schedule.WIB)
     session = get_session()
@@ -64,8 +65,7 @@ def _occurrence(session, event_id: int, key: str) -> schedule.Occurrence:
     event = calendar.get_event(session, event_id)
     start = schedule.parse_occurrence_key(key)
     if start is None or not schedule.is_occurrence(event, start):
-        raise errors.NotFound("The event does not take place on that date.",
-                              message_id="Acara ini tidak berlangsung pada tanggal tersebut.")
+        raise errors.NotFound(_l("The event does not take place on that date."))
     return schedule.Occurrence(event, start, start + schedule.duration(event))
 
 
@@ -158,7 +158,7 @@ def feed(category: str | None):
         query = query.where(Event.category == category)
     events = get_session().scalars(query).all()
     pairs = [(event, url_for(".event_page", event_id=event.id, _external=True)) for event in events]
-    name = t("library") + " · " + (t(f"ev.category.{category}") if category else t("ev.events"))
+    name = gettext("Batam City Public Library") + " · " + (label("category", category) if category else gettext("Events"))
     body = ical.calendar(pairs, current_app.config["PUBLIC_BASE_URL"], name, current_language())
     return _ics(body, f"acara-{category or 'semua'}.ics")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,29 +27,25 @@ from .models import Event, EventOccurrence, Registration
 class RegistrationClosed(errors.PindaiError):
     status = 409
     code = "registration_closed"
-    message_id = "Pendaftaran untuk acara ini sudah ditutup."
-    message_en = "Registration for this event is closed."
+    message_en = _l("Registration for this event is closed.")
 
 
 class RegistrationNotNeeded(errors.PindaiError):
     status = 409
     code = "registration_not_needed"
-    message_id = "Acara ini tidak memerlukan pendaftaran. Langsung datang saja!"
-    message_en = "This event needs no registration. Just come along!"
+    message_en = _l("This event needs no registration. Just come along!")
 
 
 class AlreadyRegistered(errors.PindaiError):
     status = 409
     code = "already_registered"
-    message_id = "Anda sudah terdaftar untuk acara ini."
-    message_en = "You are already registered for this event."
+    message_en = _l("You are already registered for this event.")
 
 
 class UnknownRegistration(errors.PindaiError):
     status = 404
     code = "unknown_registration"
-    message_id = "Pendaftaran ini tidak ditemukan."
-    message_en = "This registration was not found."
+    message_en = _l("This registration was not found.")
 
 
 def normalise_phone(text: str | None) -> str | None:
@@ -67,24 +64,21 @@ def person(card_number: str | None = None, name: str | None = None, phone: str |
     if card_number:
         card = normalise_card(card_number)
         if card is None:
-            raise errors.BadRequest("This is not a library card number.", message_id="Ini bukan nomor kartu anggota.")
+            raise errors.BadRequest(_l("This is not a library card number."))
         return {"identity": f"card:{card}", "card_number": card, "name": (name or "").strip() or None, "phone": None}
     name = (name or "").strip()
     if not name or len(name) > 200:
-        raise errors.BadRequest("Please give your name (or a library card).",
-                                message_id="Silakan isi nama Anda (atau nomor kartu anggota).")
+        raise errors.BadRequest(_l("Please give your name (or a library card)."))
     number = normalise_phone(phone)
     if number is None:
-        raise errors.BadRequest("Please give a phone number we can reach, e.g. 0812 3456 7890.",
-                                message_id="Silakan isi nomor telepon yang dapat dihubungi, mis. 0812 3456 7890.")
+        raise errors.BadRequest(_l("Please give a phone number we can reach, e.g. 0812 3456 7890."))
     return {"identity": f"phone:{number}", "card_number": None, "name": name, "phone": number}
 
 
 def open_for_registration(event: Event, start: datetime, now: datetime | None = None) -> None:
     """Raise unless people can register for this date now."""
     if event.status != "published" or not schedule.is_occurrence(event, start):
-        raise RegistrationClosed("This event does not take place on that date.",
-                                 message_id="Acara ini tidak berlangsung pada tanggal tersebut.")
+        raise RegistrationClosed(_l("This event does not take place on that date."))
     if not event.registration_required:
         raise RegistrationNotNeeded()
     if schedule.as_utc(start) <= (now or schedule.now()):
@@ -249,16 +243,14 @@ def for_date(session: Session, event: Event, start: datetime) -> list[Registrati
 def mark_attended(session: Session, registration: Registration, now: datetime | None = None) -> None:
     """Staff tick off who came."""
     if registration.status != "confirmed":
-        raise errors.BadRequest("Only a confirmed registration can be marked as attended.",
-                                message_id="Hanya pendaftaran yang terkonfirmasi yang dapat ditandai hadir.")
+        raise errors.BadRequest(_l("Only a confirmed registration can be marked as attended."))
     registration.attended_at = now or schedule.now()
 
 
 class CardCheckUnavailable(errors.PindaiError):
     status = 503
     code = "card_check_unavailable"
-    message_id = "Pendaftaran dengan kartu anggota belum tersedia di sini. Daftar dengan nama dan nomor telepon."
-    message_en = "Registering with a library card is not available here yet. Register with a name and phone number."
+    message_en = _l("Registering with a library card is not available here yet. Register with a name and phone number.")
 
 
 class CardOrPinWrong(errors.PindaiError):
@@ -267,8 +259,7 @@ class CardOrPinWrong(errors.PindaiError):
 
     status = 401
     code = "card_or_pin_wrong"
-    message_id = "Nomor kartu anggota atau PIN salah."
-    message_en = "The library card number or the PIN is wrong."
+    message_en = _l("The library card number or the PIN is wrong.")
 
 
 def check_card(session: Session, card: str, pin: str | None, *, at_kiosk: bool = False) -> str:
@@ -282,7 +273,7 @@ def check_card(session: Session, card: str, pin: str | None, *, at_kiosk: bool =
         raise CardCheckUnavailable() from None
     number = normalise_card(card)
     if number is None:
-        raise errors.BadRequest("This is not a library card number.", message_id="Ini bukan nomor kartu anggota.")
+        raise errors.BadRequest(_l("This is not a library card number."))
     backend = get_backend()
     if at_kiosk:
         if not backend.find_card(session, number):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from dateutil.rrule import rrulestr
+from flask_babel import lazy_gettext as _l
 
 from .. import errors
 from ..clock import UTC, WIB, as_utc, local
@@ -45,14 +46,14 @@ def normalise_rrule(rule: str | None, first_start: datetime) -> str | None:
     parts = dict(part.split("=", 1) for part in value.upper().split(";") if "=" in part)
     if parts.get("FREQ") not in ALLOWED_FREQS:
         raise errors.BadRequest(
-            f"Recurrence must repeat daily, weekly, monthly or yearly (FREQ={'|'.join(ALLOWED_FREQS)}).",
-            message_id="Pengulangan harus harian, mingguan, bulanan atau tahunan.",
+            _l("Recurrence must repeat daily, weekly, monthly or yearly (FREQ=%(value)s).",
+               value='|'.join(ALLOWED_FREQS)),
         )
     try:
         rrulestr(value, dtstart=local(first_start))
     except (ValueError, TypeError) as exc:
         raise errors.BadRequest(
-            f"Not a valid RFC 5545 RRULE: {exc}", message_id="Aturan pengulangan (RRULE) tidak valid."
+            _l("Not a valid RFC 5545 RRULE: %(exc)s", exc=exc)
         ) from None
     return value.upper()
 
@@ -123,13 +124,11 @@ def cancel_date(event: Event, start: datetime) -> None:
     start = as_utc(start)
     if not event.rrule:
         raise errors.BadRequest(
-            "Only a date of a recurring event can be cancelled; cancel the event itself instead.",
-            message_id="Hanya tanggal dari acara berulang yang dapat dibatalkan.",
+            _l("Only a date of a recurring event can be cancelled; cancel the event itself instead."),
         )
     if not is_occurrence(event, start):
         raise errors.BadRequest(
-            f"The event does not take place at {local(start).isoformat()}.",
-            message_id=f"Acara ini tidak berlangsung pada {local(start).isoformat()}.",
+            _l("The event does not take place at %(value)s.", value=local(start).isoformat()),
         )
     event.cancelled_dates = sorted({*event.cancelled_dates, start.isoformat()})
 
@@ -140,8 +139,7 @@ def parse_local(text: str) -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise errors.BadRequest(
-            f"Not a date and time: {text!r} (use 2026-12-05T09:00).",
-            message_id=f"Bukan tanggal dan jam: {text!r} (gunakan 2026-12-05T09:00).",
+            _l("Not a date and time: %(text)s (use 2026-12-05T09:00).", text=repr(text)),
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=WIB)

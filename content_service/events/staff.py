@@ -8,6 +8,7 @@ change things, every role may look; CSRF on every form; changes audited."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -62,7 +63,7 @@ def _form_fields(form) -> tuple[dict, list[int]]:
         if not raw:
             return None
         if not raw.isdigit():
-            raise errors.BadRequest(f"'{name}' must be a whole number.", message_id=f"'{name}' harus bilangan bulat.")
+            raise errors.BadRequest(_l("'%(name)s' must be a whole number.", name=name))
         return int(raw)
 
     fields = {name: form.get(name, "") for name in (
@@ -75,8 +76,7 @@ def _form_fields(form) -> tuple[dict, list[int]]:
         fields[name] = schedule.parse_local(form.get(key) or "") if form.get(key) else None
     book_ids = [part.strip() for part in (form.get("book_ids") or "").split(",") if part.strip()]
     if not all(part.isdigit() for part in book_ids):
-        raise errors.BadRequest("Related books are book ids separated by commas.",
-                                message_id="Buku terkait ditulis sebagai id buku, dipisah koma.")
+        raise errors.BadRequest(_l("Related books are book ids separated by commas."))
     return fields, [int(part) for part in book_ids]
 
 
@@ -122,7 +122,8 @@ def _save(event: Event | None):
         session.commit()
     except errors.PindaiError as exc:
         session.rollback()
-        error = {"code": exc.code, "message_en": exc.message_en, "message_id": exc.message_id}
+        body = exc.to_dict()
+        error = {"code": exc.code, "message_en": body["message"], "message_id": body["message_id"]}
         return _form_page(event, request.form, error, exc.status)
     promoted = registration.capacity_changed(session, saved) if event is not None else 0
     return redirect(url_for(".index", saved=f"{saved.id}:{code.code}:{promoted}"), 303)
@@ -147,7 +148,7 @@ def cancel_date(event_id: int):
     event = calendar.get_event(session, event_id, public=False)
     start = schedule.parse_occurrence_key(request.form.get("date", ""))
     if start is None:
-        raise errors.BadRequest("Choose a date to cancel.", message_id="Pilih tanggal yang dibatalkan.")
+        raise errors.BadRequest(_l("Choose a date to cancel."))
     schedule.cancel_date(event, start)
     access.audit(session, "event.cancel_date", "event", event.id, date=start.isoformat())
     session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,12 +20,11 @@ MAX_DATES = 3
 class VisitAlreadyDecided(errors.PindaiError):
     status = 409
     code = "visit_already_decided"
-    message_id = "Permintaan kunjungan ini sudah diputuskan."
-    message_en = "This visit request has already been decided."
+    message_en = _l("This visit request has already been decided.")
 
 
-def _bad(en: str, id_: str) -> errors.BadRequest:
-    return errors.BadRequest(en, message_id=id_)
+def _bad(message) -> errors.BadRequest:
+    return errors.BadRequest(message)
 
 
 def request_visit(session: Session, *, school: str, teacher_name: str, phone: str, class_size,
@@ -33,18 +33,18 @@ def request_visit(session: Session, *, school: str, teacher_name: str, phone: st
     """Store a teacher's request, checking every field."""
     school, teacher_name = (school or "").strip(), (teacher_name or "").strip()
     if not school or len(school) > 200:
-        raise _bad("Please give the school's name.", "Silakan isi nama sekolah.")
+        raise _bad(_l("Please give the school's name."))
     if not teacher_name or len(teacher_name) > 200:
-        raise _bad("Please give the teacher's name.", "Silakan isi nama guru.")
+        raise _bad(_l("Please give the teacher's name."))
     number = normalise_phone(phone)
     if number is None:
-        raise _bad("Please give a phone number we can reach.", "Silakan isi nomor telepon yang dapat dihubungi.")
+        raise _bad(_l("Please give a phone number we can reach."))
     try:
         size = int(str(class_size).strip())
     except ValueError:
         size = 0
     if not 1 <= size <= 200:
-        raise _bad("Class size must be between 1 and 200 pupils.", "Jumlah siswa harus antara 1 dan 200.")
+        raise _bad(_l("Class size must be between 1 and 200 pupils."))
     today = today or schedule.local(schedule.now()).date()
     days = []
     for text in preferred_dates:
@@ -53,13 +53,13 @@ def request_visit(session: Session, *, school: str, teacher_name: str, phone: st
         try:
             day = date.fromisoformat(str(text).strip())
         except ValueError:
-            raise _bad(f"Not a date: {text!r} (use 2026-12-05).", f"Bukan tanggal: {text!r} (gunakan 2026-12-05).") from None
+            raise _bad(_l("Not a date: %(text)s (use 2026-12-05).", text=repr(text))) from None
         if day <= today:
-            raise _bad("Preferred dates must be in the future.", "Tanggal pilihan harus setelah hari ini.")
+            raise _bad(_l("Preferred dates must be in the future."))
         days.append(day.isoformat())
     days = list(dict.fromkeys(days))
     if not 1 <= len(days) <= MAX_DATES:
-        raise _bad(f"Give one to {MAX_DATES} preferred dates.", f"Isi satu sampai {MAX_DATES} tanggal pilihan.")
+        raise _bad(_l("Give one to %(max_dates)s preferred dates.", max_dates=MAX_DATES))
     visit = SchoolVisit(
         school=school, teacher_name=teacher_name, phone=number, email=(email or "").strip() or None,
         grade=(grade or "").strip() or None, class_size=size, preferred_dates=days,
@@ -73,14 +73,14 @@ def request_visit(session: Session, *, school: str, teacher_name: str, phone: st
 def get_visit(session: Session, visit_id: int) -> SchoolVisit:
     visit = session.get(SchoolVisit, visit_id)
     if visit is None:
-        raise errors.NotFound(f"No school visit request {visit_id}.", message_id=f"Permintaan kunjungan {visit_id} tidak ada.")
+        raise errors.NotFound(_l("No school visit request %(visit_id)s.", visit_id=visit_id))
     return visit
 
 
 def by_token(session: Session, token: str) -> SchoolVisit:
     visit = session.scalar(select(SchoolVisit).where(SchoolVisit.token == token)) if token else None
     if visit is None:
-        raise errors.NotFound("No such visit request.", message_id="Permintaan kunjungan tidak ditemukan.")
+        raise errors.NotFound(_l("No such visit request."))
     return visit
 
 
@@ -90,7 +90,7 @@ def accept(session: Session, visit: SchoolVisit, at: datetime, note: str | None 
         raise VisitAlreadyDecided(status=visit.status)
     at = schedule.as_utc(at)
     if at <= schedule.now():
-        raise _bad("The visit must be scheduled in the future.", "Kunjungan harus dijadwalkan di masa depan.")
+        raise _bad(_l("The visit must be scheduled in the future."))
     visit.status, visit.scheduled_at, visit.staff_note = "accepted", at, (note or "").strip() or None
     visit.decided_at = schedule.now()
     session.flush()

@@ -59,7 +59,7 @@ def _run_cli(path: Path, kind: str, report_path: Path | None, **options) -> None
     if repaired:
         click.echo(f"  repairs and warnings on {len(repaired)} records" + ("" if report_path else " (--report FILE lists them all)"))
         for outcome in repaired[:10]:
-            click.echo(f"  note: {outcome.position}: {'; '.join(outcome.notes)}")
+            click.echo(f"  note: {outcome.position}: {'; '.join(map(str, outcome.notes))}")
     if report_path:
         write_report(report, report_path)
         click.echo(f"Full report: {report_path}")
@@ -70,7 +70,7 @@ def write_report(report: ImportReport, path: Path) -> None:
         writer = csv.writer(fh)
         writer.writerow(["position", "status", "title", "reason", "notes"])
         for o in report.outcomes:
-            writer.writerow([o.position, o.status, o.label, o.reason, " | ".join(o.notes)])
+            writer.writerow([o.position, o.status, o.label, o.reason, " | ".join(map(str, o.notes))])
 
 
 @click.command("import-marc")

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
+
 from .. import isbn as isbnlib
 
 _TRAILING_ISBD = re.compile(r"[\s]*[/:;,=+]+\s*$")
@@ -82,12 +84,12 @@ def parse_isbn(raw: str, notes: list[str], sibling_isbn13: str | None = None) ->
         padded = compact.zfill(10)
         repaired = isbnlib.to_isbn13(padded)
         if repaired:
-            notes.append(f"ISBN {raw!r} read as {padded} (leading zeros restored)")
+            notes.append(_l("ISBN %(raw)s read as %(padded)s (leading zeros restored)", raw=repr(raw), padded=padded))
             return repaired
     if isbnlib.looks_like_isbn(compact):
-        notes.append(f"ISBN {raw!r} has a wrong check digit; not stored")
+        notes.append(_l("ISBN %(raw)s has a wrong check digit; not stored", raw=repr(raw)))
     else:
-        notes.append(f"{raw!r} is not an ISBN; not stored")
+        notes.append(_l("%(raw)s is not an ISBN; not stored", raw=repr(raw)))
     return None
 
 
@@ -95,11 +97,11 @@ def _from_float(compact: str, raw: str, notes: list[str], sibling: str | None) -
     try:
         number = Decimal(compact)
     except InvalidOperation:
-        notes.append(f"{raw!r} is not an ISBN; not stored")
+        notes.append(_l("%(raw)s is not an ISBN; not stored", raw=repr(raw)))
         return None
     digits = format(number.quantize(Decimal(1)), "f") if number == number.to_integral() else ""
     if len(digits) == 13 and isbnlib.is_valid_isbn13(digits):
-        notes.append(f"ISBN {raw!r} read as {digits} (written as a number)")
+        notes.append(_l("ISBN %(raw)s read as %(digits)s (written as a number)", raw=repr(raw), digits=digits))
         return digits
     # Scientific notation kept 12 significant digits: the check digit is lost,
     # and the 12th digit may have been rounded up. Recompute the check digit
@@ -112,13 +114,15 @@ def _from_float(compact: str, raw: str, notes: list[str], sibling: str | None) -
         up = up12 + isbnlib.isbn13_check_digit(up12)
         candidates = [c for c in (down, up) if c[:3] in ("978", "979")]
         if sibling in candidates:
-            notes.append(f"ISBN {raw!r} rebuilt as {sibling} (matches the row's ISBN-10)")
+            notes.append(_l("ISBN %(raw)s rebuilt as %(sibling)s (matches the row's ISBN-10)",
+                            raw=repr(raw), sibling=sibling))
             return sibling
         consistent = [c for c in candidates if (c == down and int(c[12]) < 5) or (c == up and int(c[12]) >= 5)]
         if len(consistent) == 1:
-            notes.append(f"ISBN {raw!r} rebuilt as {consistent[0]} (check digit recomputed)")
+            notes.append(_l("ISBN %(raw)s rebuilt as %(value)s (check digit recomputed)",
+                            raw=repr(raw), value=consistent[0]))
             return consistent[0]
-    notes.append(f"ISBN {raw!r} lost digits in a spreadsheet and cannot be rebuilt; not stored")
+    notes.append(_l("ISBN %(raw)s lost digits in a spreadsheet and cannot be rebuilt; not stored", raw=repr(raw)))
     return None
 
 

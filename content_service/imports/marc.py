@@ -11,6 +11,7 @@ from contextlib import redirect_stderr
 from pathlib import Path
 
 import pymarc
+from flask_babel import lazy_gettext as _l, lazy_ngettext
 from pymarc import Field, Indicators, Record, Subfield
 
 from . import cleaning
@@ -72,7 +73,7 @@ def _read_binary(data: bytes):
         if not body.strip(_FILLER):
             continue  # padding between or after records, not a record
         number += 1
-        position = f"record {number} (byte {start})"
+        position = _l("record %(number)s (byte %(start)s)", number=number, start=start)
         try:
             record, notes = _parse_binary(body + RECORD_END)
             yield position, _title_hint(record), to_book_record(record, notes)
@@ -83,17 +84,18 @@ def _read_binary(data: bytes):
 def _parse_binary(raw: bytes) -> tuple[Record, list[str]]:
     notes: list[str] = []
     if len(raw) < 24 or not raw[:5].isdigit():
-        raise ImportProblem("the record does not start with a MARC leader")
+        raise ImportProblem(_l("the record does not start with a MARC leader"))
     declared = int(raw[:5])
     if declared != len(raw):
-        notes.append(f"leader says {declared} bytes, the record has {len(raw)}")
+        notes.append(_l("leader says %(declared)s bytes, the record has %(value)s", declared=declared, value=len(raw)))
         if declared > len(raw):
-            raise ImportProblem(f"record is truncated: leader says {declared} bytes, only {len(raw)} present")
+            raise ImportProblem(_l("record is truncated: leader says %(declared)s bytes, only %(value)s present",
+                                   declared=declared, value=len(raw)))
     leader9 = chr(raw[9])
     force_utf8 = False
     if leader9 != "a" and _is_utf8(raw):
         force_utf8 = True
-        notes.append("leader says MARC-8 but the bytes are UTF-8; read as UTF-8")
+        notes.append(_l("leader says MARC-8 but the bytes are UTF-8; read as UTF-8"))
     warnings_out = io.StringIO()
     with warnings.catch_warnings(record=True) as caught, redirect_stderr(warnings_out):
         warnings.simplefilter("always")
@@ -101,11 +103,12 @@ def _parse_binary(raw: bytes) -> tuple[Record, list[str]]:
             record = Record(raw, to_unicode=True, force_utf8=force_utf8, utf8_handling="strict")
         except UnicodeDecodeError:
             record = Record(raw, to_unicode=True, force_utf8=force_utf8, utf8_handling="replace")
-            notes.append("invalid UTF-8 bytes replaced with \ufffd")
+            notes.append(_l("invalid UTF-8 bytes replaced with \ufffd"))
     if warnings_out.getvalue().strip():
-        notes.append("some MARC-8 characters could not be decoded")
+        notes.append(_l("some MARC-8 characters could not be decoded"))
     if caught:
-        notes.append(f"{len(caught)} damaged subfield code(s) read as best we could")
+        notes.append(lazy_ngettext("%(num)d damaged subfield code read as best we could",
+                                   "%(num)d damaged subfield codes read as best we could", len(caught)))
     return record, notes
 
 
@@ -126,14 +129,15 @@ def _read_with(reader, noun: str):
             number += 1
             position = f"{noun} {number}"
             if record is None:
-                yield position, "", ImportProblem("unreadable record")
+                yield position, "", ImportProblem(_l("unreadable record"))
                 continue
             try:
                 yield position, _title_hint(record), to_book_record(record, [])
             except Exception as exc:  # noqa: BLE001
                 yield position, "", _problem(exc)
     except Exception as exc:  # noqa: BLE001 - a reader that gives up mid-file
-        yield f"{noun} {number + 1}", "", ImportProblem(f"the rest of the file cannot be read: {_describe(exc)}")
+        yield f"{noun} {number + 1}", "", ImportProblem(_l("the rest of the file cannot be read: %(value)s",
+                                                           value=_describe(exc)))
 
 
 def _local(tag: str) -> str:
@@ -153,7 +157,7 @@ def _read_xml(data: bytes):
                 continue
             saw_record = True
             number += 1
-            position = f"record {number}"
+            position = _l("record %(number)s", number=number)
             try:
                 record = _xml_record(element)
                 yield position, _title_hint(record), to_book_record(record, [])
@@ -165,11 +169,12 @@ def _read_xml(data: bytes):
         yield (
             f"record {number + 1} (line {line})",
             "",
-            ImportProblem(f"the XML is not well-formed at line {line}, column {column}; nothing after it can be read"),
+            ImportProblem(_l("the XML is not well-formed at line %(line)s, column %(column)s; nothing after it can be read",
+                             line=line, column=column)),
         )
         return
     if not saw_record:
-        yield "file", "", ImportProblem("no MARCXML <record> element in this file")
+        yield "file", "", ImportProblem(_l("no MARCXML <record> element in this file"))
 
 
 def _xml_record(element) -> Record:
@@ -179,29 +184,30 @@ def _xml_record(element) -> Record:
         if name == "leader":
             text = child.text or ""
             if len(text) != 24:
-                raise ImportProblem(f"leader is {len(text)} characters, not 24")
+                raise ImportProblem(_l("leader is %(value)s characters, not 24", value=len(text)))
             record.leader = text
         elif name == "controlfield":
             tag = child.get("tag")
             if not tag:
-                raise ImportProblem("a controlfield has no tag attribute")
+                raise ImportProblem(_l("a controlfield has no tag attribute"))
             record.add_field(Field(tag=tag, data=child.text or ""))
         elif name == "datafield":
             tag = child.get("tag")
             if not tag or not re.fullmatch(r"[0-9A-Za-z]{3}", tag):
-                raise ImportProblem(f"a datafield has a missing or bad tag ({tag!r})")
+                raise ImportProblem(_l("a datafield has a missing or bad tag (%(tag)s)", tag=repr(tag)))
             subfields = []
             for sub in child:
                 if _local(sub.tag) != "subfield":
-                    raise ImportProblem(f"field {tag} holds <{_local(sub.tag)}>, not <subfield>")
+                    raise ImportProblem(_l("field %(tag)s holds <%(value)s>, not <subfield>",
+                                           tag=tag, value=_local(sub.tag)))
                 code = sub.get("code")
                 if code is None or len(code) != 1:
-                    raise ImportProblem(f"a subfield of field {tag} has no code")
+                    raise ImportProblem(_l("a subfield of field %(tag)s has no code", tag=tag))
                 subfields.append(Subfield(code=code, value=sub.text or ""))
             indicators = Indicators(child.get("ind1") or " ", child.get("ind2") or " ")
             record.add_field(Field(tag=tag, indicators=indicators, subfields=subfields))
     if not record.fields:
-        raise ImportProblem("the record has no fields")
+        raise ImportProblem(_l("the record has no fields"))
     return record
 
 
@@ -317,7 +323,7 @@ def to_book_record(record: Record, notes: list[str]) -> BookRecord:
 def _unimarc(record: Record, book: BookRecord) -> BookRecord:
     """UNIMARC, as some Asian and European libraries export: title in 200,
     ISBN in 010, names in 700-702, publication in 210."""
-    book.notes.append("no 245 field: read as UNIMARC")
+    book.notes.append(_l("no 245 field: read as UNIMARC"))
     title = next(iter(record.get_fields("200")))
     book.title = cleaning.strip_isbd(title.get("a"))
     book.subtitle = cleaning.strip_isbd(title.get("e"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -128,7 +130,7 @@ class Catalogue:
             if earlier is None and isinstance(found, Book) and found.id is not None:
                 earlier = self.touched.get(found.id)
             if earlier is not None:
-                notes.append(f"duplicate of {earlier} in this file")
+                notes.append(_l("duplicate of %(earlier)s in this file", earlier=earlier))
                 return "skipped", notes
         if found is None:
             book = Book(authors=[], subjects=[], audience="all", isbns=[], items=[])
@@ -197,7 +199,8 @@ class Catalogue:
                 continue  # an import never blanks what staff or an earlier import filled in
             limit = getattr(Book.__table__.c[name].type, "length", None)
             if limit and isinstance(value, str) and len(value) > limit:
-                raise ValueError(f"{name} is {len(value)} characters long; at most {limit} fit")
+                raise ValueError(_l("%(name)s is %(value)s characters long; at most %(limit)s fit",
+                                    name=name, value=len(value), limit=limit))
             if getattr(book, name) != value:
                 setattr(book, name, value)
                 changed = True
@@ -209,7 +212,7 @@ class Catalogue:
             owner = self.by_isbn.get(isbn13)
             if owner is not None:
                 if not self._same(owner, book):
-                    notes.append(f"ISBN {isbn13} already belongs to another book; not added")
+                    notes.append(_l("ISBN %(isbn13)s already belongs to another book; not added", isbn13=isbn13))
                 continue
             book.isbns.append(Isbn(isbn13=isbn13, position=len(book.isbns)))
             self.by_isbn[isbn13] = book
@@ -222,7 +225,8 @@ class Catalogue:
             owner = self.by_barcode.get(item.barcode)
             if owner is not None:
                 if not self._same(owner, book):
-                    notes.append(f"item barcode {item.barcode} already belongs to another book; not added")
+                    notes.append(_l("item barcode %(barcode)s already belongs to another book; not added",
+                                    barcode=item.barcode))
                 continue
             status = item.status if item.status in ITEM_STATUSES else "available"
             book.items.append(
@@ -283,7 +287,7 @@ def run(session: Session, report: ImportReport, records, batch_size: int = 500, 
             status = "skipped" if getattr(record, "skip", False) else "failed"
             report.add(Outcome(position, status, label, reason=_reason(record)))
         elif not record.title:
-            report.add(Outcome(position, "failed", label, reason="no title", notes=record.notes))
+            report.add(Outcome(position, "failed", label, reason=_l("no title"), notes=record.notes))
         else:
             batch.append((position, label, record))
             if len(batch) >= batch_size:
@@ -309,11 +313,13 @@ def _order(outcome: Outcome):
     # found while reading.
     import re
 
-    numbers = re.findall(r"\d+", outcome.position)
+    numbers = re.findall(r"\d+", str(outcome.position))
     return int(numbers[0]) if numbers else 0
 
 
 def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValueError) and exc.args and isinstance(exc.args[0], LazyString):
+        return exc.args[0]  # ours: rendered in the reader's language when the report is shown
     text = str(exc).strip() or exc.__class__.__name__
     name = exc.__class__.__name__
     return text if isinstance(exc, ValueError) else f"{name}: {text}"

@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l, lazy_ngettext
+
 from . import cleaning, slims_export
 from .records import BookRecord, ItemRecord
 
@@ -57,10 +59,11 @@ def map_columns(headers: Sequence[str], overrides: dict[str, str] | None = None)
     overrides = {k.strip(): v.strip() for k, v in (overrides or {}).items()}
     unknown = set(overrides.values()) - set(FIELDS) - {"ignore"}
     if unknown:
-        raise ImportProblem(f"unknown field(s) in --map: {', '.join(sorted(unknown))}; known: {', '.join(FIELDS)}")
+        raise ImportProblem(_l("unknown field(s) in --map: %(value)s; known: %(value2)s",
+                               value=', '.join(sorted(unknown)), value2=', '.join(FIELDS)))
     missing = set(overrides) - set(headers)
     if missing:
-        raise ImportProblem(f"--map names column(s) not in the file: {', '.join(sorted(missing))}")
+        raise ImportProblem(_l("--map names column(s) not in the file: %(value)s", value=', '.join(sorted(missing))))
     mapping: dict[str, list[str]] = {}
     for header in headers:
         field = overrides.get(header) or _LOOKUP.get(_key(header))
@@ -82,7 +85,7 @@ def decode(data: bytes, notes: list[str]) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        notes.append(f"the file is not UTF-8 (byte {exc.start}); read as Windows-1252")
+        notes.append(_l("the file is not UTF-8 (byte %(start)s); read as Windows-1252", start=exc.start))
         return data.decode("cp1252", errors="replace")
 
 
@@ -105,14 +108,14 @@ def read(path: Path, overrides: dict[str, str] | None = None, source: str | None
     mapping = map_columns(headers, overrides)
     if "title" not in mapping:
         raise ImportProblem(
-            f"no title column among: {', '.join(headers)}; name it with --map COLUMN=title"
+            _l("no title column among: %(value)s; name it with --map COLUMN=title", value=', '.join(headers))
         )
     # The file's name is not part of a record's identity: the same export saved
     # under another name must match the same books. Two systems' ids are told
     # apart by naming the source (--source / the form's field).
     namespace = source or DEFAULT_SOURCE
     for number, row in enumerate(reader, start=1):
-        position = f"row {number} (line {reader.line_num})"
+        position = _l("row %(number)s (line %(line_num)s)", number=number, line_num=reader.line_num)
         try:
             record = to_book_record(row, mapping, namespace)
             if number == 1:
@@ -139,12 +142,14 @@ def to_book_record(row: dict, mapping: dict[str, list[str]], namespace: str) -> 
             if value is not None and value.strip():
                 fixed, repaired = cleaning.fix_mojibake(value)
                 if repaired:
-                    notes.append(f"{column}: double-encoded text repaired ({value!r} -> {fixed!r})")
+                    notes.append(_l("%(column)s: double-encoded text repaired (%(value)s -> %(fixed)s)",
+                                    column=column, value=repr(value), fixed=repr(fixed)))
                 return cleaning.clean_text(fixed)
         return None
 
     if None in row:
-        notes.append(f"{len(row[None])} extra cell(s) beyond the header ignored")
+        notes.append(lazy_ngettext("%(num)d extra cell beyond the header ignored",
+                                   "%(num)d extra cells beyond the header ignored", len(row[None])))
     record = BookRecord(notes=notes)
     record.title = cleaning.strip_isbd(cell("title"))
     record.subtitle = cleaning.strip_isbd(cell("subtitle"))

@@ -12,6 +12,7 @@ import hmac
 import click
 from flask import Flask, g, request
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,8 +27,7 @@ from ..tokens import url_token
 class BadKioskKey(errors.PindaiError):
     status = 401
     code = "bad_kiosk_key"
-    message_id = "Kunci kios tidak dikenal atau sudah dicabut."
-    message_en = "This kiosk key is unknown or has been revoked."
+    message_en = _l("This kiosk key is unknown or has been revoked.")
 
 
 def hash_key(key: str) -> str:

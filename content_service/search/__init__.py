@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -84,8 +85,7 @@ def get_backend(app: Flask | None = None):
 class IndexBuilding(errors.PindaiError):
     status = 503
     code = "search_index_building"
-    message_id = "Pencarian sedang disiapkan. Silakan coba lagi sebentar lagi."
-    message_en = "Search is being prepared. Please try again in a moment."
+    message_en = _l("Search is being prepared. Please try again in a moment.")
 
 
 def ensure_index(app: Flask | None = None):

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
+
 from .. import errors
 from ..isbn import compact, looks_like_isbn, to_isbn13
 from .analysis import fold, strip_controls, words
@@ -19,15 +21,14 @@ _PIECES = re.compile(r'"([^"]*)"?|(\S+)')
 class QueryTooLong(errors.PindaiError):
     status = 400
     code = "query_too_long"
-    message_id = f"Kata pencarian terlalu panjang (paling banyak {MAX_QUERY_LENGTH} huruf)."
-    message_en = f"The search text is too long (at most {MAX_QUERY_LENGTH} characters)."
+    message_en = _l("The search text is too long (at most %(max_query_length)s characters).",
+                    max_query_length=MAX_QUERY_LENGTH)
 
 
 class TooManyWords(errors.PindaiError):
     status = 400
     code = "too_many_words"
-    message_id = f"Terlalu banyak kata pencarian (paling banyak {MAX_WORDS})."
-    message_en = f"Too many search words (at most {MAX_WORDS})."
+    message_en = _l("Too many search words (at most %(max_words)s).", max_words=MAX_WORDS)
 
 
 @dataclass

@@ -148,20 +148,3 @@ PATHS = {
         }
     },
 }
-
-TEXT = {
-    "search.title": ("Cari buku", "Search the catalogue"),
-    "search.placeholder": ("Judul, pengarang, subjek, ISBN…", "Title, author, subject, ISBN…"),
-    "search.button": ("Cari", "Search"),
-    "search.results": ("{total} buku ditemukan", "{total} books found"),
-    "search.none": ("Tidak ada buku yang cocok.", "No books match."),
-    "search.did_you_mean": ("Mungkin maksud Anda:", "Did you mean:"),
-    "search.filters": ("Saring", "Filter"),
-    "search.clear_filters": ("Hapus saringan", "Clear filters"),
-    "search.availability": ("Ketersediaan", "Availability"),
-    "search.availability.available": ("Ada di rak sekarang", "On the shelf now"),
-    "search.availability.unavailable": ("Sedang tidak di rak", "Not on the shelf"),
-    "search.previous": ("Sebelumnya", "Previous"),
-    "search.next": ("Berikutnya", "Next"),
-    "search.page": ("Halaman {page} dari {pages}", "Page {page} of {pages}"),
-}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import errors, i18n
+from .. import errors
 from ..catalogue import shapes
 from ..catalogue.queries import get_book
 from ..args import int_arg
@@ -15,7 +16,7 @@ from ..catalogue.models import Book
 from . import autocomplete, related, search
 from .lexicon import YEAR_RANGES, Filters
 from .query import MAX_QUERY_LENGTH, parse
-from .spec import PATHS, SCHEMAS, TEXT
+from .spec import PATHS, SCHEMAS
 
 api = Blueprint("search_api", __name__, url_prefix="/api/v1")
 pages = Blueprint("search_pages", __name__)
@@ -32,8 +33,7 @@ def _text(name: str, max_length: int) -> str | None:
     value = " ".join(request.args.get(name, "").split())
     if len(value) > max_length:
         raise errors.BadRequest(
-            f"'{name}' is too long (at most {max_length} characters).",
-            message_id=f"'{name}' terlalu panjang (paling banyak {max_length} huruf).",
+            _l("'%(name)s' is too long (at most %(max_length)s characters).", name=name, max_length=max_length),
         )
     return value or None
 
@@ -43,12 +43,11 @@ def request_filters() -> Filters:
     audience = _text("audience", 20)
     if audience is not None and audience not in AUDIENCES:
         raise errors.BadRequest(
-            f"'audience' must be one of {', '.join(AUDIENCES)}.",
-            message_id=f"'audience' harus salah satu dari {', '.join(AUDIENCES)}.",
+            _l("'audience' must be one of %(value)s.", value=', '.join(AUDIENCES)),
         )
     available = request.args.get("available", "").strip().lower()
     if available not in ("", "1", "0", "true", "false", "yes", "no"):
-        raise errors.BadRequest("'available' must be 1 or 0.", message_id="'available' harus 1 atau 0.")
+        raise errors.BadRequest(_l("'available' must be 1 or 0."))
     language = _text("language", 8)
     return Filters(
         audience=audience,
@@ -66,8 +65,8 @@ def _paging() -> tuple[int, int]:
     per_page = int_arg("per_page", config["API_PAGE_SIZE"], 1, config["API_MAX_PAGE_SIZE"])
     if page * per_page > MAX_RESULTS:
         raise errors.BadRequest(
-            f"Only the first {MAX_RESULTS} results can be paged through; narrow the search.",
-            message_id=f"Hanya {MAX_RESULTS} hasil pertama yang dapat dibuka; persempit pencarian.",
+            _l("Only the first %(max_results)s results can be paged through; narrow the search.",
+               max_results=MAX_RESULTS),
             max_results=MAX_RESULTS,
         )
     return page, per_page
@@ -168,7 +167,6 @@ def search_page():
 def init_app(app: Flask) -> None:
     from .. import openapi
 
-    i18n.TEXT.update(TEXT)
     openapi.register(app, paths=PATHS, schemas=SCHEMAS)
     app.register_blueprint(api)
     app.register_blueprint(pages)

@@ -16,7 +16,6 @@ import time
 
 from flask import Flask
 
-from .. import i18n
 from ..circulation.backends import BACKENDS
 
 from .protocol import (  # noqa: F401  (the public API of the codec)
@@ -24,11 +23,6 @@ from .protocol import (  # noqa: F401  (the public API of the codec)
     checksum, decode, encode, format_date, parse_date, patron_status_flags,
 )
 
-i18n.TEXT.update({
-    # A receipt line of a checkout queued while the library system was away.
-    "circ.queued": ("menunggu konfirmasi sistem perpustakaan; tanggal kembali perkiraan",
-                    "awaiting the library system's confirmation; due date estimated"),
-})
 
 
 def _backend(config: dict):

@@ -17,35 +17,28 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timezone
 
+from flask_babel import lazy_gettext as _l
+
 from ..circulation import calendar, refusals
 from .protocol import Message, parse_date, patron_status_flags
 
 
-def _refusal(name: str, status: int, code: str, message_id: str, message_en: str) -> type:
-    return type(name, (refusals.Refusal,), {"status": status, "code": code,
-                                            "message_id": message_id, "message_en": message_en})
+def _refusal(name: str, status: int, code: str, message) -> type:
+    return type(name, (refusals.Refusal,), {"status": status, "code": code, "message_en": message})
 
 
 LibrarySystemRefused = _refusal(
     "LibrarySystemRefused", 403, "refused_by_library_system",
-    "Sistem perpustakaan menolak permintaan ini. Silakan hubungi petugas.",
-    "The library system refused this. Please ask a librarian.")
+    _l("The library system refused this. Please ask a librarian."))
 LibrarySystemUnavailable = _refusal(
     "LibrarySystemUnavailable", 503, "library_system_unavailable",
-    "Sistem perpustakaan sedang tidak tersambung. Silakan coba lagi sebentar lagi atau "
-    "hubungi petugas.",
-    "The library system cannot be reached just now. Please try again shortly or ask a "
-    "librarian.")
+    _l("The library system cannot be reached just now. Please try again shortly or ask a librarian."))
 LibrarySystemLoginRefused = _refusal(
     "LibrarySystemLoginRefused", 503, "library_system_login_refused",
-    "Kios ini tidak dapat masuk ke sistem perpustakaan. Silakan hubungi petugas.",
-    "This kiosk cannot log in to the library system. Please ask a librarian.")
+    _l("This kiosk cannot log in to the library system. Please ask a librarian."))
 OfflineCheckin = _refusal(
     "OfflineCheckin", 503, "library_system_unavailable",
-    "Sistem perpustakaan sedang tidak tersambung, jadi pengembalian belum dapat dicatat. "
-    "Silakan serahkan buku kepada petugas.",
-    "The library system cannot be reached, so the return cannot be recorded now. "
-    "Please hand the book to a librarian.")
+    _l("The library system cannot be reached, so the return cannot be recorded now. Please hand the book to a librarian."))
 
 
 def text(value: str | None) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -39,19 +40,15 @@ def create_account(session: Session, login: str, password: str, *, institution: 
                    encoding: str = "utf-8", method: str | None = None) -> Sip2Account:
     """Add a machine login. ``method`` is for tests only (a cheaper hash)."""
     if not LOGIN_RE.match(login or ""):
-        raise AccountError("A login is 1-64 letters, digits or . _ @ - (no | or spaces: SIP2 cannot carry them).",
-                           message_id="Login 1-64 huruf, angka atau . _ @ - (tanpa | dan spasi).")
+        raise AccountError(_l("A login is 1-64 letters, digits or . _ @ - (no | or spaces: SIP2 cannot carry them)."))
     if len(password or "") < MIN_PASSWORD or "|" in password or not password.isprintable():
-        raise AccountError(f"A machine password needs at least {MIN_PASSWORD} printable characters and no |.",
-                           message_id=f"Kata sandi mesin minimal {MIN_PASSWORD} karakter dan tanpa |.")
+        raise AccountError(_l("A machine password needs at least %(min_password)s printable characters and no |.", min_password=MIN_PASSWORD))  # noqa: E501 (one msgid)
     if not INSTITUTION_RE.match(institution or ""):
-        raise AccountError("The institution id is 1-32 letters, digits or . _ -.",
-                           message_id="Kode institusi 1-32 huruf, angka atau . _ -.")
+        raise AccountError(_l("The institution id is 1-32 letters, digits or . _ -."))
     if encoding not in ENCODINGS:
-        raise AccountError(f"Encoding must be one of {', '.join(ENCODINGS)}.",
-                           message_id=f"Pengodean harus salah satu dari {', '.join(ENCODINGS)}.")
+        raise AccountError(_l("Encoding must be one of %(value)s.", value=', '.join(ENCODINGS)))
     if session.scalar(select(Sip2Account.id).where(Sip2Account.login == login)) is not None:
-        raise AccountError(f"The login {login!r} exists already.", message_id=f"Login {login!r} sudah ada.")
+        raise AccountError(_l("The login %(login)s exists already.", login=repr(login)))
     account = Sip2Account(login=login, institution=institution, location=location, encoding=encoding,
                           password_hash=generate_password_hash(password, method) if method else generate_password_hash(password))
     session.add(account)

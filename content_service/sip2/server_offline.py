@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..circulation import calendar, local, refusals
@@ -110,8 +111,7 @@ def cancel_checkin(ctx, request: Message, item: Item) -> Answer:
     recent = loan is not None and loan.returned_at is not None and \
         calendar.as_utc(loan.returned_at) > calendar.utcnow() - CANCEL_WINDOW
     if not recent or local.open_loan_of(session, item) is not None:
-        return refuse(request, refusals.NotOnLoan("No recent return of this copy to cancel.",
-                                                  message_id="Tidak ada pengembalian buku ini yang dapat dibatalkan."),
+        return refuse(request, refusals.NotOnLoan(_l("No recent return of this copy to cancel.")),
                       ctx.institution, title=item.book.title)
     loan.returned_at = None
     item.status = "on_loan"

@@ -5,38 +5,14 @@ CSRF, audited like other staff actions."""
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import i18n
 from ..db import get_session
 from ..staff import access
 
 bp = Blueprint("sip2_staff", __name__, url_prefix="/staff/sip2")
 
-i18n.TEXT.update({
-    "sip2.nav": ("Antrean SIP2", "SIP2 queue"),
-    "sip2.title": ("Peminjaman luring (antrean SIP2)", "Offline loans (SIP2 queue)"),
-    "sip2.lead": ("Peminjaman di kios saat sistem perpustakaan tidak tersambung. Pindai mengirimnya "
-                  "kembali secara berurutan begitu sistem tersambung.",
-                  "Kiosk loans made while the library system was unreachable. Pindai sends them, "
-                  "in order, as soon as it answers again."),
-    "sip2.replay": ("Kirim sekarang", "Send now"),
-    "sip2.when": ("Waktu pinjam", "Borrowed at"),
-    "sip2.card": ("Kartu", "Card"),
-    "sip2.item": ("Barcode", "Barcode"),
-    "sip2.book": ("Judul", "Title"),
-    "sip2.state": ("Status", "State"),
-    "sip2.note": ("Keterangan", "Note"),
-    "sip2.state.queued": ("menunggu", "queued"),
-    "sip2.state.replaying": ("sedang dikirim", "sending"),
-    "sip2.state.done": ("terkonfirmasi", "confirmed"),
-    "sip2.state.failed": ("ditolak — selesaikan di meja layanan", "refused — settle at the desk"),
-    "sip2.empty": ("Belum ada peminjaman luring.", "No offline loans yet."),
-    "sip2.sent": ("Terkirim: {done} terkonfirmasi, {failed} ditolak, {left} masih menunggu.",
-                  "Sent: {done} confirmed, {failed} refused, {left} still queued."),
-    "sip2.not_sip2": ("Sirkulasi tidak memakai SIP2 (PINDAI_CIRCULATION).",
-                      "Circulation does not use SIP2 (PINDAI_CIRCULATION)."),
-})
 
 
 @bp.before_request
@@ -84,7 +60,7 @@ def replay_now():
 
 def init_app(app: Flask) -> None:
     # The menu shows an entry only where its endpoint exists: only SIP2 apps get the page.
-    entry = ("sip2_staff.queue", "sip2.nav", "catalogue")
+    entry = ("sip2_staff.queue", _l("SIP2 queue"), "catalogue")
     if entry not in access.NAV:
         access.NAV.append(entry)
     if app.config.get("CIRCULATION") == "sip2":

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import bcrypt
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
@@ -154,8 +155,7 @@ class SlimsBackend:
             session.flush()
             left = local.MAX_PIN_FAILURES - patron.failed_pins
             raise refusals.WrongPin(
-                f"Wrong PIN. {left} tries left before the card is locked for {local.LOCK_MINUTES} minutes.",
-                message_id=f"PIN salah. Sisa {left} kali percobaan sebelum kartu dikunci {local.LOCK_MINUTES} menit.",
+                _l("Wrong PIN. %(left)s tries left before the card is locked for %(lock_minutes)s minutes.", left=left, lock_minutes=local.LOCK_MINUTES),  # noqa: E501 (one msgid)
                 attempts_left=left)
         patron.failed_pins = 0
         return {"card": card, "first_name": patron.first_name, "category": patron.category}

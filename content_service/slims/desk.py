@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from contextlib import contextmanager
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError
@@ -23,8 +24,7 @@ LOCK_SECONDS = 10
 class SlimsUnavailable(refusals.Refusal):
     status = 503
     code = "library_system_unavailable"
-    message_id = "Sistem perpustakaan (SLiMS) sedang tidak dapat dihubungi. Silakan ke meja layanan."
-    message_en = "The library system (SLiMS) cannot be reached just now. Please go to the desk."
+    message_en = _l("The library system (SLiMS) cannot be reached just now. Please go to the desk.")
 
 
 
@@ -46,8 +46,7 @@ def transaction(engine: Engine, *lock_keys: str):
                                        {"wait": LOCK_SECONDS, **{f"n{i}": n for i, n in enumerate(names)}}).one()
                     held = [n for n, ok in zip(names, got, strict=True) if ok == 1]
                     if len(held) != len(names):
-                        raise SlimsUnavailable("SLiMS is busy with this copy or member; please try again.",
-                                               message_id="SLiMS sedang sibuk dengan buku atau anggota ini; silakan coba lagi.")
+                        raise SlimsUnavailable(_l("SLiMS is busy with this copy or member; please try again."))
                 yield conn
                 conn.commit()
             except BaseException:

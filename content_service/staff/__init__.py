@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import access, text
+from . import access
 
 
 def init_app(app: Flask) -> None:
     from . import admin, analytics, catalogue, content, importing, labelling, plays  # noqa: F401  (views join the blueprint)
 
-    text.install()
     access.init_app(app)
     app.register_blueprint(access.bp)
     plays.init_app(app)

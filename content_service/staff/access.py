@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import click
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l, lazy_ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -46,28 +47,25 @@ _DUMMY_HASH = generate_password_hash("pindai-dummy-password")
 class Forbidden(errors.PindaiError):
     status = 403
     code = "forbidden"
-    message_id = "Peran Anda tidak mengizinkan halaman ini."
-    message_en = "Your role does not allow this page."
+    message_en = _l("Your role does not allow this page.")
 
 
 class BadLogin(errors.PindaiError):
     status = 401
     code = "bad_login"
-    message_id = "Nama pengguna atau kata sandi salah."
-    message_en = "Wrong username or password."
+    message_en = _l("Wrong username or password.")
 
 
 class LoginLocked(errors.PindaiError):
     status = 429
     code = "login_locked"
-    message_id = "Terlalu banyak percobaan masuk yang gagal. Coba lagi paling lama dalam {minutes} menit."
-    message_en = "Too many failed logins. Try again within {minutes} minutes."
+    message_en = lazy_ngettext("Too many failed logins. Try again within %(num)d minute.",
+                               "Too many failed logins. Try again within %(num)d minutes.", 15)
 
 
 class WeakPassword(errors.PindaiError):
     code = "weak_password"
-    message_id = f"Kata sandi minimal {MIN_PASSWORD} karakter."
-    message_en = f"A password needs at least {MIN_PASSWORD} characters."
+    message_en = _l("A password needs at least %(min_password)s characters.", min_password=MIN_PASSWORD)
 
 
 def requires(permission: str):
@@ -87,13 +85,13 @@ def public(view):
     return view
 
 
-# Menu entries other features add to the portal's bar: (endpoint, text key,
+# Menu entries other features add to the portal's bar: (endpoint, _l("words"),
 # permission). Shown when the endpoint exists and the user holds the permission.
 NAV: list[tuple[str, str, str]] = []  # (events link their page in staff/base.html itself)
 
 
 def nav_items() -> list[tuple[str, str]]:
-    """(endpoint, text key) of the extra menu entries the current user may open."""
+    """(endpoint, words: an ``_l()`` string) of the extra menu entries the current user may open."""
     views = current_app.view_functions
     return [(endpoint, key) for endpoint, key, permission in NAV if endpoint in views and allowed(permission)]
 
@@ -151,7 +149,7 @@ def create_staff(session: Session, username: str, password: str, role: str, disp
     """Create an account (the username is kept in lower case). ``method`` is
     for tests only: a cheaper hash where dozens of accounts are made."""
     if role not in ROLES:
-        raise errors.BadRequest(f"Role must be one of {', '.join(ROLES)}.", message_id=f"Peran harus salah satu dari {', '.join(ROLES)}.")
+        raise errors.BadRequest(_l("Role must be one of %(value)s.", value=', '.join(ROLES)))
     username = check_username(username)
     user = StaffUser(username=username, password_hash=hash_password(password, method, username=username), role=role,
                      display_name=display_name)
@@ -181,8 +179,8 @@ def authenticate(session: Session, username: str, password: str, address: str) -
     username = (username or "").strip().lower()[:80]
     minutes = current_app.config["LOGIN_LOCK_MINUTES"]
     if lock_state(session, username, address):
-        raise LoginLocked(LoginLocked.message_en.format(minutes=minutes),
-                          message_id=LoginLocked.message_id.format(minutes=minutes))
+        raise LoginLocked(lazy_ngettext("Too many failed logins. Try again within %(num)d minute.",
+                                        "Too many failed logins. Try again within %(num)d minutes.", minutes))
     user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
     good = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if not (user and good and user.active):

@@ -3,6 +3,7 @@ and every user's own account page (their password)."""
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -40,7 +41,7 @@ def add_user():
                             (form.get("display_name") or "").strip() or None)
     except IntegrityError:
         session.rollback()
-        return _users_page(errors.BadRequest("That username is taken.", message_id="Nama pengguna itu sudah dipakai."), 409)
+        return _users_page(errors.BadRequest(_l("That username is taken.")), 409)
     except errors.PindaiError as exc:
         session.rollback()
         return _users_page(exc, exc.status)
@@ -59,13 +60,12 @@ def update_user(user_id: int):
     form = request.form
     role, active = form.get("role", user.role), form.get("active", "1") == "1"
     if role not in ROLES:
-        return _users_page(errors.BadRequest("Unknown role.", message_id="Peran tidak dikenal."), 400)
+        return _users_page(errors.BadRequest(_l("Unknown role.")), 400)
     others = session.scalar(select(func.count()).select_from(StaffUser).where(
         StaffUser.role == "admin", StaffUser.active.is_(True), StaffUser.id != user.id))
     if user.role == "admin" and (role != "admin" or not active) and not others:
         # Somebody must always be able to manage accounts.
-        return _users_page(errors.BadRequest("The last active admin cannot be demoted or deactivated.",
-                                             message_id="Admin aktif terakhir tidak dapat diturunkan atau dinonaktifkan."), 409)
+        return _users_page(errors.BadRequest(_l("The last active admin cannot be demoted or deactivated.")), 409)
     changes = {"role": role, "active": active}
     if form.get("password"):
         try:
@@ -85,12 +85,12 @@ def add_kiosk():
     session = get_session()
     name = (request.form.get("name") or "").strip()
     if not name or len(name) > 100:
-        return _users_page(errors.BadRequest("A kiosk needs a name.", message_id="Kios wajib diberi nama."), 400)
+        return _users_page(errors.BadRequest(_l("A kiosk needs a name.")), 400)
     try:
         kiosk, key = kiosks.create_kiosk(session, name, (request.form.get("location") or "").strip() or None)
     except IntegrityError:
         session.rollback()
-        return _users_page(errors.BadRequest("A kiosk with that name exists.", message_id="Kios dengan nama itu sudah ada."), 409)
+        return _users_page(errors.BadRequest(_l("A kiosk with that name exists.")), 409)
     audit(session, "kiosk.create", "kiosk", kiosk.id, name=kiosk.name)
     session.commit()
     # The key is shown on this one page only; the database keeps its hash.
@@ -130,9 +130,9 @@ def account():
     try:
         if not check_password_hash(user.password_hash, form.get("current", "")):
             # 400, not 401: the person is logged in; only the form is wrong.
-            raise errors.PindaiError("The current password is wrong.", message_id="Kata sandi saat ini salah.")
+            raise errors.PindaiError(_l("The current password is wrong."))
         if form.get("new", "") != form.get("again", ""):
-            raise WeakPassword("The two new passwords differ.", message_id="Kedua kata sandi baru tidak sama.")
+            raise WeakPassword(_l("The two new passwords differ."))
         user.password_hash = hash_password(form.get("new", ""))
     except errors.PindaiError as exc:
         return render_template("staff/account.html", error=exc, done=False), exc.status

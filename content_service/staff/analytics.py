@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from flask import Response, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -174,8 +175,7 @@ def _cell(value):
 def analytics_csv():
     table = request.args.get("table", "days")
     if table not in TABLES:
-        raise errors.BadRequest(f"table must be one of {', '.join(TABLES)}.",
-                                message_id=f"table harus salah satu dari {', '.join(TABLES)}.")
+        raise errors.BadRequest(_l("table must be one of %(value)s.", value=', '.join(TABLES)))
     start, end = _period()
     report = build_report(get_session(), start, end, current_app.config.get("LIBRARY_UTC_OFFSET_HOURS", 7))
     heads = {

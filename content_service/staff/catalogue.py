@@ -4,6 +4,7 @@ sheets are in ``labelling``."""
 from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -66,14 +67,13 @@ def update_book(book: Book, form) -> list[str]:
     """Apply an edit form to a book; returns the names of the fields that changed."""
     title = (form.get("title") or "").strip()
     if not title or len(title) > 500:
-        raise errors.BadRequest("A title is needed (at most 500 characters).",
-                                message_id="Judul wajib diisi (paling banyak 500 karakter).")
+        raise errors.BadRequest(_l("A title is needed (at most 500 characters)."))
     year_text = (form.get("year") or "").strip()
     if year_text and not (year_text.isdigit() and 1000 <= int(year_text) <= 2100):
-        raise errors.BadRequest("The year must be a four-digit year.", message_id="Tahun harus empat angka.")
+        raise errors.BadRequest(_l("The year must be a four-digit year."))
     audience = form.get("audience") or "all"
     if audience not in AUDIENCES:
-        raise errors.BadRequest("Unknown audience.", message_id="Sasaran pembaca tidak dikenal.")
+        raise errors.BadRequest(_l("Unknown audience."))
     values = {
         "title": title,
         "subtitle": (form.get("subtitle") or "").strip() or None,
@@ -96,10 +96,9 @@ def _item_values(form) -> dict:
     barcode = (form.get("barcode") or "").strip()
     status = form.get("status") or "available"
     if not barcode or len(barcode) > 64:
-        raise errors.BadRequest("A copy needs a barcode (at most 64 characters).",
-                                message_id="Eksemplar wajib punya barcode (paling banyak 64 karakter).")
+        raise errors.BadRequest(_l("A copy needs a barcode (at most 64 characters)."))
     if status not in ITEM_STATUSES:
-        raise errors.BadRequest("Unknown copy status.", message_id="Status eksemplar tidak dikenal.")
+        raise errors.BadRequest(_l("Unknown copy status."))
     return {"barcode": barcode, "status": status, "location": (form.get("location") or "").strip()[:200] or None,
             "call_number": (form.get("call_number") or "").strip()[:100] or None}
 
@@ -107,8 +106,7 @@ def _item_values(form) -> dict:
 class DuplicateBarcode(errors.PindaiError):
     status = 409
     code = "duplicate_barcode"
-    message_id = "Barcode ini sudah dipakai eksemplar lain."
-    message_en = "This barcode is already used by another copy."
+    message_en = _l("This barcode is already used by another copy.")
 
 
 @bp.get("/")
@@ -147,8 +145,7 @@ def create_book(session: Session, form) -> Book:
 class DuplicateIsbn(errors.PindaiError):
     status = 409
     code = "duplicate_isbn"
-    message_id = "ISBN ini sudah ada di katalog."
-    message_en = "This ISBN is already in the catalogue."
+    message_en = _l("This ISBN is already in the catalogue.")
 
 
 @bp.post("/books/new")
@@ -238,7 +235,7 @@ def update_item(item_id: int):
     session = get_session()
     item = session.get(Item, item_id)
     if item is None:
-        raise errors.NotFound(f"No copy with id {item_id}.", message_id=f"Eksemplar dengan id {item_id} tidak ada.")
+        raise errors.NotFound(_l("No copy with id %(item_id)s.", item_id=item_id))
     book_id = item.book_id
     try:
         values = _item_values(request.form)

@@ -9,6 +9,7 @@ import hashlib
 from pathlib import PurePath
 
 from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -33,8 +34,7 @@ KINDS = ("video", "audio", "image", "model3d", "ar_overlay", "link")
 class DuplicateAsset(errors.PindaiError):
     status = 409
     code = "duplicate_asset"
-    message_id = "Berkas yang sama sudah terpasang pada buku ini."
-    message_en = "The same file is already attached to this book."
+    message_en = _l("The same file is already attached to this book.")
 
 
 def register_media_references(app: Flask) -> None:
@@ -53,12 +53,11 @@ def parse_meta(form, fallback_title: str = "") -> dict:
     """Title, caption, language and audience from a form, checked."""
     title = (form.get("title") or "").strip() or fallback_title
     if not title or len(title) > 300:
-        raise errors.BadRequest("Give the extra a title (at most 300 characters).",
-                                message_id="Beri judul untuk konten ini (paling banyak 300 karakter).")
+        raise errors.BadRequest(_l("Give the extra a title (at most 300 characters)."))
     language = form.get("language") or "both"
     audience = form.get("audience") or "all"
     if language not in LANGUAGES or audience not in AUDIENCES:
-        raise errors.BadRequest("Unknown language or audience.", message_id="Bahasa atau sasaran pembaca tidak dikenal.")
+        raise errors.BadRequest(_l("Unknown language or audience."))
     caption = (form.get("caption") or "").strip()[:2000] or None
     return {"title": title, "caption": caption, "language": language, "audience": audience}
 
@@ -75,8 +74,7 @@ def add_file_asset(session: Session, book: Book, kind: str, checked: uploads.Che
     taken = session.scalars(select(Asset).where(Asset.book_id == book.id, Asset.kind == kind,
                                                 Asset.media_hash == digest)).first()
     if taken is not None:
-        raise DuplicateAsset(f"The same file is already attached to this book as “{taken.title}”.",
-                             message_id=f"Berkas yang sama sudah terpasang pada buku ini sebagai “{taken.title}”.")
+        raise DuplicateAsset(_l("The same file is already attached to this book as “%(title)s”.", title=taken.title))
     store = media.storage()
     stored = store.put(checked.data)
     asset = Asset(book_id=book.id, kind=kind, media_hash=stored, media_type=checked.media_type,
@@ -108,8 +106,7 @@ def reorder(session: Session, book: Book, asset_ids: list[int]) -> None:
     """Put the book's assets in the given order (every asset exactly once)."""
     current = {asset.id: asset for asset in book.assets}
     if sorted(asset_ids) != sorted(current):
-        raise errors.BadRequest("The new order must list each of the book's extras once.",
-                                message_id="Urutan baru harus memuat setiap konten buku ini tepat satu kali.")
+        raise errors.BadRequest(_l("The new order must list each of the book's extras once."))
     for position, asset_id in enumerate(asset_ids, start=1):
         current[asset_id].position = position
 
@@ -136,7 +133,7 @@ def _book(book_id: int) -> Book:
 def _asset(asset_id: int) -> Asset:
     asset = get_session().get(Asset, asset_id)
     if asset is None:
-        raise errors.NotFound(f"No extra with id {asset_id}.", message_id=f"Konten dengan id {asset_id} tidak ada.")
+        raise errors.NotFound(_l("No extra with id %(asset_id)s.", asset_id=asset_id))
     return asset
 
 
@@ -166,7 +163,7 @@ def upload_asset(book_id: int):
         elif kind in uploads.FILE_KINDS:
             upload = request.files.get("file")
             if upload is None or not upload.filename:
-                raise uploads.UploadRefused("Choose a file to upload.", message_id="Pilih berkas untuk diunggah.")
+                raise uploads.UploadRefused(_l("Choose a file to upload."))
             # The name is only shown to staff: made safe, and never used to store the file.
             name = secure_filename(upload.filename)[:255] or None
             limits = current_app.config.get("UPLOAD_LIMITS")
@@ -178,7 +175,7 @@ def upload_asset(book_id: int):
             meta = parse_meta(request.form, PurePath(name).stem.replace("_", " ") if name else "")
             asset = add_file_asset(session, book, kind, checked, meta, name, usdz)
         else:
-            raise errors.BadRequest("Choose what kind of extra this is.", message_id="Pilih jenis konten.")
+            raise errors.BadRequest(_l("Choose what kind of extra this is."))
     except errors.PindaiError as exc:
         session.rollback()
         return _page(_book(book_id), exc, exc.status)
@@ -207,8 +204,7 @@ def replace_file(session: Session, asset: Asset, checked: uploads.Checked, origi
     taken = session.scalars(select(Asset).where(Asset.book_id == asset.book_id, Asset.kind == asset.kind,
                                                 Asset.media_hash == digest, Asset.id != asset.id)).first()
     if taken is not None:
-        raise DuplicateAsset(f"The same file is already attached to this book as “{taken.title}”.",
-                             message_id=f"Berkas yang sama sudah terpasang pada buku ini sebagai “{taken.title}”.")
+        raise DuplicateAsset(_l("The same file is already attached to this book as “%(title)s”.", title=taken.title))
     store = media.storage()
     replaced = stored_files(session, asset)
     asset.media_hash, asset.media_type, asset.published = store.put(checked.data), checked.media_type, False
@@ -229,9 +225,9 @@ def replace_asset_file(asset_id: int):
     upload = request.files.get("file")
     try:
         if asset.kind not in uploads.FILE_KINDS:
-            raise errors.BadRequest("A link has no file to replace.", message_id="Tautan tidak punya berkas untuk diganti.")
+            raise errors.BadRequest(_l("A link has no file to replace."))
         if upload is None or not upload.filename:
-            raise uploads.UploadRefused("Choose a file to upload.", message_id="Pilih berkas untuk diunggah.")
+            raise uploads.UploadRefused(_l("Choose a file to upload."))
         name = secure_filename(upload.filename)[:255] or None
         replaced = replace_file(session, asset, uploads.check(asset.kind, upload.read(),
                                                               current_app.config.get("UPLOAD_LIMITS")), name)
@@ -250,10 +246,7 @@ def request_too_large(_exc: RequestEntityTooLarge):
     form is unknown; the answer is the same friendly refusal as a kind's limit."""
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
     error = uploads.UploadTooLarge(
-        f"The upload is too large: one upload may carry at most {uploads.human_size(limit)} in all. "
-        "Make the file smaller (a video: export it at a lower resolution) and try again.",
-        message_id=f"Unggahan terlalu besar: satu unggahan paling banyak {uploads.human_size(limit)} seluruhnya. "
-                   "Perkecil berkasnya (video: ekspor dengan resolusi lebih rendah) lalu coba lagi.",
+        _l("The upload is too large: one upload may carry at most %(value)s in all. Make the file smaller (a video: export it at a lower resolution) and try again.", value=uploads.human_size(limit)),  # noqa: E501 (one msgid)
         limit_bytes=limit)
     args = request.view_args or {}
     if not errors.wants_json() and allowed("content") and request.endpoint in (
@@ -302,7 +295,7 @@ def order_assets(book_id: int):
     try:
         ids = [int(x) for x in raw or []]
     except (TypeError, ValueError):
-        raise errors.BadRequest("The order must be a list of extra ids.", message_id="Urutan harus berupa daftar id konten.") from None
+        raise errors.BadRequest(_l("The order must be a list of extra ids.")) from None
     reorder(session, book, ids)
     audit(session, "asset.reorder", "book", book.id, order=ids)
     session.commit()

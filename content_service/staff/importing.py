@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from flask import Response, current_app, render_template, request, stream_with_context
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
@@ -43,9 +44,9 @@ def run_import():
     kind = request.form.get("kind", "")
     upload = request.files.get("file")
     if kind not in KINDS:
-        return _refused(errors.BadRequest("Choose MARC or CSV.", message_id="Pilih MARC atau CSV."))
+        return _refused(errors.BadRequest(_l("Choose MARC or CSV.")))
     if upload is None or not upload.filename:
-        return _refused(errors.BadRequest("Choose a file to import.", message_id="Pilih berkas yang akan diimpor."))
+        return _refused(errors.BadRequest(_l("Choose a file to import.")))
     # The upload's own name (made safe) names the records' source; it is
     # never a path of ours: the file lands in a fresh temp folder.
     try:
@@ -108,8 +109,8 @@ def parse_mapping(text: str) -> dict[str, str]:
         column, sep, field = line.partition("=")
         if not sep or not column.strip() or field.strip() not in (*tabular.FIELDS, "ignore"):
             raise errors.BadRequest(
-                f"{line.strip()!r}: write COLUMN=FIELD, FIELD one of {', '.join(tabular.FIELDS)} or ignore.",
-                message_id=f"{line.strip()!r}: tulis KOLOM=FIELD, FIELD salah satu dari {', '.join(tabular.FIELDS)} atau ignore.")
+                _l("%(value)s: write COLUMN=FIELD, FIELD one of %(value2)s or ignore.",
+                   value=repr(line.strip()), value2=', '.join(tabular.FIELDS)))
         mapping[column.strip()] = field.strip()
     return mapping
 
@@ -124,8 +125,7 @@ def _work(app, events: queue.Queue, path: Path, kind: str, source: str, mapping:
                                      progress=lambda n=1: events.put(("progress", n)))
             except (tabular.ImportProblem, UnicodeDecodeError, ValueError) as exc:
                 session.rollback()
-                events.put(("error", errors.BadRequest(f"The file cannot be imported: {exc}",
-                                                       message_id=f"Berkas tidak dapat diimpor: {exc}")))
+                events.put(("error", errors.BadRequest(_l("The file cannot be imported: %(exc)s", exc=exc))))
                 return
             session.add(AuditEntry(staff_user_id=who[0], username=who[1], action="catalogue.import",
                                    detail={"kind": kind, "file": report.source, "summary": report.summary()}))
@@ -133,9 +133,7 @@ def _work(app, events: queue.Queue, path: Path, kind: str, source: str, mapping:
             events.put(("done", report))
     except Exception:  # noqa: BLE001 - the page must end with an answer, not hang
         log.exception("import of %s failed", path.name)
-        events.put(("error", errors.PindaiError(
-            "The import stopped on an unexpected error; the records written so far are kept.",
-            message_id="Impor terhenti karena kesalahan tak terduga; rekaman yang sudah masuk tetap tersimpan.")))
+        events.put(("error", errors.PindaiError(_l("The import stopped on an unexpected error; the records written so far are kept."))))
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
 

@@ -3,6 +3,7 @@ a PDF sheet for chosen copies (the core's ``labels`` generator)."""
 from __future__ import annotations
 
 from flask import Response, current_app, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import codes, errors
@@ -24,7 +25,7 @@ def mint_code():
         target_id = 0
     target = session.get(Item if target_type == "item" else Book, target_id) if target_type in ("item", "book") else None
     if target is None:
-        raise errors.NotFound("Nothing to give a code to.", message_id="Tidak ada sasaran untuk kode ini.")
+        raise errors.NotFound(_l("Nothing to give a code to."))
     code = codes.mint(session, target_type, target_id)
     audit(session, "code.mint", target_type, target_id, code=code.code)
     session.commit()
@@ -57,7 +58,7 @@ def print_labels():
         book_ids = [int(v) for v in request.form.getlist("book")]
         start = int(request.form.get("start") or 1)
     except ValueError:
-        raise errors.BadRequest("Bad selection.", message_id="Pilihan tidak valid.") from None
+        raise errors.BadRequest(_l("Bad selection.")) from None
     layout = request.form.get("layout") or current_app.config["LABEL_LAYOUT"]
     if request.form.get("unlabelled") == "1":
         chosen = labels.select_items(session, unlabelled=True)
@@ -67,13 +68,13 @@ def print_labels():
         chosen += [i for i in session.scalars(select(Item).where(Item.id.in_(item_ids), Item.status != "withdrawn"))
                    if i not in chosen]
     if not chosen:
-        raise errors.BadRequest("Choose at least one copy (withdrawn copies get no labels).",
-                                message_id="Pilih paling sedikit satu eksemplar (eksemplar yang ditarik tidak diberi label).")
+        raise errors.BadRequest(_l("Choose at least one copy (withdrawn copies get no labels)."))
     sheet = labels.labels_for_items(session, chosen, current_app.config["PUBLIC_BASE_URL"])
     try:
         pdf = labels.render(sheet, layout, start)
     except ValueError as exc:
-        raise errors.BadRequest(str(exc), message_id="Tata letak atau posisi awal label tidak valid.") from None
+        raise errors.BadRequest(_l("The label layout or start position is not valid (%(problem)s).",
+                                   problem=str(exc))) from None
     audit(session, "labels.print", None, None, items=[i.id for i in chosen], layout=layout)
     session.commit()  # codes minted for the sheet are kept only once it exists
     return Response(pdf, mimetype="application/pdf",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
 
 from .. import errors
@@ -24,18 +25,12 @@ LOCAL_WORDS = ("perpustakaan", "pustaka", "pustakawan", "buku", "batam", "kepri"
 
 class GuessablePassword(errors.PindaiError):
     code = "weak_password"
-    message_id = ("Kata sandi ini terlalu mudah ditebak (kata umum, nama, atau pola seperti 123/qwerty). "
-                  "Pakai beberapa kata yang tidak berhubungan, minimal 12 karakter.")
-    message_en = ("This password is too easy to guess (a common word, a name or a pattern such as 123/qwerty). "
-                  "Use a few unrelated words, at least 12 characters.")
+    message_en = (_l("This password is too easy to guess (a common word, a name or a pattern such as 123/qwerty). Use a few unrelated words, at least 12 characters."))  # noqa: E501 (one msgid)
 
 
 class BadUsername(errors.PindaiError):
     code = "bad_username"
-    message_id = ("Nama pengguna hanya boleh huruf kecil, angka, titik, tanda hubung dan garis bawah "
-                  "(paling banyak 80 karakter), diawali huruf atau angka.")
-    message_en = ("A username may hold only lower-case letters, digits, dots, dashes and underscores "
-                  "(at most 80 characters), starting with a letter or digit.")
+    message_en = (_l("A username may hold only lower-case letters, digits, dots, dashes and underscores (at most 80 characters), starting with a letter or digit."))  # noqa: E501 (one msgid)
 
 
 def check_username(username: str) -> str:

@@ -4,6 +4,7 @@ that a video or audio started or a 3D model was opened (counted in analytics).
 from __future__ import annotations
 
 from flask import Blueprint, request
+from flask_babel import lazy_gettext as _l
 
 from .. import errors, kiosks, openapi
 from ..db import get_session
@@ -17,11 +18,10 @@ CHANNELS = ("kiosk", "phone")
 def record_play(session, asset_id: int, channel: str, kiosk=None) -> AssetPlay:
     """Count one play of a published asset."""
     if channel not in CHANNELS:
-        raise errors.BadRequest("'channel' must be 'kiosk' or 'phone'.", message_id="'channel' harus 'kiosk' atau 'phone'.")
+        raise errors.BadRequest(_l("'channel' must be 'kiosk' or 'phone'."))
     asset = session.get(Asset, asset_id)
     if asset is None or not asset.published:
-        raise errors.NotFound(f"No published extra with id {asset_id}.",
-                              message_id=f"Tidak ada konten terbit dengan id {asset_id}.")
+        raise errors.NotFound(_l("No published extra with id %(asset_id)s.", asset_id=asset_id))
     play = AssetPlay(asset_id=asset.id, channel=channel, kiosk_id=kiosk.id if kiosk else None)
     session.add(play)
     return play
@@ -32,7 +32,7 @@ def report_play(asset_id: int):
     kiosk = kiosks.request_kiosk()  # optional; a wrong key is refused
     body = request.get_json(force=True, silent=True) if request.get_data(cache=True) else {}
     if not isinstance(body, dict):
-        raise errors.BadRequest('Send JSON like {"channel": "phone"}.', message_id='Kirim JSON seperti {"channel": "phone"}.')
+        raise errors.BadRequest(_l("Send JSON like {\"channel\": \"phone\"}."))
     channel = body.get("channel") or ("kiosk" if kiosk else "phone")
     session = get_session()
     record_play(session, asset_id, channel, kiosk)

@@ -14,8 +14,11 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from flask_babel import lazy_gettext as _l
+
 from .base import (FILE_KINDS, KIND_NAMES, LIMITS, MAX_PIXELS, MAX_SIDE, MB, THUMB_SIDE, Checked, DecompressionBomb,  # noqa: F401
                    UnsupportedType, UploadRefused, UploadTooLarge, human_size, refuse, sniff, wrong_type)
+from .base import either
 from .audio import check_audio
 from .gltf import check_glb
 from .images import check_image, check_overlay, encode_image, thumbnail_of  # noqa: F401
@@ -33,18 +36,17 @@ def _looks_like_markup(data: bytes) -> bool:
 def check(kind: str, data: bytes, limits: dict | None = None) -> Checked:
     """Validate ``data`` as an asset of ``kind``; raises ``UploadRefused``."""
     if kind not in FILE_KINDS and kind != "usdz":
-        refuse(UploadRefused, f"Unknown asset kind {kind!r}.", f"Jenis konten {kind!r} tidak dikenal.")
+        refuse(UploadRefused, _l("Unknown asset kind %(kind)s.", kind=repr(kind)))
     limit = {**LIMITS, **(limits or {})}[kind]
     if len(data) > limit:
         name_id, name_en = KIND_NAMES[kind]
-        refuse(UploadTooLarge, f"The file is {human_size(len(data))}; {name_en} may be at most {human_size(limit)}.",
-               f"Berkas berukuran {human_size(len(data))}; batas untuk {name_id} adalah {human_size(limit)}.",
+        refuse(UploadTooLarge, _l("The file is %(size)s; %(name)s may be at most %(limit)s.", size=human_size(len(data)),
+                                   name=either(name_en, name_id), limit=human_size(limit)),
                limit_bytes=limit)
     if not data:
-        refuse(UploadRefused, "The file is empty.", "Berkas kosong.")
+        refuse(UploadRefused, _l("The file is empty."))
     if _looks_like_markup(data):
-        refuse(UnsupportedType, "SVG, HTML and other markup files are not accepted.",
-                "Berkas SVG, HTML dan markup lain tidak diterima.")
+        refuse(UnsupportedType, _l("SVG, HTML and other markup files are not accepted."))
     found = sniff(data)
     try:
         return _CHECKS[kind](data, found)
@@ -52,8 +54,7 @@ def check(kind: str, data: bytes, limits: dict | None = None) -> Checked:
         raise
     except Exception:  # a parser failing in a way no check foresaw: refused, never a 500
         log.exception("upload check of a %s (%s, %d bytes) failed unexpectedly", kind, found, len(data))
-        refuse(UploadRefused, "This file could not be checked, so it cannot be accepted. Export it again and retry.",
-               "Berkas ini tidak dapat diperiksa, jadi tidak dapat diterima. Ekspor ulang lalu coba lagi.")
+        refuse(UploadRefused, _l("This file could not be checked, so it cannot be accepted. Export it again and retry."))
 
 
 _CHECKS = {
@@ -74,6 +75,5 @@ def check_link(url: str) -> str:
     except ValueError:
         parts = None
     if not parts or parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 1000:
-        refuse(UploadRefused, "A link must be a full http:// or https:// address.",
-                "Tautan harus berupa alamat lengkap http:// atau https://.")
+        refuse(UploadRefused, _l("A link must be a full http:// or https:// address."))
     return url

@@ -9,7 +9,9 @@ from __future__ import annotations
 import struct
 import zlib
 
-from .base import Checked, UploadRefused, refuse, wrong_type
+from flask_babel import lazy_gettext as _l
+
+from .base import Checked, UploadRefused, refuse, wrong_type, either
 from .streams import BoxError, av_errors, mp4_boxes, open_container
 
 PLAYABLE = {"mp3", "mp3float", "opus", "libopus", "vorbis", "libvorbis", "aac", "flac", "alac"}
@@ -29,8 +31,8 @@ _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 
 
 
 def _junk(where_en: str, where_id: str):
-    refuse(UploadRefused, f"This is not only audio: {where_en}. Export the recording again as MP3, Ogg or M4A.",
-           f"Berkas ini tidak hanya berisi audio: {where_id}. Ekspor ulang rekaman sebagai MP3, Ogg atau M4A.")
+    refuse(UploadRefused, _l("This is not only audio: %(where)s. Export the recording again as MP3, Ogg or M4A.",
+                                 where=either(where_en, where_id)))
 
 
 # Programs' signatures, looked for in a file's tags (never in the audio, where any byte
@@ -108,8 +110,7 @@ def walk_mp3(data: bytes) -> None:
                   "bingkai terakhir terpotong (unggahan terputus?)")
         at, frames = at + length, frames + 1
     if not frames:
-        refuse(UploadRefused, "The audio cannot be played: it holds no MPEG audio frames.",
-               "Audio ini tidak dapat diputar: tidak ada bingkai audio MPEG di dalamnya.")
+        refuse(UploadRefused, _l("The audio cannot be played: it holds no MPEG audio frames."))
 
 
 _BIT_REVERSED = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
@@ -178,12 +179,11 @@ def _decode(data: bytes, found: str) -> tuple[str, float, int]:
         audio = [s for s in container.streams if s.type == "audio"]
         moving = [s for s in container.streams if s.type == "video" and not s.disposition & 0x400]  # not cover art
         if len(audio) != 1 or moving:
-            wrong_type("audio", "video/mp4" if moving else found, "an MP3, Ogg or M4A audio file")
+            wrong_type("audio", "video/mp4" if moving else found, _l("an MP3, Ogg or M4A audio file"))
         stream = audio[0]
         codec = stream.codec_context.name
         if codec not in PLAYABLE:
-            refuse(UploadRefused, f"This audio uses the {codec} codec, which browsers cannot play.",
-                   f"Audio ini memakai codec {codec} yang tidak dapat diputar browser.", codec=codec)
+            refuse(UploadRefused, _l("This audio uses the %(codec)s codec, which browsers cannot play.", codec=codec), codec=codec)
         samples = packets = broken = broken_bytes = packet_bytes = 0
         for packet in container.demux(stream):
             if packet.size == 0:
@@ -196,21 +196,19 @@ def _decode(data: bytes, found: str) -> tuple[str, float, int]:
                 broken, broken_bytes = broken + 1, broken_bytes + packet.size
         rate = stream.codec_context.sample_rate or stream.sample_rate or 0
     except av_errors():
-        refuse(UploadRefused, "The audio cannot be played: its frames are damaged.",
-               "Audio ini tidak dapat diputar: bingkai datanya rusak.")
+        refuse(UploadRefused, _l("The audio cannot be played: its frames are damaged."))
     finally:
         container.close()
     # A scratch in a recording is a frame or two; a payload in one "packet" is many bytes.
     if packets and (broken > max(1, packets * MAX_BROKEN_PACKETS) or broken_bytes > MAX_BROKEN_BYTES):
-        refuse(UploadRefused, f"The audio cannot be played: {broken} of its {packets} frames are damaged.",
-               f"Audio ini tidak dapat diputar: {broken} dari {packets} bingkainya rusak.")
+        refuse(UploadRefused, _l("The audio cannot be played: %(broken)s of its %(packets)s frames are damaged.", broken=broken, packets=packets))
     return codec, samples / rate if rate else 0.0, packet_bytes
 
 
 def check_audio(data: bytes, found: str | None) -> Checked:
     """MP3, Ogg or M4A that is audio throughout and decodes to the end."""
     if found not in ("audio/mpeg", "audio/ogg", "audio/mp4", "video/mp4"):
-        wrong_type("audio", found, "an MP3, Ogg or M4A audio file")
+        wrong_type("audio", found, _l("an MP3, Ogg or M4A audio file"))
     mdat = 0
     try:
         if found == "audio/mpeg":
@@ -223,10 +221,7 @@ def check_audio(data: bytes, found: str | None) -> Checked:
         _junk("its frames cannot be followed to the end", "bingkainya tidak dapat diikuti sampai akhir")
     _codec, seconds, packet_bytes = _decode(data, found)
     if seconds < MIN_SECONDS:
-        refuse(UploadRefused, "The audio cannot be played: its container or frames are not valid "
-               f"(less than {MIN_SECONDS} s of sound could be decoded).",
-               f"Audio ini tidak dapat diputar: wadah atau bingkai datanya tidak valid "
-               f"(kurang dari {MIN_SECONDS} detik suara yang dapat dibaca).")
+        refuse(UploadRefused, _l("The audio cannot be played: its container or frames are not valid (less than %(min_seconds)s s of sound could be decoded).", min_seconds=MIN_SECONDS))
     if mdat and mdat - packet_bytes > MAX_FILLER:
         _junk(f"{mdat - packet_bytes:,} bytes of its media data are not audio",
               f"{mdat - packet_bytes:,} byte data medianya bukan audio")

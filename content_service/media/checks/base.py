@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from ... import errors
 
 MB = 1024 * 1024
@@ -32,8 +35,7 @@ def human_size(n: int) -> str:
 class UploadRefused(errors.PindaiError):
     status = 422
     code = "upload_refused"
-    message_id = "Berkas ini tidak dapat diterima."
-    message_en = "This file cannot be accepted."
+    message_en = _l("This file cannot be accepted.")
 
 
 class UploadTooLarge(UploadRefused):
@@ -64,9 +66,15 @@ class Checked:
     notes: list[str] = field(default_factory=list)
 
 
-def refuse(cls, en: str, id_: str, **details):
-    """Raise ``cls`` with an English and an Indonesian reason."""
-    raise cls(en, message_id=id_, **details)
+def either(en: str, id_: str) -> LazyString:
+    """A fragment worded in the page's language when shown (Indonesian or English),
+    for the reasons built from parts (``%(what)s``) inside an ``_l()`` message."""
+    return LazyString(lambda: id_ if get_locale() is not None and get_locale().language == "id" else en)
+
+
+def refuse(cls, message, **details):
+    """Raise ``cls`` with its reason (an ``_l()`` message: the catalogues word it)."""
+    raise cls(message, **details)
 
 
 def sniff(data: bytes) -> str | None:
@@ -99,5 +107,4 @@ def sniff(data: bytes) -> str | None:
 def wrong_type(kind: str, found: str | None, wanted: str):
     """Refuse a file whose bytes are not what the kind needs (its name is never asked)."""
     what = found or "unknown"
-    refuse(UnsupportedType, f"This file is not {wanted} (its content is {what}, whatever its name says).",
-            f"Berkas ini bukan {wanted} (isinya {what}, apa pun namanya).", found=what, kind=kind)
+    refuse(UnsupportedType, _l("This file is not %(wanted)s (its content is %(what)s, whatever its name says).", wanted=wanted, what=what), found=what, kind=kind)

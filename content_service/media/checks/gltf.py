@@ -15,9 +15,10 @@ import json
 import struct
 from typing import Any, NoReturn
 
+from flask_babel import lazy_gettext as _l
 import numpy as np
 
-from .base import Checked, UploadRefused, refuse, wrong_type
+from .base import Checked, UploadRefused, refuse, wrong_type, either
 
 JSON_CHUNK, BIN_CHUNK = 0x4E4F534A, 0x004E4942
 MAX_DEPTH = 64  # extras and extensions nest; a viewer's parser should not recurse further
@@ -418,9 +419,9 @@ def validate(data: bytes) -> None:
 def check_glb(data: bytes, found: str | None) -> Checked:
     """A self-contained binary glTF 2.0 whose every reference holds."""
     if found != "model/gltf-binary":
-        wrong_type("model3d", found, "a GLB 3D model (binary glTF 2.0)")
+        wrong_type("model3d", found, _l("a GLB 3D model (binary glTF 2.0)"))
     try:
         validate(data)
     except _Invalid as bad:
-        refuse(UploadRefused, f"The GLB file is not valid: {bad.en}.", f"Berkas GLB tidak valid: {bad.id_}.")
+        refuse(UploadRefused, _l("The GLB file is not valid: %(reason)s.", reason=either(bad.en, bad.id_)))
     return Checked("model/gltf-binary", data)

@@ -7,9 +7,10 @@ import io
 import struct
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from flask_babel import lazy_gettext as _l
 
 from . import png
-from .base import MAX_PIXELS, MAX_SIDE, THUMB_SIDE, Checked, DecompressionBomb, UnsupportedType, UploadRefused, refuse, wrong_type
+from .base import MAX_PIXELS, MAX_SIDE, THUMB_SIDE, Checked, DecompressionBomb, UnsupportedType, UploadRefused, refuse, wrong_type, either
 
 _PIL_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
@@ -22,13 +23,11 @@ def _open_image(data: bytes, kind: str) -> Image.Image:
     except Image.DecompressionBombError:
         _bomb()
     except ValueError:  # Pillow's own limits on text chunks and the like
-        refuse(DecompressionBomb, "Part of this image inflates too far when read: a decompression bomb.",
-               "Sebagian gambar ini mengembang terlalu besar saat dibaca: bom dekompresi.")
+        refuse(DecompressionBomb, _l("Part of this image inflates too far when read: a decompression bomb."))
     except (UnidentifiedImageError, OSError, SyntaxError, struct.error):
-        refuse(UnsupportedType, "This file is not an image we can read (JPEG, PNG or WebP).",
-                "Berkas ini bukan gambar yang dapat dibaca (JPEG, PNG atau WebP).")
+        refuse(UnsupportedType, _l("This file is not an image we can read (JPEG, PNG or WebP)."))
     if image.format not in _PIL_TYPES:
-        wrong_type(kind, f"image/{(image.format or 'unknown').lower()}", "JPEG, PNG or WebP")
+        wrong_type(kind, f"image/{(image.format or 'unknown').lower()}", _l("JPEG, PNG or WebP"))
     if image.size[0] * image.size[1] > MAX_PIXELS:
         _bomb(image.size)
     try:
@@ -36,15 +35,15 @@ def _open_image(data: bytes, kind: str) -> Image.Image:
     except Image.DecompressionBombError:
         _bomb(image.size)
     except (OSError, SyntaxError, ValueError):
-        refuse(UploadRefused, "The image is damaged or incomplete.", "Gambar ini rusak atau tidak lengkap.")
+        refuse(UploadRefused, _l("The image is damaged or incomplete."))
     return image
 
 
 def _bomb(size=None):
     claims = f" claims {size[0]} x {size[1]} pixels" if size else " claims too many pixels"
     claims_id = f" mengaku {size[0]} x {size[1]} piksel" if size else " mengaku terlalu banyak piksel"
-    refuse(DecompressionBomb, f"The image{claims}; at most {MAX_PIXELS // 1_000_000} megapixels are accepted.",
-            f"Gambar ini{claims_id}; paling banyak {MAX_PIXELS // 1_000_000} megapiksel.")
+    refuse(DecompressionBomb, _l("The image%(claims)s; at most %(value)s megapixels are accepted.", claims=either(claims, claims_id),
+                                 value=MAX_PIXELS // 1_000_000))
 
 
 def _pixels_only(image: Image.Image) -> Image.Image:
@@ -76,7 +75,7 @@ def thumbnail_of(image: Image.Image) -> bytes:
 
 def check_image(data: bytes, found: str | None) -> Checked:
     if found not in _PIL_TYPES.values():
-        wrong_type("image", found, "a JPEG, PNG or WebP image")
+        wrong_type("image", found, _l("a JPEG, PNG or WebP image"))
     image = _open_image(data, "image")
     fmt = image.format
     image = ImageOps.exif_transpose(image)  # keep the photo upright once EXIF is gone
@@ -91,11 +90,10 @@ def check_image(data: bytes, found: str | None) -> Checked:
 
 def check_overlay(data: bytes, found: str | None) -> Checked:
     if found != "image/png":
-        wrong_type("ar_overlay", found, "a PNG image with transparency")
+        wrong_type("ar_overlay", found, _l("a PNG image with transparency"))
     image = _open_image(data, "ar_overlay")
     if not ("A" in image.getbands() or "transparency" in image.info):
-        refuse(UploadRefused, "An AR overlay must be a PNG with transparency (an alpha channel).",
-                "Overlay AR harus PNG dengan latar transparan (kanal alfa).")
+        refuse(UploadRefused, _l("An AR overlay must be a PNG with transparency (an alpha channel)."))
     image = image.convert("RGBA")
     if max(image.size) > MAX_SIDE:
         image.thumbnail((MAX_SIDE, MAX_SIDE))

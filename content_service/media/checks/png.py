@@ -8,6 +8,8 @@ from __future__ import annotations
 import struct
 import zlib
 
+from flask_babel import lazy_gettext as _l
+
 from .base import MB, DecompressionBomb, UploadRefused, refuse
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -54,8 +56,7 @@ def _payload(kind: bytes, body: bytes) -> bytes | None:
 
 
 def _damaged():
-    refuse(UploadRefused, "The image is damaged or incomplete (a PNG chunk is broken).",
-           "Gambar ini rusak atau tidak lengkap (ada chunk PNG yang rusak).")
+    refuse(UploadRefused, _l("The image is damaged or incomplete (a PNG chunk is broken)."))
 
 
 def check_chunks(data: bytes) -> None:
@@ -74,19 +75,14 @@ def check_chunks(data: bytes) -> None:
             _damaged()
         count += 1
         if count > MAX_CHUNKS:
-            refuse(UploadRefused, f"The PNG has more than {MAX_CHUNKS:,} chunks.",
-                   f"PNG ini punya lebih dari {MAX_CHUNKS:,} chunk.")
+            refuse(UploadRefused, _l("The PNG has more than %(max_chunks)s chunks.", max_chunks=format(MAX_CHUNKS, ',')))
         stream = _payload(kind, body)
         if stream is not None:
             size = _inflated_size(stream, min(CHUNK_INFLATE_LIMIT, TOTAL_INFLATE_LIMIT - inflated))
             if size is None:
                 name = kind.decode("latin-1")
                 refuse(DecompressionBomb,
-                       f"The {name} chunk of this PNG inflates to more than {CHUNK_INFLATE_LIMIT // MB} MB "
-                       f"(at most {TOTAL_INFLATE_LIMIT // MB} MB of text and colour profile in all): "
-                       "a decompression bomb.",
-                       f"Chunk {name} dalam PNG ini mengembang lebih dari {CHUNK_INFLATE_LIMIT // MB} MB "
-                       f"(paling banyak {TOTAL_INFLATE_LIMIT // MB} MB teks dan profil warna): bom dekompresi.",
+                       _l("The %(name)s chunk of this PNG inflates to more than %(value)s MB (at most %(value2)s MB of text and colour profile in all): a decompression bomb.", name=name, value=CHUNK_INFLATE_LIMIT // MB, value2=TOTAL_INFLATE_LIMIT // MB),
                        chunk=name)
             inflated += size
         offset = end

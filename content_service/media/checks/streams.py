@@ -11,7 +11,9 @@ import io
 import struct
 from typing import Any
 
-from .base import UploadRefused, refuse
+from flask_babel import lazy_gettext as _l
+
+from .base import UploadRefused, refuse, either
 
 # The demuxer for each sniffed type: FFmpeg never guesses another format.
 DEMUXERS = {"video/mp4": "mov", "audio/mp4": "mov", "video/webm": "matroska", "audio/mpeg": "mp3", "audio/ogg": "ogg"}
@@ -30,8 +32,7 @@ def open_container(data: bytes, found: str, what_en: str, what_id: str) -> Any:
     try:
         container = av.open(io.BytesIO(data), format=DEMUXERS[found], options={"probesize": str(5 << 20)})
     except av_errors():
-        refuse(UploadRefused, f"The {what_en} cannot be played: its container is not valid.",
-               f"{what_id} ini tidak dapat diputar: wadahnya tidak valid.")
+        refuse(UploadRefused, _l("The %(what)s cannot be played: its container is not valid.", what=either(what_en, what_id)))
     for stream in container.streams:
         stream.thread_type = "SLICE"
         stream.thread_count = 1

@@ -7,10 +7,14 @@ overlapping. The entry count is read from the end record before the zip
 is opened, so 300,000 entries are refused without parsing them."""
 from __future__ import annotations
 
+from typing import NoReturn
+
 import io
 import re
 import struct
 import zipfile
+
+from flask_babel import lazy_gettext as _l
 
 from .base import MB, Checked, UploadRefused, refuse, wrong_type
 
@@ -20,14 +24,16 @@ _EOCD = b"PK\x05\x06"
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_.\- /()+@,]+")
 
 
-def _bad(en: str, id_: str):
-    refuse(UploadRefused, f"This USDZ is not a valid package: {en}.", f"USDZ ini bukan paket yang valid: {id_}.")
+def _bad(reason) -> NoReturn:
+    """Refuse the package; ``reason`` is an ``_l()`` message, worded in the page's language."""
+    refuse(UploadRefused, _l("This USDZ is not a valid package: %(reason)s.", reason=reason))
+    raise AssertionError("refuse() raises")  # for the type checker
 
 
 def _entry_count(data: bytes) -> int:
     at = data.rfind(_EOCD, max(0, len(data) - 65_557))
     if at == -1 or at + 22 > len(data):
-        _bad("its zip directory is missing", "direktori zip-nya tidak ada")
+        _bad(_l("its zip directory is missing"))
     entries, cd_size = struct.unpack_from("<H", data, at + 10)[0], struct.unpack_from("<I", data, at + 12)[0]
     if entries == 0xFFFF:  # ZIP64: the real count is elsewhere; the directory's size still bounds it
         entries = 0
@@ -35,13 +41,13 @@ def _entry_count(data: bytes) -> int:
     return entries if entries > MAX_ENTRIES else max(entries, cd_size // 47)
 
 
-def _name_problem(raw: bytes, name: str) -> tuple[str, str] | None:
+def _name_problem(raw: bytes, name: str):
     if "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name):
-        return "an entry has an absolute or Windows path", "ada entri dengan path absolut atau path Windows"
+        return _l("an entry has an absolute or Windows path")
     if ".." in name.split("/") or any(part in ("", ".") for part in name.rstrip("/").split("/")):
-        return "an entry's name leaves the package (..)", "ada nama entri yang keluar dari paket (..)"
+        return _l("an entry's name leaves the package (..)")
     if not _SAFE_NAME.fullmatch(name) or len(raw) > 255:
-        return "an entry's name has characters a package may not use", "ada nama entri dengan karakter yang tidak boleh"
+        return _l("an entry's name has characters a package may not use")
     return None
 
 
@@ -49,16 +55,16 @@ def _span(data: bytes, info: zipfile.ZipInfo) -> tuple[int, int]:
     """Where an entry's local header starts and its data ends."""
     at = info.header_offset
     if at + 30 > len(data) or data[at:at + 4] != b"PK\x03\x04":
-        _bad("an entry's local header is missing", "header lokal sebuah entri tidak ada")
+        _bad(_l("an entry's local header is missing"))
     name_length, extra_length = struct.unpack_from("<HH", data, at + 26)
     if data[at + 30: at + 30 + name_length] != info.orig_filename.encode("utf-8", "replace"):
         # Some tools unpack by the local name, others by the directory's: the two must agree.
-        _bad("an entry's local name differs from its directory name", "nama lokal sebuah entri berbeda dari nama di direktorinya")
+        _bad(_l("an entry's local name differs from its directory name"))
     end = at + 30 + name_length + extra_length + info.compress_size
     if info.flag_bits & 0x8:  # a data descriptor follows the data
         end += 16 if data[end:end + 4] == b"PK\x07\x08" else 12
     if end > len(data):
-        _bad("an entry runs past the end of the file", "ada entri yang melewati akhir berkas")
+        _bad(_l("an entry runs past the end of the file"))
     return at, end
 
 
@@ -67,63 +73,61 @@ def _contiguous(data: bytes, spans: list[tuple[int, int]]) -> None:
     at = 0
     for start, end in spans:
         if start != at:
-            _bad("there are bytes between its entries that belong to none" if start > at else "two entries overlap",
-                 "ada byte di antara entri yang bukan milik entri mana pun" if start > at else "ada entri yang bertumpuk")
+            _bad(_l("there are bytes between its entries that belong to none") if start > at
+                 else _l("two entries overlap"))
         at = end
     if data[at:at + 4] != b"PK\x01\x02":
-        _bad("there are bytes between its entries and its directory", "ada byte di antara entri dan direktorinya")
+        _bad(_l("there are bytes between its entries and its directory"))
 
 
 def check_usdz(data: bytes, found: str | None) -> Checked:
     """A USDZ package: a stored (uncompressed) zip led by a USD layer."""
     if found != "application/zip":
-        wrong_type("usdz", found, "a USDZ model (for iPhone AR)")
+        wrong_type("usdz", found, _l("a USDZ model (for iPhone AR)"))
     count = _entry_count(data)
     if count > MAX_ENTRIES:
-        _bad(f"it has about {count:,} entries; at most {MAX_ENTRIES:,} are accepted",
-             f"berisi sekitar {count:,} entri; paling banyak {MAX_ENTRIES:,}")
+        _bad(_l("it has about %(count)s entries; at most %(max_entries)s are accepted", count=format(count, ','), max_entries=format(MAX_ENTRIES, ',')))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except UnicodeDecodeError:
-        _bad("an entry's name is not UTF-8", "ada nama entri yang bukan UTF-8")
+        _bad(_l("an entry's name is not UTF-8"))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, struct.error, OSError):
-        _bad("its zip structure cannot be read", "struktur zip-nya tidak dapat dibaca")
+        _bad(_l("its zip structure cannot be read"))
     if not infos or not infos[0].filename.lower().endswith((".usda", ".usdc", ".usd")):
-        refuse(UploadRefused, "A USDZ must start with a USD layer (.usda/.usdc).",
-               "USDZ harus diawali lapisan USD (.usda/.usdc).")
+        refuse(UploadRefused, _l("A USDZ must start with a USD layer (.usda/.usdc)."))
     total, spans, names = 0, [], set()
     for info in infos:
         raw = info.orig_filename.encode("utf-8", "surrogateescape") if info.flag_bits & 0x800 else \
             info.orig_filename.encode("cp437", "replace")
         if not info.flag_bits & 0x800 and any(b > 0x7F for b in raw):
-            _bad("an entry's name is not UTF-8", "ada nama entri yang bukan UTF-8")
+            _bad(_l("an entry's name is not UTF-8"))
         problem = _name_problem(raw, info.orig_filename)
         if problem:
-            _bad(*problem)
+            _bad(problem)
         if info.filename in names:
-            _bad("two entries have the same name", "ada dua entri dengan nama sama")
+            _bad(_l("two entries have the same name"))
         names.add(info.filename)
         # USDZ entries are stored, never compressed: a compressed one is no USDZ (and could be a zip bomb).
         if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
-            _bad("an entry is compressed", "ada entri yang terkompresi")
+            _bad(_l("an entry is compressed"))
         if info.flag_bits & 0x1:
-            _bad("an entry is encrypted", "ada entri yang terenkripsi")
+            _bad(_l("an entry is encrypted"))
         if (info.external_attr >> 16) & 0o170000 == 0o120000:
-            _bad("an entry is a symbolic link", "ada entri berupa tautan simbolik")
+            _bad(_l("an entry is a symbolic link"))
         total += info.file_size
         if total > MAX_TOTAL:
-            _bad(f"its entries hold more than {MAX_TOTAL // MB} MB", f"isinya lebih dari {MAX_TOTAL // MB} MB")
+            _bad(_l("its entries hold more than %(value)s MB", value=MAX_TOTAL // MB))
         spans.append(_span(data, info))
     _contiguous(data, sorted(spans))
     layer = data[spans[0][1] - infos[0].file_size: spans[0][1]][:8] if spans else b""
     if not (layer.startswith(b"#usda") or layer.startswith(b"PXR-USDC")):
-        _bad("its first layer is neither USDA text nor USDC", "lapisan pertamanya bukan USDA maupun USDC")
+        _bad(_l("its first layer is neither USDA text nor USDC"))
     try:
         for info in infos:  # stored data: reading checks each CRC at little cost
             with archive.open(info) as entry:
                 while entry.read(1 << 20):
                     pass
     except (zipfile.BadZipFile, OSError, ValueError, struct.error, UnicodeDecodeError):
-        _bad("an entry is damaged (its checksum does not match)", "ada entri yang rusak (checksum tidak cocok)")
+        _bad(_l("an entry is damaged (its checksum does not match)"))
     return Checked("model/vnd.usdz+zip", data)

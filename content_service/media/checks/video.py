@@ -7,8 +7,9 @@ every key frame decoded, and a poster frame about a second in."""
 from __future__ import annotations
 
 from PIL import Image
+from flask_babel import lazy_gettext as _l
 
-from .base import Checked, DecompressionBomb, UnsupportedType, UploadRefused, refuse, wrong_type
+from .base import Checked, DecompressionBomb, UnsupportedType, UploadRefused, refuse, wrong_type, either
 from .images import encode_image, thumbnail_of
 from .streams import BoxError, av_errors, mp4_boxes, open_container, webm_segment_end
 
@@ -24,28 +25,20 @@ def _unplayable(codec: str):
     # OpenCV and FFmpeg read more than browsers play: a clip phones cannot play is refused now,
     # not discovered by a visitor.
     refuse(UnsupportedType,
-           f"This video uses the {codec or 'unknown'} codec, which browsers cannot play. "
-           "Export it as MP4 (H.264 or HEVC) or WebM (VP8/VP9/AV1).",
-           f"Video ini memakai codec {codec or 'tak dikenal'} yang tidak dapat diputar browser. "
-           "Ekspor ulang sebagai MP4 (H.264 atau HEVC) atau WebM (VP8/VP9/AV1).", codec=codec)
+           _l("This video uses the %(value)s codec, which browsers cannot play. Export it as MP4 (H.264 or HEVC) or WebM (VP8/VP9/AV1).", value=either(codec or "unknown", codec or "tak dikenal")), codec=codec)
 
 
 def _too_big(width: int, height: int):
     refuse(DecompressionBomb,
-           f"The video's picture is {width} x {height} pixels; at most {MAX_VIDEO_PIXELS / 1e6:.1f} megapixels "
-           "(4096 x 2304) are accepted.",
-           f"Gambar video ini {width} x {height} piksel; paling banyak {MAX_VIDEO_PIXELS / 1e6:.1f} megapiksel "
-           "(4096 x 2304).", width=width, height=height)
+           _l("The video's picture is %(width)s x %(height)s pixels; at most %(value)s megapixels (4096 x 2304) are accepted.", width=width, height=height, value=format(MAX_VIDEO_PIXELS / 1e6, '.1f')), width=width, height=height)
 
 
 def _cut_off():
-    refuse(UploadRefused, "The video is incomplete: it ends before its own index says (was the upload cut off?).",
-           "Video ini tidak lengkap: berakhir sebelum yang tertulis di indeksnya (unggahan terputus?).")
+    refuse(UploadRefused, _l("The video is incomplete: it ends before its own index says (was the upload cut off?)."))
 
 
 def _damaged():
-    refuse(UploadRefused, "The video cannot be played: no picture could be decoded from it.",
-           "Video ini tidak dapat diputar: tidak ada gambar yang dapat dibaca.")
+    refuse(UploadRefused, _l("The video cannot be played: no picture could be decoded from it."))
 
 
 class _Frames:
@@ -74,10 +67,7 @@ def _outer_layer(data: bytes, found: str) -> None:
     """The file ends where its container says: MP4 boxes cover it exactly, a WebM's
     segment is not longer than the file."""
     def not_only_video(at: int):
-        refuse(UploadRefused, f"This is not only video: {len(data) - at:,} bytes at offset {at:,} are not part of "
-               "the video. Export the video again.",
-               f"Berkas ini tidak hanya berisi video: {len(data) - at:,} byte pada posisi {at:,} bukan bagian "
-               "dari video. Ekspor ulang videonya.")
+        refuse(UploadRefused, _l("This is not only video: %(value)s bytes at offset %(at)s are not part of the video. Export the video again.", value=format(len(data) - at, ','), at=format(at, ',')))
 
     if found == "video/mp4":
         try:
@@ -100,7 +90,7 @@ def _outer_layer(data: bytes, found: str) -> None:
 def check_video(data: bytes, found: str | None) -> Checked:
     """MP4/WebM that FFmpeg decodes, in a codec browsers play; poster frame and duration."""
     if found not in ("video/mp4", "video/webm"):
-        wrong_type("video", found, "an MP4 or WebM video")
+        wrong_type("video", found, _l("an MP4 or WebM video"))
     container = open_container(data, found, "video", "Video")
     try:
         _outer_layer(data, found)  # after FFmpeg opened it: what is no video at all says so first

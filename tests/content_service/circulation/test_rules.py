@@ -149,7 +149,7 @@ def test_checkin_closes_the_loan_and_tells_of_a_waiting_hold(session):
     assert refusal_code(lambda: local.checkin(session, item)) == "not_on_loan"
 
 
-def test_five_wrong_pins_lock_the_card_for_fifteen_minutes(session):
+def test_five_wrong_pins_lock_the_card_for_fifteen_minutes(app, session):
     patron = make_patron(session)
     for left in (4, 3, 2, 1):
         with pytest.raises(refusals.WrongPin) as caught:
@@ -158,7 +158,9 @@ def test_five_wrong_pins_lock_the_card_for_fifteen_minutes(session):
     with pytest.raises(refusals.CardLocked) as caught:
         local.authenticate(session, patron.card_number, "0000", now=MONDAY)
     assert caught.value.details["locked_until"] == "2026-12-07T02:15:00+00:00"
-    assert "09:15 WIB" in caught.value.message_id and "09:15 WIB" in caught.value.message_en
+    with app.test_request_context():  # both languages, each with its own clock: "pukul 09.15", "9:15 AM"
+        said = caught.value.to_dict()
+    assert "sampai pukul 09.15 WIB" in said["message_id"] and "until 9:15\u202fAM WIB" in said["message"]
     # Even the right PIN waits for the lock to end.
     with pytest.raises(refusals.CardLocked):
         local.authenticate(session, patron.card_number, PIN, now=MONDAY + timedelta(minutes=14))

@@ -71,7 +71,7 @@ def test_registrations_attendance_and_cancelling_a_date(session, staff):
     registration.register(session, event, event.starts_at, card_number="BK0009")
     client, token = staff("librarian")
     page = client.get(f"/staff/events/{event.id}/registrations").get_data(as_text=True)
-    assert "Siti" in page and "BK0009" in page and "1 terkonfirmasi, 1 antre" in page
+    assert "Siti" in page and "BK0009" in page and "1 terkonfirmasi, 1 di daftar tunggu" in page
     ticked = client.post(f"/staff/events/registrations/{first.id}/attended", data={"csrf_token": token})
     assert ticked.status_code == 303, ticked.get_data(as_text=True)[:300]
     session.rollback()  # a fresh snapshot of what the requests wrote

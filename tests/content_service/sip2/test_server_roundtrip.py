@@ -40,7 +40,7 @@ def test_client_round_trip(server, session):
         assert client.renew(patron.card_number, item.barcode)["ok"] is True
         assert client.renew_all(patron.card_number)["renewed_count"] == 1
         refused = client.checkout(fined.card_number, item.barcode)
-        assert refused["ok"] is False and "Denda Anda melebihi batas" in refused.screen_messages[0]
+        assert refused["ok"] is False and "Denda Anda (Rp80.000) melebihi batas Rp50.000" in refused.screen_messages[0]
         back = client.checkin(item.barcode)
         assert back["ok"] is True and back["resensitize"] is True and back.get("AA") == patron.card_number
         assert client.end_session(patron.card_number)["end_session"] is True
