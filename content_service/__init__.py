@@ -11,7 +11,8 @@ from . import config as config_module
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # The parts of the service, each a module or package with ``init_app(app)``,
-# wired in this order. Why the order: ``db`` makes the engine and the
+# wired in this order. Why the order: ``args`` bounds ``<int:...>`` ids
+# before any route is added; ``db`` makes the engine and the
 # sessionmaker everything else uses; ``errors`` and ``i18n`` answer and word
 # whatever the rest raises; ``security`` binds logins, CSRF and cookies before
 # any feature with forms; ``catalogue`` puts its version listeners on the
@@ -24,6 +25,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # ``search`` indexes what all the others write; ``headers`` and ``throttle``
 # come last: throttle wraps the public views the features registered.
 FEATURES = (
+    "args",
     "db",
     "errors",
     "i18n",

@@ -5,16 +5,36 @@ a 500 and never a silent fallback.
 
 ``int_arg`` (a whole number within bounds: pages, years, days),
 ``limit_arg`` (how many results), ``date_arg`` (an ISO date) and
-``choice_arg`` (one of a fixed set of words)."""
+``choice_arg`` (one of a fixed set of words). ``DatabaseId`` is the URL
+converter behind every ``<int:...>``: an id no database row can have (beyond
+PostgreSQL's ``integer``) is an ordinary 404, on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
 from datetime import date
 from typing import overload
 
-from flask import request
+from flask import Flask, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.routing import IntegerConverter
 
 from . import errors
+
+
+MAX_ID = 2**31 - 1  # PostgreSQL's integer: the largest id a row can have
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` for ids: 0 to ``MAX_ID``; beyond that the URL matches no
+    route (404) instead of reaching the database (a 500 on PostgreSQL)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def init_app(app: Flask) -> None:
+    """Called by the application factory before any blueprint adds a route."""
+    app.url_map.converters["int"] = DatabaseId
 
 
 def _raw(name: str) -> str:

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from .. import errors, kiosks
-from ..args import choice_arg, limit_arg
+from ..args import MAX_ID, choice_arg, limit_arg
 from ..catalogue.queries import get_book
 from ..codes.qr import qr_svg
 from ..db import get_session
@@ -118,7 +118,7 @@ def _optional_id(body: dict, name: str) -> int | None:
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
         raise errors.BadRequest(_l("'%(name)s' must be a whole number.", name=name))
     return value
 
