@@ -24,8 +24,9 @@ import tempfile
 import threading
 import time
 import urllib.request
-import uuid
 from pathlib import Path
+
+from pg_schema import postgres_base, postgres_schema  # benchmarks/: beside this file
 
 import requests
 
@@ -195,21 +196,10 @@ def main() -> int:
         rows.append(run("SQLite", f"sqlite:///{work / 'pindai.db'}", work))
         # The same with the search index built: each loan changes a copy's status, which the index follows.
         rows.append(run("SQLite+index", f"sqlite:///{work / 'pindai-index.db'}", work, search_index=True))
-        pg = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-        if pg and pg.startswith("postgresql"):
-            from sqlalchemy import create_engine, text
-
-            schema = f"bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            try:
-                sep = "&" if "?" in pg else "?"
-                rows.append(run("PostgreSQL", f"{pg}{sep}options=-csearch_path%3D{schema}", work))
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+        pg = postgres_base()
+        if pg:
+            with postgres_schema(pg) as url:
+                rows.append(run("PostgreSQL", url, work))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("\nCheckout benchmark: gunicorn 2 workers x 4 threads; POST /api/v1/circulation/checkouts")

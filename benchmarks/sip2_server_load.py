@@ -25,8 +25,9 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
+
+from pg_schema import postgres_base, postgres_schema  # benchmarks/: beside this file
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -152,7 +153,7 @@ def open_loans_per_copy(env: dict, barcodes: list[str]) -> list[int]:
 
 
 def run(name: str, database_url: str, work_dir: Path) -> dict:
-    env = {"PINDAI_ENV": "production", "PINDAI_SECRET_KEY": "bench", "PINDAI_DATABASE_URL": database_url,
+    env = {"PINDAI_ENV": "production", "PINDAI_SECRET_KEY": "bench-" + "k" * 32, "PINDAI_DATABASE_URL": database_url,
            "PINDAI_MEDIA_ROOT": str(work_dir / "media"), "PINDAI_SEARCH_INDEX": str(work_dir / f"index-{name}")}
     barcodes, cards = prepare(env)
     port = free_port()
@@ -198,21 +199,10 @@ def main() -> int:
     rows = []
     try:
         rows.append(run("SQLite", f"sqlite:///{work_dir / 'pindai.db'}", work_dir))
-        pg = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-        if pg and pg.startswith("postgresql"):
-            from sqlalchemy import create_engine, text
-
-            schema = f"bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            try:
-                sep = "&" if "?" in pg else "?"
-                rows.append(run("PostgreSQL", f"{pg}{sep}options=-csearch_path%3D{schema}", work_dir))
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+        pg = postgres_base()
+        if pg:
+            with postgres_schema(pg) as url:
+                rows.append(run("PostgreSQL", url, work_dir))
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     print(f"\nSIP2 server benchmark: flask sip2-server, {CLIENTS} machines at once, 11/12 checkouts with AY/AZ")

@@ -34,6 +34,20 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture
+def page(browser, request):
+    """A fresh Chromium page (1280x900 unless the module sets ``VIEWPORT``) that
+    fails the test on any script error the kiosk page raised."""
+    viewport = getattr(request.module, "VIEWPORT", {"width": 1280, "height": 900})
+    context = browser.new_context(viewport=viewport, locale="id-ID")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, f"script errors on the kiosk page: {errors}"
+
+
 def load_corpus() -> list[dict]:
     """Rows of the corpus manifest (file, expected_text, path), or a skip."""
     manifest = QR_CORPUS / "manifest.csv"

@@ -51,15 +51,7 @@ def kiosks(service):
         server.stop()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID")
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"script errors on the kiosk page: {errors}"
+VIEWPORT = {"width": 1280, "height": 800}  # the kiosk page fixture (conftest) reads it
 
 
 def open_kiosk(page, kiosk):

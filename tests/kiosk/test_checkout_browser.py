@@ -45,16 +45,6 @@ def service(tmp_path_factory):
     live.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"script errors on the kiosk page: {errors}"
-
 
 @pytest.fixture
 def kiosks(service):

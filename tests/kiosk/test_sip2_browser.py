@@ -18,8 +18,8 @@ from content_service.sip2.models import OfflineCheckout
 from tests.content_service.sip2.conftest import sip2_settings
 from tests.content_service.sip2.peer import SipPeer, free_port, require_peer
 from tests.kiosk.live import LiveService
-from tests.kiosk.test_checkout_browser import (  # noqa: F401  (page, kiosks: fixtures)
-    CHROMIUM, keypad, kiosks, marks, open_kiosk, page, scan, shot, wait_marks,
+from tests.kiosk.test_checkout_browser import (  # noqa: F401  (kiosks: a fixture)
+    CHROMIUM, keypad, kiosks, marks, open_kiosk, scan, shot, wait_marks,
 )
 
 pytestmark = pytest.mark.browser

@@ -50,16 +50,6 @@ def service(slims_db, tmp_path):
     app.extensions["pindai.engine"].dispose()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"script errors on the kiosk page: {errors}"
-
 
 def test_borrow_refusal_return_and_renew_against_slims(service, browser, page, slims_sql):
     today = service["facts"]["today"]
