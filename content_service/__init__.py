@@ -18,6 +18,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # any feature with forms; ``catalogue`` puts its version listeners on the
 # sessionmaker before anything writes; ``codes`` (the resolve registries)
 # and ``openapi`` (the API document) are filled by the features after them;
+# ``inputs`` checks every request's text and JSON body (against that document,
+# read at the first request) before any view runs;
 # ``staff`` sets up logins and CSRF before ``events`` adds pages behind them;
 # ``sip2`` and ``slims`` add their backends to circulation's registry before
 # ``circulation`` checks ``PINDAI_CIRCULATION`` against it, and the SIP2 server
@@ -34,6 +36,7 @@ FEATURES = (
     "catalogue",
     "codes",
     "openapi",
+    "inputs",
     "api",
     "public",
     "kiosks",

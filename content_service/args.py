@@ -1,5 +1,5 @@
 """Reading query-string arguments, one way everywhere: each parser returns
-the value (or the default when the argument is absent or empty) and raises
+the value (or the default when the argument is absent, or empty on a page) and raises
 a clear 400 ``bad_request`` naming the argument when it is malformed, never
 a 500 and never a silent fallback.
 
@@ -37,8 +37,22 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseId
 
 
-def _raw(name: str) -> str:
-    return request.args.get(name, "").strip()
+# Dates a person could mean: beyond these, date arithmetic (a week's end, a
+# month's days) overflows Python's date and the databases' ranges differ.
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def raw_arg(name: str) -> str:
+    """The argument's text; absent and empty are the same for pages (an HTML
+    form sends its empty fields), but the JSON API's clients build their own
+    query strings, and there ``?limit=`` is a mistake worth a clear 400."""
+    raw = request.args.get(name)
+    if raw is None:
+        return ""
+    raw = raw.strip()
+    if raw == "" and request.path.startswith("/api/"):
+        raise errors.BadRequest(_l("'%(name)s' was sent empty: give a value or leave it out.", name=name))
+    return raw
 
 
 @overload
@@ -47,7 +61,7 @@ def int_arg(name: str, default: int, low: int, high: int) -> int: ...
 def int_arg(name: str, default: None, low: int, high: int) -> int | None: ...
 def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     """A whole-number query parameter within bounds, or a clear 400."""
-    raw = _raw(name)
+    raw = raw_arg(name)
     if raw == "":
         return default
     try:
@@ -74,18 +88,22 @@ def date_arg(name: str, default: date) -> date: ...
 def date_arg(name: str, default: None = None) -> date | None: ...
 def date_arg(name: str, default: date | None = None) -> date | None:
     """An ISO date (``2026-12-07``), or a clear 400."""
-    raw = _raw(name)
+    raw = raw_arg(name)
     if raw == "":
         return default
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise errors.BadRequest(_l("'%(name)s' must be a date such as 2026-12-07.", name=name)) from None
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise errors.BadRequest(_l("'%(name)s' must be a date between %(low)s and %(high)s.", name=name,
+                                   low=FIRST_DATE.isoformat(), high=LAST_DATE.isoformat()))
+    return value
 
 
 def choice_arg(name: str, allowed: tuple[str, ...]) -> str | None:
     """One of ``allowed``, or None when absent; anything else is a clear 400."""
-    value = request.args.get(name) or None
+    value = raw_arg(name) or None
     if value is not None and value not in allowed:
         raise errors.BadRequest(_l("'%(name)s' must be one of %(value)s.", name=name, value=', '.join(allowed)))
     return value

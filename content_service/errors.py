@@ -152,9 +152,14 @@ def init_app(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         code, message = _HTTP_TEXT.get(exc.code, ("http_error", None))
         if message is None:  # werkzeug's own English: no Indonesian to give
-            return respond(exc.code or 500, {"code": code, "message": exc.description or exc.name,
-                                             "message_id": exc.name})
-        return respond(exc.code or 500, {"code": code, **bilingual(message)})
+            body, status = respond(exc.code or 500, {"code": code, "message": exc.description or exc.name,
+                                                     "message_id": exc.name})
+        else:
+            body, status = respond(exc.code or 500, {"code": code, **bilingual(message)})
+        # What the exception says of itself beyond its page: Allow on a 405
+        # (RFC 9110), Retry-After on a 429 or 503.
+        headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
+        return body, status, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

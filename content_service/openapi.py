@@ -8,6 +8,7 @@ and importing a module registers nothing."""
 from __future__ import annotations
 
 import copy
+import re
 
 from flask import Flask
 
@@ -191,7 +192,7 @@ PATHS = {
                     "name": "payload",
                     "in": "query",
                     "required": True,
-                    "schema": {"type": "string", "maxLength": 2048},
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 2048},
                 }
             ],
             "responses": {
@@ -209,7 +210,8 @@ PATHS = {
             "operationId": "listBooks",
             "summary": "List books, by title, a page at a time",
             "parameters": [
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                {"name": "page", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 1000000, "default": 1}},
                 {
                     "name": "per_page",
                     "in": "query",
@@ -260,6 +262,49 @@ def register(app: Flask, paths: dict | None = None, schemas: dict | None = None)
     parts["schemas"].update(copy.deepcopy(schemas or {}))
 
 
+def add_response(app: Flask, path: str, method: str, status: str, description: str) -> None:
+    """Document an answer a core part gives on another part's operation (the
+    rate limits' 429, say), unless the operation documents it itself."""
+    operation = app.extensions["pindai.openapi"]["paths"].get(path, {}).get(method.lower())
+    if operation is not None:
+        operation["responses"].setdefault(status, _error_response(description))
+
+
+def spec_path(rule: str) -> str:
+    """The document's path of a Flask URL rule: ``<int:book_id>`` -> ``{book_id}``."""
+    return _RULE_PARAM.sub(r"{\1}", rule)
+
+
+_RULE_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _with_common_responses(paths: dict) -> dict:
+    """Every operation's document says what any request may meet besides its
+    own answers: a 400 when a parameter or the body is not as documented
+    (``inputs`` and ``args`` check them), the web server's 414 for a request
+    line too long to read, and a 503 while the database cannot be reached."""
+    paths = copy.deepcopy(paths)
+    for item in paths.values():
+        for method in _METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            responses = operation.setdefault("responses", {})
+            takes_input = operation.get("requestBody") or any(
+                p.get("in") != "path" for p in operation.get("parameters", []))
+            if takes_input:
+                responses.setdefault("400", _error_response(
+                    "bad_request: a parameter or the body is not as this document says (the message names it)."))
+            if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                responses.setdefault("404", _error_response("not_found: nothing has this id."))
+            responses.setdefault("414", {"description": "The request line is longer than the web server reads "
+                                                        "(answered by gunicorn, not as JSON)."})
+            responses.setdefault("503", _error_response(
+                "database_unavailable: the database cannot be reached now; try again shortly."))
+    return paths
+
+
 def document(app: Flask) -> dict:
     return {
         "openapi": "3.1.0",
@@ -269,6 +314,6 @@ def document(app: Flask) -> dict:
             "description": "Catalogue, QR code resolution and book extras for library kiosks and pages.",
         },
         "servers": [{"url": app.config["PUBLIC_BASE_URL"]}],
-        "paths": app.extensions["pindai.openapi"]["paths"],
+        "paths": _with_common_responses(app.extensions["pindai.openapi"]["paths"]),
         "components": {"schemas": app.extensions["pindai.openapi"]["schemas"], "securitySchemes": SECURITY_SCHEMES},
     }

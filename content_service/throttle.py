@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from markupsafe import Markup, escape
 
-from . import db, errors, kiosks
+from . import db, errors, kiosks, openapi
 
 # The honeypot: a text field hidden from people (and screen readers) by CSS.
 HONEYPOT_FIELD = "website"
@@ -154,5 +154,13 @@ def init_app(app: Flask) -> None:
                                  exempt_when=lambda: not person_key())(view)
         view = limiter.limit(per_address, scope=f"{endpoint}:address", methods=["POST"], exempt_when=_from_kiosk)(view)
         app.view_functions[endpoint] = view
+    for rule in app.url_map.iter_rules():  # the API document says so, for each limited operation
+        if rule.endpoint in PUBLIC_POSTS and rule.rule.startswith("/api/"):
+            path = openapi.spec_path(rule.rule)
+            openapi.add_response(app, path, "post", "429",
+                                 "rate_limited: too many requests from this address or for this person; "
+                                 "Retry-After says when to try again.")
+            openapi.add_response(app, path, "post", "403",
+                                 "foreign_origin: sent by a page of another site (Origin/Referer).")
     app.before_request(_guard_public_post)
     app.jinja_env.globals["public_form_guard"] = public_form_guard

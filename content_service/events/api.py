@@ -119,7 +119,7 @@ def _optional_id(body: dict, name: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
-        raise errors.BadRequest(_l("'%(name)s' must be a whole number.", name=name))
+        raise errors.BadRequest(_l("'%(name)s' must be between %(low)s and %(high)s.", name=name, low=1, high=MAX_ID))
     return value
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from .. import openapi
+from ..args import MAX_ID
 from .models import AUDIENCES, CATEGORIES, FEEDBACK_CONTEXTS
 
 _STR = {"type": ["string", "null"]}
 _INT = {"type": ["integer", "null"]}
+_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID}
 
 
 def _ref(name: str) -> dict:
@@ -102,8 +104,8 @@ SCHEMAS = {
             "rating": {"type": "integer", "minimum": 1, "maximum": 5},
             "comment": {"type": ["string", "null"], "maxLength": 500},
             "context": {"enum": list(FEEDBACK_CONTEXTS), "default": "phone"},
-            "event_id": _INT,
-            "book_id": _INT,
+            "event_id": _ID,
+            "book_id": _ID,
             "language": {"enum": ["id", "en"]},
         },
     },

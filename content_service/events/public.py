@@ -175,6 +175,7 @@ def school_visit_form():
             phone=form.get("phone", ""), email=form.get("email"), grade=form.get("grade"),
             class_size=form.get("class_size", ""), preferred_dates=form.getlist("preferred_date"),
             message=form.get("message"))
+        session.flush()  # what the columns refuse (inputs), shown on the form with what was typed
     except errors.PindaiError as exc:
         return render_template("events/visit_form.html", form=form, error=exc.to_dict()), exc.status
     session.commit()
@@ -199,6 +200,7 @@ def survey():
     try:
         feedback.record(session, request.form.get("rating"), request.form.get("comment"), "phone",
                         language=current_language())
+        session.flush()
     except errors.PindaiError as exc:
         return render_template("events/survey.html", done=False, error=exc.to_dict()), exc.status
     session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from .. import errors
 from ..catalogue import shapes
 from ..catalogue.queries import get_book
-from ..args import int_arg
+from ..args import int_arg, raw_arg
 from ..db import get_session
 from ..catalogue.models import Book
 from . import autocomplete, related, search
@@ -30,7 +30,7 @@ MAX_RELATED = 24
 
 
 def _text(name: str, max_length: int) -> str | None:
-    value = " ".join(request.args.get(name, "").split())
+    value = " ".join(raw_arg(name).split())
     if len(value) > max_length:
         raise errors.BadRequest(
             _l("'%(name)s' is too long (at most %(max_length)s characters).", name=name, max_length=max_length),
@@ -45,7 +45,7 @@ def request_filters() -> Filters:
         raise errors.BadRequest(
             _l("'audience' must be one of %(value)s.", value=', '.join(AUDIENCES)),
         )
-    available = request.args.get("available", "").strip().lower()
+    available = raw_arg("available").lower()
     if available not in ("", "1", "0", "true", "false", "yes", "no"):
         raise errors.BadRequest(_l("'available' must be 1 or 0."))
     language = _text("language", 8)

@@ -199,8 +199,10 @@ def audit(session: Session, action: str, target_type: str | None = None, target_
 
 
 def _safe_next(target: str | None) -> str:
-    # Only our own staff pages: never an open redirect to another site.
-    if target and target.startswith("/staff") and not target.startswith("//") and "\\" not in target:
+    # Only our own staff pages: never an open redirect to another site, and
+    # never a control character (CR/LF would split the Location header).
+    if (target and target.startswith("/staff") and not target.startswith("//") and "\\" not in target
+            and not any(ord(c) < 32 or ord(c) == 127 for c in target)):
         return target
     return url_for("staff.home")
 

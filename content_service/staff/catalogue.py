@@ -154,6 +154,7 @@ def new_book():
     session = get_session()
     try:
         book = create_book(session, request.form)
+        session.flush()  # what the columns refuse (inputs) is shown like the form's own checks
     except errors.PindaiError as exc:
         session.rollback()
         found, total = find_books(session)
@@ -200,6 +201,7 @@ def edit_book(book_id: int):
     book = _book(book_id)
     try:
         changed = update_book(book, request.form)
+        session.flush()
     except errors.PindaiError as exc:
         session.rollback()
         return _book_page(_book(book_id), exc, exc.status)

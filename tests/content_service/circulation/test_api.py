@@ -141,7 +141,8 @@ def test_sessions_belong_to_their_kiosk_and_bad_bodies_get_400(client, session, 
     bad = client.post(f"{API}/checkouts", data="not json", headers=auth)
     assert bad.status_code == 400 and bad.get_json()["error"]["message_id"]
     none = client.post(f"{API}/checkouts", json={}, headers=auth)
-    assert none.status_code == 400 and none.get_json()["error"]["code"] == "missing_payload"
+    assert none.status_code == 400 and none.get_json()["error"]["details"] == {"field": "payload", "rule": "required"}
+    assert none.get_json()["error"]["message_id"] == "'payload' wajib diisi."
 
 
 def test_expired_blocks_show_in_status_and_refuse_checkout(client, session, library):
