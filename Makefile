@@ -14,6 +14,10 @@ APT_PACKAGES += libnet-server-perl libxml-libxml-perl libxml-simple-perl libuniv
 	libcache-memcached-perl openssl
 # Perl's prove and Clone: Evergreen's SIP2 conformance suite, run against Pindai's SIP2 server.
 APT_PACKAGES += perl libclone-perl
+# Deployment tests (tests/test_deploy.py): nginx serves the service over TLS with
+# deploy/nginx's configuration; cage (the kiosk screen's compositor) lets
+# systemd-analyze verify deploy/systemd's kiosk units.
+APT_PACKAGES += nginx-light cage
 # wrk: the loopback load generator of `make bench`.
 BENCH_APT_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
