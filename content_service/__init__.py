@@ -31,6 +31,7 @@ FEATURES = (
     "i18n",
     "security",
     "media",
+    "libraries",
     "catalogue",
     "codes",
     "openapi",
