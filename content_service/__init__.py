@@ -33,6 +33,7 @@ FEATURES = (
     "i18n",
     "security",
     "media",
+    "libraries",
     "catalogue",
     "codes",
     "openapi",

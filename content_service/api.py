@@ -10,6 +10,7 @@ from . import db, errors, kiosks
 from .args import int_arg
 from .catalogue import queries, shapes
 from .db import get_session
+from .libraries import all_libraries, get_library
 from .openapi import document
 from .codes.resolve import Resolution, resolve
 
@@ -24,7 +25,9 @@ def resolve_payload():
     # Kiosks scan the same few books again and again: answers are cached per
     # catalogue version, so a cached answer is never older than the data.
     epoch = current_app.extensions.get("pindai.answers_epoch")  # live availability (SIP2)
-    key = (payload, request.host_url, current_app.extensions["pindai.version"].current(), epoch() if epoch else 0)
+    prefer = _preferred_library(kiosk)
+    key = (payload, request.host_url, current_app.extensions["pindai.version"].current(), epoch() if epoch else 0,
+           prefer)
     cache = current_app.extensions["pindai.answers"]
     cached = cache.get(key)
     try:
@@ -39,7 +42,7 @@ def resolve_payload():
                     _log(kiosk, "ok", via=found.via)
                 return jsonify({"type": "patron_card", "via": found.via, "card": found.card, "code": None,
                                 "book": None, "item": None, "availability": None, "assets": []})
-            body = json.dumps(resolution_dict(found), ensure_ascii=False, separators=(",", ":"))
+            body = json.dumps(resolution_dict(found, prefer), ensure_ascii=False, separators=(",", ":"))
             scan = {"via": found.via, "code": found.code, "book_id": found.book.id,
                     "item_id": found.item.id if found.item else None}
             cached = (body, scan)
@@ -59,7 +62,16 @@ def _log(kiosk, outcome: str, **scan) -> None:
     db.write(lambda session: kiosks.log_scan(session, "kiosk", outcome, kiosk=kiosk, **scan))
 
 
-def resolution_dict(found: Resolution) -> dict:
+def _preferred_library(kiosk=None) -> int | None:
+    """The library whose copies come first: the one ``?library=`` names,
+    else the asking kiosk's own."""
+    code = request.args.get("library")
+    if code:
+        return get_library(get_session(), code).id
+    return kiosk.library_id if kiosk is not None else None
+
+
+def resolution_dict(found: Resolution, prefer: int | None = None) -> dict:
     base_url = current_app.config["PUBLIC_BASE_URL"]
     book = found.book
     return {
@@ -68,7 +80,8 @@ def resolution_dict(found: Resolution) -> dict:
         "code": found.code,
         "book": shapes.book_dict(book, base_url),
         "item": shapes.item_dict(found.item) if found.item else None,
-        "availability": shapes.availability(book),
+        "availability": shapes.availability(book, prefer if prefer is not None
+                                            else (found.item.library_id if found.item else None)),
         "assets": [shapes.asset_dict(a) for a in shapes.published_assets(book)],
     }
 
@@ -77,7 +90,7 @@ def resolution_dict(found: Resolution) -> dict:
 def get_book(book_id: int):
     book = queries.get_book(get_session(), book_id)
     body = shapes.book_dict(book, current_app.config["PUBLIC_BASE_URL"])
-    body["availability"] = shapes.availability(book)
+    body["availability"] = shapes.availability(book, _preferred_library(kiosks.request_kiosk()))
     body["items"] = [shapes.item_dict(item) for item in book.items]
     body["assets"] = [shapes.asset_dict(a) for a in shapes.published_assets(book)]
     return jsonify(body)
@@ -88,12 +101,13 @@ def list_books():
     config = current_app.config
     page = int_arg("page", 1, 1, 10**6)
     per_page = int_arg("per_page", config["API_PAGE_SIZE"], 1, config["API_MAX_PAGE_SIZE"])
+    prefer = _preferred_library(kiosks.request_kiosk())
     books, total = queries.list_books(get_session(), page, per_page)
     base_url = config["PUBLIC_BASE_URL"]
     items = []
     for book in books:
         body = shapes.book_dict(book, base_url)
-        body["availability"] = shapes.availability(book)
+        body["availability"] = shapes.availability(book, prefer)
         items.append(body)
     pages = max(1, -(-total // per_page))
     links = {}
@@ -104,6 +118,14 @@ def list_books():
     return jsonify(
         {"items": items, "page": page, "per_page": per_page, "total": total, "pages": pages, "links": links}
     )
+
+
+@bp.get("/libraries")
+def list_libraries():
+    return jsonify({"items": [
+        {"id": lib.id, "code": lib.code, "name": lib.name, "kind": lib.kind, "address": lib.address,
+         "default": lib.is_default}
+        for lib in all_libraries(get_session())]})
 
 
 @bp.get("/openapi.json")

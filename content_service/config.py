@@ -54,6 +54,9 @@ SETTINGS: tuple[Setting, ...] = (
             "where uploaded and generated media are stored (content-addressed)", shown_default="`media/store`"),
     Setting("PUBLIC_BASE_URL", "http://localhost:5000", str, "PINDAI_PUBLIC_BASE_URL",
             "the address printed in QR labels: `{PUBLIC_BASE_URL}/q/{code}` (a trailing `/` is dropped)"),
+    Setting("DEFAULT_LIBRARY_NAME", "Perpustakaan Kota Batam", str, "PINDAI_DEFAULT_LIBRARY_NAME",
+            "the name `flask init-db` gives the default library of the network, the one today's copies, kiosks, "
+            "events and members are moved into (rename it later on the staff page *Perpustakaan*)"),
     Setting("LABEL_LAYOUT", "L7160", str, "PINDAI_LABEL_LAYOUT",
             "label stock for `print-labels` (`L7160`: 3 x 7 on A4; `A4-3x8`)"),
     Setting("API_PAGE_SIZE", 20, int, "PINDAI_API_PAGE_SIZE", "default page size of list endpoints", minimum=1),

@@ -162,21 +162,23 @@ def _close_session(exc: BaseException | None) -> None:
         session.close()
 
 
-def alembic_config(engine: Engine):
+def alembic_config(engine: Engine, **attributes):
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
+    cfg.attributes.update(attributes)
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
+def upgrade(engine: Engine, revision: str = "heads", **attributes) -> None:
     """Apply the Alembic migrations up to ``revision``. "heads" keeps a
-    feature's own branch working until a merge revision joins it."""
+    feature's own branch working until a merge revision joins it.
+    ``attributes`` reach the revisions (``default_library_name``)."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    command.upgrade(alembic_config(engine, **attributes), revision)
 
 
 @click.command("init-db")
@@ -184,5 +186,5 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
 def init_db_command() -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
     engine = get_engine()
-    upgrade(engine)
+    upgrade(engine, default_library_name=current_app.config.get("DEFAULT_LIBRARY_NAME"))
     click.echo(f"Database is at the latest schema: {engine.url.render_as_string(hide_password=True)}")

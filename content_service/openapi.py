@@ -74,6 +74,7 @@ SCHEMAS = {
         "properties": {
             "id": {"type": "integer"},
             "barcode": {"type": "string"},
+            "library": {"$ref": "#/components/schemas/LibraryRef"},
             "location": _NULLABLE_STR,
             "call_number": _NULLABLE_STR,
             "status": {"enum": ["available", "on_loan", "reference", "in_transit", "missing", "withdrawn"]},
@@ -101,6 +102,40 @@ SCHEMAS = {
                     },
                 },
             },
+            "libraries": {
+                "type": "array",
+                "description": "Copies per library of the network: the asking kiosk's own library (or the one "
+                               "`library` names) first, then the default library, then by name.",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "code", "name", "total", "available", "reference"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "code": {"type": "string"},
+                        "name": {"type": "string"},
+                        "total": {"type": "integer"},
+                        "available": {"type": "integer"},
+                        "reference": {"type": "integer"},
+                    },
+                },
+            },
+        },
+    },
+    "LibraryRef": {
+        "type": "object",
+        "required": ["id", "code", "name"],
+        "properties": {"id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"}},
+    },
+    "Library": {
+        "type": "object",
+        "required": ["id", "code", "name", "kind", "default"],
+        "properties": {
+            "id": {"type": "integer"},
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "kind": {"enum": ["city", "branch", "mobile", "school", "university"]},
+            "address": _NULLABLE_STR,
+            "default": {"type": "boolean"},
         },
     },
     "Asset": {
@@ -176,6 +211,12 @@ SCHEMAS = {
     },
 }
 
+_LIBRARY_PARAM = {
+    "name": "library", "in": "query", "required": False, "schema": {"type": "string"},
+    "description": "A library's code: its copies are listed first in `availability.libraries` "
+                   "(a kiosk's key already puts the kiosk's own library first). 404 `no_such_library`.",
+}
+
 PATHS = {
     "/api/v1/resolve": {
         "get": {
@@ -193,7 +234,8 @@ PATHS = {
                     "in": "query",
                     "required": True,
                     "schema": {"type": "string", "minLength": 1, "maxLength": 2048},
-                }
+                },
+                _LIBRARY_PARAM,
             ],
             "responses": {
                 "200": _json("Resolution", "What the payload points at."),
@@ -217,6 +259,7 @@ PATHS = {
                     "in": "query",
                     "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
                 },
+                _LIBRARY_PARAM,
             ],
             "responses": {"200": _json("BookPage"), "400": _error_response("Bad paging parameter.")},
         }
@@ -225,8 +268,19 @@ PATHS = {
         "get": {
             "operationId": "getBook",
             "summary": "One book with its copies and published assets",
-            "parameters": [{"name": "book_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [{"name": "book_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                           _LIBRARY_PARAM],
             "responses": {"200": _json("BookDetail"), "404": _error_response("No such book.")},
+        }
+    },
+    "/api/v1/libraries": {
+        "get": {
+            "operationId": "listLibraries",
+            "summary": "The libraries of the network (the default first, then by name)",
+            "responses": {"200": {"description": "The libraries.", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["items"],
+                "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Library"}}},
+            }}}}},
         }
     },
     "/api/v1/openapi.json": {

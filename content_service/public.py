@@ -72,7 +72,8 @@ def _render_book(book_id: int, item: Item | None):
         "content_service/book.html",
         book=book,
         item=item,
-        availability=shapes.availability(book),
+        # The scanned copy's library first: the visitor is standing in it.
+        availability=shapes.availability(book, item.library_id if item else None),
         # AR overlays are drawn on the kiosk's camera preview, not shown on phones.
         assets=[shapes.asset_dict(a) for a in shapes.published_assets(book) if a.kind != "ar_overlay"],
         cover_url=shapes.cover_url(book),

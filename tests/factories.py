@@ -52,3 +52,14 @@ def make_asset(session, book: Book, **fields) -> Asset:
     session.add(asset)
     session.flush()
     return asset
+
+
+def make_library(session, name: str, *, code: str | None = None, kind: str = "school", **fields):
+    """A library of the network beside the default one."""
+    from content_service.libraries.models import Library
+
+    n = next(_serial)
+    library = Library(code=code or f"lib{n}", name=name, kind=kind, **fields)
+    session.add(library)
+    session.flush()
+    return library

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
 from ..db import Base
+from ..libraries.models import DEFAULT_LIBRARY, Library
 
 
 class Book(Base):
@@ -86,6 +87,9 @@ class Item(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     book_id: Mapped[int] = mapped_column(ForeignKey("book.id", ondelete="RESTRICT"), index=True)
     barcode: Mapped[str] = mapped_column(String(64), unique=True)
+    # The library of the network that holds this copy; ``location`` is where in it.
+    library_id: Mapped[int] = mapped_column(ForeignKey("library.id", ondelete="RESTRICT"), index=True,
+                                            default=DEFAULT_LIBRARY)
     location: Mapped[str | None] = mapped_column(String(200))
     call_number: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), default="available")
@@ -94,6 +98,7 @@ class Item(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     book: Mapped[Book] = relationship(back_populates="items")
+    library: Mapped[Library] = relationship(lazy="joined")
 
     __table_args__ = (
         CheckConstraint(

@@ -21,11 +21,26 @@ def live_status(item: Item) -> str:
     return probe(item.barcode) or item.status
 
 
-def availability(book: Book) -> dict:
-    """How many copies there are, how many are on the shelf now, and where."""
+def availability(book: Book, prefer: int | None = None) -> dict:
+    """How many copies there are, how many are on the shelf now, and where:
+    ``locations`` (shelves), and ``libraries``, the union catalogue's copies
+    per library of the network: ``prefer`` (a kiosk's own library, the
+    library of the copy a phone scanned) first, then the default library,
+    then by name."""
     statuses = {item.id: live_status(item) for item in book.items}
     copies = [item for item in book.items if statuses[item.id] not in _GONE]
     places: OrderedDict[str, dict] = OrderedDict()
+    libraries: dict[int, dict] = {}
+    for item in copies:
+        library = item.library
+        branch = libraries.setdefault(library.id, {
+            "id": library.id, "code": library.code, "name": library.name,
+            "total": 0, "available": 0, "reference": 0,
+            "_order": (library.id != prefer, not library.is_default, library.name),
+        })
+        branch["total"] += 1
+        branch["available"] += statuses[item.id] == "available"
+        branch["reference"] += statuses[item.id] == "reference"
     for item in copies:
         key = item.location or ""
         place = places.setdefault(
@@ -55,6 +70,8 @@ def availability(book: Book) -> dict:
         "available": available,
         "reference": reference,
         "locations": list(places.values()),
+        "libraries": [{k: v for k, v in branch.items() if k != "_order"}
+                      for branch in sorted(libraries.values(), key=lambda b: b["_order"])],
     }
 
 
@@ -97,6 +114,7 @@ def item_dict(item: Item) -> dict:
     return {
         "id": item.id,
         "barcode": item.barcode,
+        "library": {"id": item.library.id, "code": item.library.code, "name": item.library.name},
         "location": item.location,
         "call_number": item.call_number,
         "status": status,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import Base
 from ..catalogue.models import Item
 from ..clock import utcnow
+from ..libraries.models import DEFAULT_LIBRARY
 
 PATRON_CATEGORIES = ("child", "adult", "student", "staff")
 
@@ -39,6 +40,9 @@ class Patron(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
     card_lost: Mapped[bool] = mapped_column(default=False)
+    # The member's home library in the network (where the card was issued).
+    home_library_id: Mapped[int] = mapped_column(ForeignKey("library.id", ondelete="RESTRICT"), index=True,
+                                                 default=DEFAULT_LIBRARY)
     # Set by staff ("Pinjaman ditangguhkan: ..."); any text blocks borrowing.
     staff_block: Mapped[str | None] = mapped_column(String(300))
     fines: Mapped[int] = mapped_column(Integer, default=0)  # rupiah owed

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import Base
 from ..catalogue.models import Book
 from ..clock import utcnow
+from ..libraries.models import DEFAULT_LIBRARY, Library
 
 CATEGORIES = ("storytelling", "class", "discussion", "exhibition", "school_visit", "other")
 AUDIENCES = ("children", "teens", "adults", "all")
@@ -53,6 +54,9 @@ class Event(Base):
     audience: Mapped[str] = mapped_column(String(20), default="all")
     age_min: Mapped[int | None] = mapped_column(Integer)
     age_max: Mapped[int | None] = mapped_column(Integer)
+    # The library that holds the programme; ``location`` is the room or place.
+    library_id: Mapped[int] = mapped_column(ForeignKey("library.id", ondelete="RESTRICT"), index=True,
+                                            default=DEFAULT_LIBRARY)
     location: Mapped[str | None] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -69,6 +73,7 @@ class Event(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     books: Mapped[list[Book]] = relationship(secondary="event_book", order_by="Book.title")
+    library: Mapped[Library] = relationship(lazy="joined")
 
     __table_args__ = (
         CheckConstraint(_in("category", CATEGORIES), name="event_category"),

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from .. import errors
 from ..clock import utcnow
 from ..db import get_session
+from ..libraries import NoSuchLibrary, get_library
 from .models import Kiosk, ScanLog
 from ..tokens import url_token
 
@@ -35,10 +36,14 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create_kiosk(session: Session, name: str, location: str | None = None) -> tuple[Kiosk, str]:
-    """Register a kiosk; returns it and its key (shown once, never stored)."""
+def create_kiosk(session: Session, name: str, location: str | None = None,
+                 library_id: int | None = None) -> tuple[Kiosk, str]:
+    """Register a kiosk (in the default library unless ``library_id`` says
+    another); returns it and its key (shown once, never stored)."""
     key = url_token(32)
     kiosk = Kiosk(name=name, location=location, key_hash=hash_key(key))
+    if library_id is not None:
+        kiosk.library_id = library_id
     session.add(kiosk)
     session.flush()
     return kiosk, key
@@ -83,12 +88,17 @@ def log_scan(session: Session, channel: str, outcome: str, *, kiosk: Kiosk | Non
 @click.command("create-kiosk")
 @click.argument("name")
 @click.option("--location", help="Where the kiosk stands, e.g. 'Lantai 1 · Ruang Anak'.")
+@click.option("--library", "library_code", help="The code of the library it stands in (the default library).")
 @with_appcontext
-def create_kiosk_command(name: str, location: str | None) -> None:
+def create_kiosk_command(name: str, location: str | None, library_code: str | None) -> None:
     """Register a kiosk and print its key (shown only this once)."""
     session = get_session()
     try:
-        kiosk, key = create_kiosk(session, name, location)
+        library = get_library(session, library_code).id if library_code else None
+    except NoSuchLibrary:
+        raise click.ClickException(f"no library with the code {library_code!r} (flask library list)") from None
+    try:
+        kiosk, key = create_kiosk(session, name, location, library)
         session.commit()
     except IntegrityError:
         session.rollback()

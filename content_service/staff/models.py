@@ -26,6 +26,9 @@ class StaffUser(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
+    # A library of the network the account is limited to (a school librarian
+    # edits her school's copies only); None: the whole network.
+    library_id: Mapped[int | None] = mapped_column(ForeignKey("library.id", ondelete="RESTRICT"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
