@@ -14,6 +14,10 @@ APT_PACKAGES += libnet-server-perl libxml-libxml-perl libxml-simple-perl libuniv
 	libcache-memcached-perl openssl
 # Perl's prove and Clone: Evergreen's SIP2 conformance suite, run against Pindai's SIP2 server.
 APT_PACKAGES += perl libclone-perl
+# espeak-ng: the speech synthesizer behind generated narration (GET /api/v1/books/<id>/narration,
+# "Bacakan" on kiosks whose Chromium has no voices), Indonesian and English voices included;
+# encoded to Ogg/Opus by PyAV's FFmpeg, so no encoder package is needed.
+APT_PACKAGES += espeak-ng
 # wrk: the loopback load generator of `make bench`.
 BENCH_APT_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

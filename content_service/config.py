@@ -57,6 +57,9 @@ SETTINGS: tuple[Setting, ...] = (
             "origin, and 3D viewers fetch models): `*` (the default: published media is public), origins "
             "separated by spaces (`http://kiosk-1:8080 http://kiosk-2:8080`), or empty for none; "
             "GET and HEAD only, never with cookies"),
+    Setting("NARRATION_ESPEAK", "espeak-ng", str, "PINDAI_NARRATION_ESPEAK",
+            "the speech synthesizer that reads books aloud for kiosks with no narration of the library's "
+            "own (`GET /api/v1/books/<id>/narration`; `make setup` installs espeak-ng); empty turns it off"),
     Setting("PUBLIC_BASE_URL", "http://localhost:5000", str, "PINDAI_PUBLIC_BASE_URL",
             "the address printed in QR labels: `{PUBLIC_BASE_URL}/q/{code}` (a trailing `/` is dropped)"),
     Setting("LABEL_LAYOUT", "L7160", str, "PINDAI_LABEL_LAYOUT",

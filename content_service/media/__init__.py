@@ -159,7 +159,7 @@ def init_app(app: Flask) -> None:
     app.extensions["pindai.media"] = STORAGES[app.config.get("MEDIA_STORAGE", "filesystem")](root)
     app.register_blueprint(bp)
     app.cli.add_command(references.prune_command)
-    from ..catalogue.models import Asset, Book
+    from ..catalogue.models import Asset, Book, Narration
 
-    references.register(app, references.hash_columns(Asset.media_hash))
+    references.register(app, references.hash_columns(Asset.media_hash, Narration.media_hash))
     references.register(app, references.url_columns(Book.cover_url))

@@ -116,3 +116,49 @@ def test_a_3d_model_loads_on_a_kiosk_of_another_origin(service, kiosk, page):
     b, g, r = (pixels[:, :, i].astype(int) for i in range(3))
     red = (r > 120) & (r > g + 40) & (r > b + 40)  # the cube's material, not the background
     assert red.mean() > 0.01, red.mean()
+
+
+def test_read_aloud_plays_the_generated_narration_on_a_chromium_without_voices(service, kiosk, page):
+    import shutil
+
+    if not shutil.which("espeak-ng"):
+        pytest.skip("needs espeak-ng (make setup installs it)")
+    code, title = service.samples[0]  # Laskar Pelangi: the demo has no narration for it
+    open_kiosk(page, kiosk)
+    # Debian's Chromium: the Web Speech API is there but has no voice to speak with.
+    page.wait_for_timeout(300)
+    assert page.evaluate("speechSynthesis.getVoices().length") == 0
+    scan(page, kiosk, service.label(code))
+    page.wait_for_function("Kiosk.marks.some(m => m.name === 'title')")
+    assert page.locator("body.child").count() == 0
+    read = page.locator("#book-read")
+    assert read.is_visible() and read.inner_text() == "Bacakan"  # outside child mode too
+    read.click()
+    assert read.inner_text() == "Berhenti"
+    page.wait_for_function("Kiosk.marks.some(m => m.name === 'read-aloud')", timeout=20_000)
+    mark = page.evaluate("Kiosk.marks.filter(m => m.name === 'read-aloud').pop()")
+    assert mark["via"] == "generated" and mark["lang"] == "id"
+    # It really plays: the audio element's clock moves on.
+    page.wait_for_function("(document.getElementById('book-narration') || {}).currentTime > 0.5",
+                           timeout=15_000)
+    src = page.evaluate("document.getElementById('book-narration').src")
+    assert src.startswith(service.url + "/media/") and src.endswith(".ogg")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "book-read-aloud.png"))
+    read.click()  # "Berhenti" stops it
+    assert page.locator("#book-narration").count() == 0 and read.inner_text() == "Bacakan"
+    # In English, the English voice: another file.
+    page.click("#lang-button")
+    assert read.inner_text() == "Read aloud"
+    read.click()
+    page.wait_for_function("(document.getElementById('book-narration') || {}).currentTime > 0.3",
+                           timeout=20_000)
+    english = page.evaluate("document.getElementById('book-narration').src")
+    assert english != src
+    with service.app.app_context():
+        from sqlalchemy import select
+
+        from content_service.catalogue.models import Narration
+        from content_service.db import get_session
+
+        assert set(get_session().scalars(select(Narration.language))) >= {"id", "en"}
