@@ -18,6 +18,10 @@ APT_PACKAGES += perl libclone-perl
 # deploy/nginx's configuration; cage (the kiosk screen's compositor) lets
 # systemd-analyze verify deploy/systemd's kiosk units.
 APT_PACKAGES += nginx-light cage
+# espeak-ng: the speech synthesizer behind generated narration (GET /api/v1/books/<id>/narration,
+# "Bacakan" on kiosks whose Chromium has no voices), Indonesian and English voices included;
+# encoded to Ogg/Opus by PyAV's FFmpeg, so no encoder package is needed.
+APT_PACKAGES += espeak-ng
 # wrk: the loopback load generator of `make bench`.
 BENCH_APT_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

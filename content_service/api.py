@@ -7,8 +7,8 @@ import json
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 
 from . import db, errors, kiosks
-from .args import int_arg
-from .catalogue import queries, shapes
+from .args import choice_arg, int_arg
+from .catalogue import narration, queries, shapes
 from .db import get_session
 from .libraries import all_libraries, get_library
 from .openapi import document
@@ -94,6 +94,15 @@ def get_book(book_id: int):
     body["items"] = [shapes.item_dict(item) for item in book.items]
     body["assets"] = [shapes.asset_dict(a) for a in shapes.published_assets(book)]
     return jsonify(body)
+
+
+@bp.get("/books/<int:book_id>/narration")
+def get_narration(book_id: int):
+    """The book read aloud (``catalogue.narration``): for kiosks with no speech voices."""
+    session = get_session()
+    book = queries.get_book(session, book_id)
+    language = choice_arg("lang", narration.LANGUAGES) or "id"
+    return jsonify(narration.narration_for(session, book, language).to_dict())
 
 
 @bp.get("/books")

@@ -52,6 +52,14 @@ SETTINGS: tuple[Setting, ...] = (
             shown_default="`sqlite:///instance/pindai.db`"),
     Setting("MEDIA_ROOT", None, str, "PINDAI_MEDIA_ROOT",
             "where uploaded and generated media are stored (content-addressed)", shown_default="`media/store`"),
+    Setting("MEDIA_CORS_ORIGINS", "*", str, "PINDAI_MEDIA_CORS_ORIGINS",
+            "pages of other origins allowed to fetch `/media/` files (kiosk pages run on their own "
+            "origin, and 3D viewers fetch models): `*` (the default: published media is public), origins "
+            "separated by spaces (`http://kiosk-1:8080 http://kiosk-2:8080`), or empty for none; "
+            "GET and HEAD only, never with cookies"),
+    Setting("NARRATION_ESPEAK", "espeak-ng", str, "PINDAI_NARRATION_ESPEAK",
+            "the speech synthesizer that reads books aloud for kiosks with no narration of the library's "
+            "own (`GET /api/v1/books/<id>/narration`; `make setup` installs espeak-ng); empty turns it off"),
     Setting("PUBLIC_BASE_URL", "http://localhost:5000", str, "PINDAI_PUBLIC_BASE_URL",
             "the address printed in QR labels: `{PUBLIC_BASE_URL}/q/{code}` (a trailing `/` is dropped)"),
     Setting("DEFAULT_LIBRARY_NAME", "Perpustakaan Kota Batam", str, "PINDAI_DEFAULT_LIBRARY_NAME",

@@ -152,6 +152,18 @@ SCHEMAS = {
             "url": {"type": "string"},
         },
     },
+    "Narration": {
+        "type": "object",
+        "required": ["language", "url", "media_type", "source"],
+        "properties": {
+            "language": {"enum": ["id", "en"]},
+            "url": {"type": "string", "description": "The audio file under /media/."},
+            "media_type": {"type": "string"},
+            "seconds": {"type": ["number", "null"], "description": "Length (generated narrations)."},
+            "source": {"enum": ["asset", "generated"]},
+            "text": _NULLABLE_STR,
+        },
+    },
     "Resolution": {
         "type": "object",
         "required": ["type", "via", "book", "availability", "assets"],
@@ -281,6 +293,19 @@ PATHS = {
                 "type": "object", "required": ["items"],
                 "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Library"}}},
             }}}}},
+        }
+    },
+    "/api/v1/books/{book_id}/narration": {
+        "get": {
+            "operationId": "getNarration",
+            "summary": "The book read aloud: the library's own audio extra in that language, or a "
+                       "narration generated with espeak-ng (title, authors, summary), cached until the text changes",
+            "parameters": [{"name": "book_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                           {"name": "lang", "in": "query", "required": False,
+                            "schema": {"enum": ["id", "en"], "default": "id"}}],
+            "responses": {"200": _json("Narration"), "400": _error_response("Unknown language."),
+                          "404": _error_response("No such book."),
+                          "503": _error_response("The speech synthesizer is not installed or failed.")},
         }
     },
     "/api/v1/openapi.json": {

@@ -116,7 +116,8 @@ def create_app(config: dict | None = None, runtime: KioskRuntime | None = None) 
         client = ServiceClient(settings["SERVICE_URL"], settings["KIOSK_KEY"], timeout=settings["SERVICE_TIMEOUT"])
         source = None
         if settings["SOURCE"] not in (None, ""):
-            source = open_source(str(settings["SOURCE"]), loop=settings["LOOP"], realtime=settings["REALTIME"])
+            source = open_source(str(settings["SOURCE"]), loop=settings["LOOP"],
+                                 realtime=settings["REALTIME"], fps=settings["FOLDER_FPS"])
         runtime = KioskRuntime(client, source, gone_after=settings["GONE_AFTER"],
                                health_interval=settings["HEALTH_INTERVAL"], slow_after=settings["SLOW_AFTER"],
                                cache=BookCache(path=settings["CACHE_FILE"]))

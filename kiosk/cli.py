@@ -22,7 +22,7 @@ import cv2
 from kiosk.scan.debounce import Debouncer
 from kiosk.scan.decoding import decode
 from kiosk.scan.scanner import Scanner
-from kiosk.scan.sources import open_source
+from kiosk.scan.sources import FOLDER_FPS, open_source
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="camera index (0), video file, stream URL or image folder")
     p.add_argument("--loop", action="store_true", help="restart a video file or folder at its end")
     p.add_argument("--no-realtime", dest="realtime", action="store_false",
-                   help="read a video file as fast as possible instead of at its frame rate")
+                   help="read a video file or folder as fast as possible instead of at its frame rate")
+    p.add_argument("--fps", type=float, default=FOLDER_FPS, metavar="N",
+                   help=f"frames a second from an image folder (default {FOLDER_FPS:g})")
     p.add_argument("--gone-after", type=float, default=1.0, metavar="SECONDS",
                    help="how long a code must be out of view to fire again (default 1.0)")
     p.add_argument("--seconds", type=float, default=None,
@@ -55,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to serve the page on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port of the kiosk page (default 8080)")
     p.add_argument("--loop", action="store_true", help="restart a video file or folder at its end")
+    p.add_argument("--fps", type=float, default=FOLDER_FPS, metavar="N",
+                   help=f"frames a second from an image folder (default {FOLDER_FPS:g})")
     p.add_argument("--idle", type=float, default=None, metavar="SECONDS",
                    help="back to the attract screen after this long untouched (default 90)")
     p.add_argument("--gone-after", type=float, default=1.0, metavar="SECONDS",
@@ -84,7 +88,7 @@ def cmd_decode(args) -> int:
 
 
 def cmd_watch(args) -> int:
-    source = open_source(args.source, loop=args.loop, realtime=args.realtime)
+    source = open_source(args.source, loop=args.loop, realtime=args.realtime, fps=args.fps)
 
     def on_event(event):
         print(json.dumps(event.to_dict(), ensure_ascii=False), flush=True)
@@ -114,7 +118,8 @@ def cmd_watch(args) -> int:
 def cmd_run(args) -> int:
     from kiosk.app import KioskServer, create_app
 
-    config = {"SOURCE": args.source, "LOOP": args.loop, "GONE_AFTER": args.gone_after,
+    config = {"SOURCE": args.source, "LOOP": args.loop, "FOLDER_FPS": args.fps,
+              "GONE_AFTER": args.gone_after,
               "CACHE_FILE": args.cache or None}
     if args.service:
         config["SERVICE_URL"] = args.service

@@ -155,3 +155,23 @@ class CatalogueState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Narration(Base):
+    """A book read aloud by the speech synthesizer (``catalogue.narration``),
+    for kiosks with no narration of the library's own: one audio file per
+    book and language, kept until the text it reads (``text_hash``) changes."""
+
+    __tablename__ = "narration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("book.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    text_hash: Mapped[str] = mapped_column(String(64))
+    media_hash: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(100))
+    seconds: Mapped[float] = mapped_column()
+    voice: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("book_id", "language", name="uq_narration_book_language"),)

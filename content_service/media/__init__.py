@@ -5,7 +5,12 @@ Storage backends are picked by name from ``STORAGES``.
 ``checks`` (``content_service.media.checks``) judges every uploaded file by
 its bytes before anything reaches the store; ``references`` knows which
 stored files something still uses: only those are served (404 otherwise),
-and the others are deleted."""
+and the others are deleted.
+
+Kiosk pages run on their own origin (the kiosk computer's local server) and
+fetch models with `fetch()` (model-viewer), so `/media/` answers CORS for
+the origins in ``MEDIA_CORS_ORIGINS``: reads only (GET, HEAD, and the
+preflight of a ranged read), never credentials."""
 from __future__ import annotations
 
 import hashlib
@@ -15,7 +20,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, send_file
+from flask import Blueprint, Flask, Response, current_app, request, send_file
 
 from .. import errors
 from ..db import get_session
@@ -93,8 +98,44 @@ def storage():
     return current_app.extensions["pindai.media"]
 
 
-@bp.get("/media/<name>")
+def cors_origin(origin: str | None) -> str | None:
+    """The `Access-Control-Allow-Origin` to send to a page of `origin`, or None."""
+    allowed = (current_app.config.get("MEDIA_CORS_ORIGINS") or "").split()
+    if "*" in allowed:
+        return "*"
+    if origin and origin.rstrip("/") in {a.rstrip("/") for a in allowed}:
+        return origin
+    return None
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    allow = cors_origin(request.headers.get("Origin"))
+    if allow is not None:
+        response.headers["Access-Control-Allow-Origin"] = allow
+        response.headers["Access-Control-Expose-Headers"] = "Content-Length, Content-Range, Accept-Ranges, ETag"
+        # Loaded by another origin's page: resource policy must not block it.
+        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    if allow not in (None, "*"):
+        response.vary.add("Origin")
+    return response
+
+
+def _preflight() -> Response:
+    """A cross-origin read with a `Range` header is preflighted."""
+    response = Response(status=204)
+    response.headers["Allow"] = "GET, HEAD, OPTIONS"
+    if cors_origin(request.headers.get("Origin")) is not None:
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD"
+        response.headers["Access-Control-Allow-Headers"] = "Range"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+@bp.route("/media/<name>", methods=["GET", "OPTIONS"])
 def serve(name: str):
+    if request.method == "OPTIONS":
+        return _preflight()
     match = _NAME.match(name)
     if not match:
         raise errors.NotFound()
@@ -118,7 +159,7 @@ def init_app(app: Flask) -> None:
     app.extensions["pindai.media"] = STORAGES[app.config.get("MEDIA_STORAGE", "filesystem")](root)
     app.register_blueprint(bp)
     app.cli.add_command(references.prune_command)
-    from ..catalogue.models import Asset, Book
+    from ..catalogue.models import Asset, Book, Narration
 
-    references.register(app, references.hash_columns(Asset.media_hash))
+    references.register(app, references.hash_columns(Asset.media_hash, Narration.media_hash))
     references.register(app, references.url_columns(Book.cover_url))

@@ -2,13 +2,17 @@
 
 The default pipeline was chosen by measurement (see benchmarks/bench_decode.py):
 
-1. zxing-cpp, QR only, at full resolution. zxing-cpp is ~10x faster than zbar
-   and reads more real photos; restricting it to QR keeps this pass ~2 ms on
-   a 720p frame.
+1. zxing-cpp, QR only, at full resolution with zxing-cpp's own default
+   options (downscaled tries, and the inverted image for light-on-dark
+   codes). zxing-cpp is ~10x faster than zbar and reads more real photos;
+   restricting it to QR keeps this pass ~1 ms on a 720p frame. Because this
+   pass *is* zxing-cpp's default read (for QR), the pipeline reads at least
+   every QR code zxing-cpp alone reads; the passes below only add to it.
 2. Only when step 1 found no QR: zxing-cpp again on a half-size copy, first
    with its local binarizer (soft, noisy or textured photos resolve better
    once averaged down), then with its global-histogram binarizer (designer
-   codes with pictures in the modules and no quiet zone). A quarter of the
+   codes with pictures in the modules and no quiet zone), each on the image
+   and on its inverse. A quarter of the
    pixels makes both passes cheap enough to run on every empty frame.
 3. Only when zxing located a QR symbol it could not decode: zbar, then
    OpenCV, on a crop around that symbol. They are slow on whole frames
@@ -16,6 +20,8 @@ The default pipeline was chosen by measurement (see benchmarks/bench_decode.py):
    different detectors pay. On small stills (<= `FALLBACK_MAX_PIXELS`,
    a few ms for zbar) zbar also gets the whole image when nothing was read:
    its finder reads codes zxing's misses (corpus 2-28 at full size).
+   zbar and OpenCV look for dark modules on light only, so each fallback
+   also gets the inverted crop or still (light-on-dark codes).
 4. 1-D symbols (EAN-13/ISBN, Code 128, Codabar, Code 39): zxing-cpp's line
    scanner on every n-th row for horizontal bars and on every n-th column
    for vertical bars. A bar code needs resolution across its bars, not along
@@ -28,6 +34,7 @@ Codabar and Code 39 have no mandatory check digit, so reads shorter than
 
 from __future__ import annotations
 
+import itertools
 from typing import Iterable, Sequence
 
 import cv2
@@ -79,16 +86,19 @@ def decode(image: np.ndarray, *, decoders: Sequence[str] = DEFAULT_CHAIN) -> lis
 
 def pipeline_decode(gray: np.ndarray) -> list[Scan]:
     """The measured default chain described in this module's docstring."""
-    qr, located = read_zxing(gray, ZXING_MATRIX, try_downscale=False,
-                             try_invert=False, return_errors=True)
+    # zxing-cpp's defaults (downscale, invert, rotate, local binarizer).
+    qr, located = read_zxing(gray, ZXING_MATRIX, return_errors=True)
     if not qr and min(gray.shape) >= MIN_SIDE_FOR_HALF:
         small = cv2.resize(gray, (gray.shape[1] // 2, gray.shape[0] // 2),
                            interpolation=cv2.INTER_AREA)
-        for binarizer in (zxingcpp.Binarizer.LocalAverage,
-                          zxingcpp.Binarizer.GlobalHistogram):
-            found, errors = read_zxing(small, ZXING_MATRIX, binarizer=binarizer,
-                                       try_downscale=True, return_errors=True)
-            sx, sy = gray.shape[1] / small.shape[1], gray.shape[0] / small.shape[0]
+        sx, sy = gray.shape[1] / small.shape[1], gray.shape[0] / small.shape[0]
+        # Each polarity explicitly: zxing's own try_invert is not symmetric
+        # with the global-histogram binarizer (corpus 2-12 inverted).
+        for binarizer, image in itertools.product(
+                (zxingcpp.Binarizer.LocalAverage, zxingcpp.Binarizer.GlobalHistogram),
+                _polarities(small)):
+            found, errors = read_zxing(image, ZXING_MATRIX, binarizer=binarizer,
+                                       try_invert=False, return_errors=True)
             qr = [_scaled(s, sx, sy) for s in found]
             located += [_scale_quad(q, sx, sy) for q in errors]
             if qr:
@@ -96,7 +106,10 @@ def pipeline_decode(gray: np.ndarray) -> list[Scan]:
     if not qr:
         qr = _fallback_on_crops(gray, located)
     if not qr and gray.size <= FALLBACK_MAX_PIXELS:
-        qr = [s for s in pyzbar_decode(gray) if s.symbology == "qr"]
+        for still in _polarities(gray):
+            qr = [s for s in pyzbar_decode(still) if s.symbology == "qr"]
+            if qr:
+                break
     return _unique(qr + _read_linear(gray))
 
 
@@ -107,13 +120,22 @@ def _fallback_on_crops(gray, quads) -> list[Scan]:
     scans: list[Scan] = []
     for quad in _distinct_boxes(quads)[:2]:  # bounded cost on a busy frame
         x0, y0, x1, y1 = quad
-        crop = gray[y0:y1, x0:x1]
-        for fallback in (pyzbar_decode, opencv_decode):
-            found = [s for s in fallback(crop) if s.symbology == "qr"]
+        found: list[Scan] = []
+        for crop in _polarities(gray[y0:y1, x0:x1]):
+            for fallback in (pyzbar_decode, opencv_decode):
+                found = [s for s in fallback(crop) if s.symbology == "qr"]
+                if found:
+                    break
             if found:
-                scans += [_scaled(s, 1, 1, x0, y0) for s in found]
                 break
+        scans += [_scaled(s, 1, 1, x0, y0) for s in found]
     return scans
+
+
+def _polarities(gray: np.ndarray):
+    """The image as it is, then inverted (made only if asked for)."""
+    yield gray
+    yield cv2.bitwise_not(gray)
 
 
 def _distinct_boxes(quads) -> list[tuple[int, int, int, int]]:

@@ -8,6 +8,12 @@ from `SOURCES` by a source string (`open_source("0")`, `"demo.mp4"`,
 - `SourceUnavailable` when the device or stream failed (unplugged camera,
   dropped stream): the scanner reopens it with backoff;
 - `SourceEnded` when a finite source (file without loop, folder) is done.
+
+Every source gives frames no faster than its frame rate (`Pacer`): a camera's
+own, a video file's, a stream's, or `fps` for a folder of images. Without it
+a looping folder or a stream that bursts would spin a whole core decoding the
+same pictures; `realtime=False` (benchmarks, `--no-realtime`) opts out for
+files and folders.
 """
 
 from __future__ import annotations
@@ -20,6 +26,38 @@ import cv2
 import numpy as np
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
+# A folder of stills has no frame rate of its own: this is a camera's pace
+# for a slide show, ample for the debouncer and a few ms of decoding each.
+FOLDER_FPS = 10.0
+# What a capture that reports no frame rate (many streams) is paced at.
+DEFAULT_FPS = 30.0
+
+
+class Pacer:
+    """Hands out frame slots `1/fps` apart on the monotonic clock: `wait()`
+    sleeps until the next slot. A reader that falls behind (a slow decode)
+    is not made to catch up in a burst: slots never lag more than one
+    period behind now."""
+
+    def __init__(self, fps: float | None):
+        self.period = 1.0 / fps if fps and fps > 0 else 0.0
+        self._next_at: float | None = None
+
+    def reset(self) -> None:
+        """Start again from now (after an open)."""
+        self._next_at = None
+
+    def wait(self) -> None:
+        """Block until the next frame is due (returns at once with no rate)."""
+        if not self.period:
+            return
+        now = time.monotonic()
+        if self._next_at is None:
+            self._next_at = now
+        delay = self._next_at - now
+        if delay > 0:
+            time.sleep(delay)
+        self._next_at = max(self._next_at + self.period, time.monotonic() - self.period)
 
 
 class SourceError(Exception):
@@ -44,6 +82,8 @@ class FrameSource:
     # read faster than real time (a video file without `realtime`); None
     # means "now" (the scanner's clock) is the frame's time.
     frame_time: float | None = None
+    # Frames per second the source gives (known once open, for captures).
+    fps: float | None = None
 
     def __init__(self, target):
         self.target = target
@@ -76,6 +116,7 @@ class CaptureSource(FrameSource):
         super().__init__(target)
         self.backend = backend
         self._capture = None
+        self.pacer = Pacer(None)
 
     def open(self) -> None:
         self.close()
@@ -84,10 +125,17 @@ class CaptureSource(FrameSource):
             capture.release()
             raise SourceUnavailable(f"cannot open {self.describe()}")
         self._capture = capture
+        self.fps = self._capture.get(cv2.CAP_PROP_FPS) or DEFAULT_FPS
+        if self.live:
+            # A camera's read already blocks until its next frame; a stream
+            # that bursts (buffered MJPEG, a server sending as fast as it
+            # can) is held to the rate it announces.
+            self.pacer = Pacer(self.fps)
 
     def read(self) -> np.ndarray:
         if self._capture is None:
             raise SourceUnavailable(f"{self.describe()} is not open")
+        self.pacer.wait()
         ok, frame = self._capture.read()
         if not ok or frame is None:
             raise self._read_failure()
@@ -138,35 +186,31 @@ class VideoFileSource(CaptureSource):
         super().__init__(str(path))
         self.loop = loop
         self.realtime = realtime
-        self._next_at = 0.0
         self._frames_read = 0
+        self._file_pacer = Pacer(None)
 
     def open(self) -> None:
         if not Path(self.target).is_file():
             raise SourceEnded(f"no such video file: {self.target}")
         super().open()
-        self._period = 1.0 / (self._capture.get(cv2.CAP_PROP_FPS) or 30.0)
-        self._next_at = time.monotonic()
+        self._period = 1.0 / self.fps
+        if self.realtime and not self._file_pacer.period:
+            self._file_pacer = Pacer(self.fps)
 
     def read(self) -> np.ndarray:
+        # The slot is kept across a loop's reopen: no burst at the rewind.
+        self._file_pacer.wait()
         try:
             frame = super().read()
         except SourceEnded:
             if not self.loop:
                 raise
             # Reopening rewinds reliably with every container; seeking does not.
-            next_at = self._next_at
             self.open()
-            self._next_at = next_at
             frame = super().read()
         self._frames_read += 1
         if not self.realtime:
             self.frame_time = self._frames_read * self._period
-        else:
-            delay = self._next_at - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            self._next_at = max(self._next_at + self._period, time.monotonic() - self._period)
         return frame
 
     def _read_failure(self) -> SourceError:
@@ -175,13 +219,17 @@ class VideoFileSource(CaptureSource):
 
 
 class ImageFolderSource(FrameSource):
-    """Every image in a folder, in name order, each read as one frame."""
+    """Every image in a folder, in name order, each read as one frame, `fps`
+    frames a second (none with `realtime=False`)."""
 
     kind = "folder"
 
-    def __init__(self, path, *, loop: bool = False):
+    def __init__(self, path, *, loop: bool = False, fps: float = FOLDER_FPS,
+                 realtime: bool = True):
         super().__init__(str(path))
         self.loop = loop
+        self.fps = fps
+        self.pacer = Pacer(fps if realtime else None)
         self._files: list[Path] = []
         self._index = 0
 
@@ -191,8 +239,10 @@ class ImageFolderSource(FrameSource):
             raise SourceEnded(f"no such folder: {folder}")
         self._files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         self._index = 0
+        self.pacer.reset()
 
     def read(self) -> np.ndarray:
+        self.pacer.wait()
         while True:
             if self._index >= len(self._files):
                 if not (self.loop and self._files):
@@ -232,12 +282,14 @@ def classify(spec: str) -> tuple[str, str]:
     return "file", spec
 
 
-def open_source(spec: str, *, loop: bool = False, realtime: bool = False) -> FrameSource:
+def open_source(spec: str, *, loop: bool = False, realtime: bool = True,
+                fps: float = FOLDER_FPS) -> FrameSource:
     """Build (not yet open) the frame source a source string names.
-    `loop` and `realtime` apply to files (and `loop` to folders)."""
+    `loop` and `realtime` (paced; `False` reads as fast as decoding goes)
+    apply to files and folders, `fps` to folders."""
     kind, target = classify(spec)
     if kind == "file":
         return VideoFileSource(target, loop=loop, realtime=realtime)
     if kind == "folder":
-        return ImageFolderSource(target, loop=loop)
+        return ImageFolderSource(target, loop=loop, fps=fps, realtime=realtime)
     return SOURCES[kind](target)

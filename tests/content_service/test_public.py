@@ -102,6 +102,63 @@ def test_media_is_served_with_range_and_etag(app, client, session):
     assert client.get("/media/" + "0" * 64 + ".png").status_code == 404
 
 
+def _stored_media(app, session, data=b"glTF-ish bytes"):
+    from content_service.catalogue.shapes import media_url
+
+    with app.test_request_context():
+        from content_service.media import storage
+
+        digest = storage().put(data)
+        url = media_url(digest, "model/gltf-binary").replace("http://localhost", "")
+    make_asset(session, make_book(session), kind="model3d", media_hash=digest,
+               media_type="model/gltf-binary", url=None)
+    session.commit()
+    return url
+
+
+def test_media_answers_cors_for_kiosk_pages_of_other_origins(app, client, session):
+    """A kiosk page (another origin) fetches models with fetch(): /media/ says
+    any origin may read it (published media is public), for reads only and
+    without cookies; other paths say nothing."""
+    url = _stored_media(app, session)
+    kiosk = {"Origin": "http://127.0.0.1:8080"}
+    res = client.get(url, headers=kiosk)
+    assert res.status_code == 200
+    assert res.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in res.headers
+    assert res.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert "Content-Range" in res.headers["Access-Control-Expose-Headers"]
+    ranged = client.get(url, headers={**kiosk, "Range": "bytes=0-3"})
+    assert ranged.status_code == 206 and ranged.headers["Access-Control-Allow-Origin"] == "*"
+    pre = client.options(url, headers={**kiosk, "Access-Control-Request-Method": "GET",
+                                       "Access-Control-Request-Headers": "range"})
+    assert pre.status_code == 204
+    assert pre.headers["Access-Control-Allow-Methods"] == "GET, HEAD"
+    assert pre.headers["Access-Control-Allow-Headers"] == "Range"
+    assert client.post(url, headers=kiosk).status_code in (400, 405)
+    # A missing file still answers CORS, so the page sees the 404 (not a network error).
+    missing = client.get("/media/" + "0" * 64 + ".glb", headers=kiosk)
+    assert missing.status_code == 404 and missing.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Origin" not in client.get("/api/v1/books", headers=kiosk).headers
+
+
+def test_media_cors_limited_to_listed_origins(make_app):
+    app = make_app(MEDIA_CORS_ORIGINS="http://kiosk-1.local:8080 http://kiosk-2.local:8080/")
+    client = app.test_client()
+    session = app.extensions["pindai.sessionmaker"]()
+    try:
+        url = _stored_media(app, session)
+    finally:
+        session.close()
+    listed = client.get(url, headers={"Origin": "http://kiosk-2.local:8080"})
+    assert listed.headers["Access-Control-Allow-Origin"] == "http://kiosk-2.local:8080"
+    assert "Origin" in listed.headers["Vary"]
+    other = client.get(url, headers={"Origin": "https://evil.example"})
+    assert other.status_code == 200 and "Access-Control-Allow-Origin" not in other.headers
+    none = make_app(MEDIA_CORS_ORIGINS="").test_client()
+    assert "Access-Control-Allow-Origin" not in none.get(url, headers={"Origin": "http://kiosk-1.local:8080"}).headers
+
+
 def test_home_page_searches_the_catalogue(client):
     html = client.get("/", headers={"Accept-Language": "id"}).get_data(as_text=True)
     assert 'action="/search"' in html and "Cari buku di katalog" in html

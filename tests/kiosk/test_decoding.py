@@ -4,6 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+import zxingcpp
 
 from kiosk.demo.symbols import ean13_check_digit, render_barcode, render_qr
 from kiosk.demo.synth import place, scene
@@ -29,6 +30,48 @@ def test_corpus_pipeline_reads_every_photo_right(corpus):
         (correct if expected in texts else wrong if texts else failed).append(row["file"])
     assert wrong == [], f"wrong texts: {wrong}"
     assert len(correct) >= 111, f"failed: {failed}"
+
+
+def _zxing_default_qr(gray) -> set[bytes]:
+    """What zxing-cpp reads on its own, called with its default options."""
+    return {bytes(b.bytes) for b in zxingcpp.read_barcodes(gray)
+            if b.valid and b.format == zxingcpp.BarcodeFormat.QRCode}
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("polarity", ["as printed", "inverted"])
+def test_corpus_pipeline_reads_whatever_zxing_defaults_read(corpus, polarity):
+    """The pipeline reads at least every QR code its best decoder, zxing-cpp
+    with its defaults, reads alone: on every photo and on every photo
+    inverted (light modules on dark, as on some posters and screens)."""
+    missed, correct = [], 0
+    for row in corpus:
+        gray = row["gray"] if polarity == "as printed" else 255 - row["gray"]
+        scans = [s for s in decode(gray) if s.symbology == "qr"]
+        got = {s.raw for s in scans}
+        if _zxing_default_qr(gray) - got:
+            missed.append(row["file"])
+        expected = MANIFEST_ERRATA.get(row["file"], row["expected_text"])
+        correct += expected in [s.text for s in scans]
+    assert missed == []
+    assert correct >= 111
+
+
+@pytest.mark.parametrize("module_px, angle", [(2, 0), (3, 20), (5, 90), (8, 200)])
+def test_inverted_qr_codes_read(module_px, angle):
+    """Light-on-dark QR codes: alone, and placed in a 720p scene."""
+    symbol = 255 - render_qr(URL, module_px=module_px)
+    assert _texts(symbol) == [URL]
+    side = symbol.shape[0]
+    frame = _in_scene(symbol, _quad(640, 360, side, side, angle, 0.08), seed=module_px)
+    assert _texts(frame) == [URL]
+
+
+def test_inverted_frames_read_like_the_originals():
+    """A whole inverted camera frame (a negative) reads as the positive does."""
+    frame = _in_scene(render_qr(URL, module_px=4), _quad(500, 300, 200, 200, 15, 0.1))
+    assert _texts(frame) == [URL]
+    assert _texts(255 - frame) == [URL]
 
 
 @pytest.mark.shared_data

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import cv2
+import numpy as np
 import pytest
 
 from kiosk.scan.decoding import decode
@@ -123,3 +125,71 @@ def test_http_stream(mjpeg_url):
 def test_unreachable_stream_is_unavailable():
     with pytest.raises(SourceUnavailable):
         StreamSource("http://127.0.0.1:9/none.mjpg").open()
+
+
+def _read_for(source, seconds):
+    """Frames read and this thread's CPU seconds over `seconds` of wall time."""
+    frames = 0
+    with source:
+        cpu, start = time.thread_time(), time.monotonic()
+        while time.monotonic() - start < seconds:
+            source.read()
+            frames += 1
+        return frames, time.thread_time() - cpu
+
+
+def test_looping_image_folder_is_paced_not_spinning(tmp_path):
+    """A looping folder (demos, tests on a kiosk without a camera) gives its
+    frame rate and leaves the core idle between frames."""
+    for i in range(2):
+        cv2.imwrite(str(tmp_path / f"{i}.png"), render_qr(f"{URL}/{i}", module_px=2))
+    frames, cpu = _read_for(ImageFolderSource(tmp_path, loop=True, fps=20), 1.5)
+    assert 25 <= frames <= 32, frames
+    assert cpu < 0.4, cpu
+    # open_source paces folders as well (the kiosk's --source DIR --loop).
+    frames, cpu = _read_for(open_source(str(tmp_path), loop=True, fps=10), 1.0)
+    assert 8 <= frames <= 12, frames
+    # Opting out (benchmarks) reads as fast as the disk allows.
+    frames, _ = _read_for(ImageFolderSource(tmp_path, loop=True, realtime=False), 0.3)
+    assert frames > 100
+
+
+def test_looping_video_file_keeps_its_rate_across_the_rewind(tmp_path):
+    path = tmp_path / "short.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, (160, 120))
+    for i in range(6):
+        writer.write(np.full((120, 160, 3), 40 * i, np.uint8))
+    writer.release()
+    frames, cpu = _read_for(VideoFileSource(path, loop=True, realtime=True), 1.0)
+    assert 26 <= frames <= 32, frames  # 30 fps, no burst when it loops every 6 frames
+    assert cpu < 0.6, cpu
+
+
+class _BurstHandler(_MJPEGHandler):
+    """A stream server that sends frames as fast as the socket takes them."""
+
+    def do_GET(self):
+        jpeg = cv2.imencode(".jpg", render_qr(URL, module_px=2))[1].tobytes()
+        self.send_response(200)
+        self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+        self.end_headers()
+        try:
+            while True:
+                self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n"
+                                 % len(jpeg) + jpeg + b"\r\n")
+        except OSError:
+            pass
+
+
+def test_bursting_stream_is_held_to_its_rate():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _BurstHandler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        source = open_source(f"http://127.0.0.1:{server.server_address[1]}/video.mjpg")
+        frames, _ = _read_for(source, 1.0)
+        assert source.fps and frames <= source.fps * 1.15 + 2, (frames, source.fps)
+        assert frames >= 5
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -177,21 +177,18 @@ function narrationAsset() {
   return audio.find((a) => fits(a) && a.audience === "children") || audio.find(fits) || null;
 }
 
-function readAloud() {
-  if (speaking) { stopSpeaking(); return; }
-  const asset = narrationAsset();
-  speaking = true;
-  $("book-read").textContent = t("Stop");
-  if (asset) {
-    const audio = document.createElement("audio");
-    audio.id = "book-narration"; audio.src = asset.url; audio.hidden = true;
-    audio.addEventListener("ended", stopSpeaking);
-    document.body.append(audio);
-    audio.play().then(() => played(asset)).catch(stopSpeaking);
-    mark("read-aloud", { via: "narration", asset: asset.id });
-    return;
-  }
-  if (!window.speechSynthesis || !window.SpeechSynthesisUtterance) {
+function playNarration(url, onPlaying) {
+  const audio = document.createElement("audio");
+  audio.id = "book-narration"; audio.src = url; audio.hidden = true;
+  audio.addEventListener("ended", stopSpeaking);
+  document.body.append(audio);
+  return audio.play().then(onPlaying);
+}
+
+/* The browser's own voices: only where it has any (Debian's Chromium has none). */
+function speakWithBrowser() {
+  const synth = window.speechSynthesis;
+  if (!synth || !window.SpeechSynthesisUtterance || !synth.getVoices().length) {
     stopSpeaking(); notice(t("Sorry, this kiosk cannot read aloud.")); return;
   }
   const book = view.book;
@@ -199,8 +196,33 @@ function readAloud() {
   const utterance = new SpeechSynthesisUtterance(text);
   utterance.lang = state.lang === "en" ? "en-US" : "id-ID";
   utterance.onend = stopSpeaking; utterance.onerror = stopSpeaking;
-  window.speechSynthesis.speak(utterance);
+  synth.speak(utterance);
   mark("read-aloud", { via: "speech", lang: utterance.lang });
+}
+
+/* "Bacakan": the book's own narration extra, else the narration the service
+ * generates (espeak-ng, in the kiosk's language), else the browser's voices. */
+async function readAloud() {
+  if (speaking) { stopSpeaking(); return; }
+  const asset = narrationAsset();
+  speaking = true;
+  $("book-read").textContent = t("Stop");
+  if (asset) {
+    playNarration(asset.url, () => played(asset)).catch(stopSpeaking);
+    mark("read-aloud", { via: "narration", asset: asset.id });
+    return;
+  }
+  const book = view.book;
+  const lang = state.lang;
+  let spoken = null;
+  try { spoken = await api("/api/v1/books/" + book.id + "/narration?lang=" + lang, { timeout: 15 }); } catch (e) { spoken = null; }
+  if (!speaking || !view || view.book.id !== book.id) return;  // stopped or moved on meanwhile
+  if (spoken && spoken.url) {
+    playNarration(spoken.url, () => {}).catch(speakWithBrowser);
+    mark("read-aloud", { via: spoken.source === "asset" ? "narration" : "generated", lang });
+    return;
+  }
+  speakWithBrowser();
 }
 
 function showBook(next, msg) {
