@@ -91,6 +91,11 @@ SETTINGS: tuple[Setting, ...] = (
             "a member's kiosk session ends after this long without use", minimum=1),
     Setting("CIRCULATION_RECEIPT_MINUTES", 30, int, "PINDAI_CIRCULATION_RECEIPT_MINUTES",
             "how long a receipt link (the kiosk's QR) works", minimum=1),
+    Setting("HOLD_PICKUP_DAYS", 7, int, "PINDAI_HOLD_PICKUP_DAYS",
+            "days a member has to collect a reserved book from the hold shelf; then it passes to the "
+            "next in the queue (`flask expire-holds`)", minimum=1),
+    Setting("HOLD_LIMITS", "child=2,adult=5,student=5,staff=10", str, "PINDAI_HOLD_LIMITS",
+            "how many open reservations a member of each category may have (`CATEGORY=NUMBER`, comma-separated)"),
     Setting("SIP2_HOST", "", str, "PINDAI_SIP2_HOST",
             "the library system's SIP2 server (`PINDAI_CIRCULATION=sip2`; docs/connect-sip2.md)"),
     Setting("SIP2_PORT", 6001, int, "PINDAI_SIP2_PORT",

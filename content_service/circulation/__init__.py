@@ -13,7 +13,7 @@ from ..cards import normalise_card
 from ..catalogue import versioning
 from ..codes import resolve
 from ..config import ConfigError
-from . import apidoc, models  # noqa: F401  (models registers the tables)
+from . import apidoc, holds, models  # noqa: F401  (models registers the tables)
 from .backends import BACKENDS, get_backend
 
 
@@ -41,11 +41,12 @@ def init_app(app: Flask) -> None:
     name = app.config.get("CIRCULATION", "local")
     if name not in BACKENDS:
         raise ConfigError(f"PINDAI_CIRCULATION={name!r}: choose one of {', '.join(BACKENDS)}")
+    holds.parse_limits(app.config.get("HOLD_LIMITS", ""))  # a ConfigError at start, not at the first hold
     resolve.add_recogniser(app, recognise_card)
     event.listen(app.extensions["pindai.sessionmaker"], "before_flush", _bump_on_card_change)
     openapi.register(app, paths=apidoc.PATHS, schemas=apidoc.SCHEMAS)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     for command in (cli.import_patrons_command, cli.closed_days_command, cli.loan_rules_command, cli.hold_command,
-                    cli.patron_command):
+                    cli.expire_holds_command, cli.patron_command):
         app.cli.add_command(command)

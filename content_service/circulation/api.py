@@ -201,6 +201,39 @@ def checkin():
     return jsonify(write(lambda session: backend.checkin(session, barcode)))
 
 
+@bp.post("/holds")
+def reserve():
+    """Reserve a title (``{"book_id": ...}``) for the logged-in member."""
+    kiosk = _kiosk()
+    book_id = _body().get("book_id")
+    if not isinstance(book_id, int) or isinstance(book_id, bool) or not 0 < book_id < 2**31:
+        raise errors.BadRequest(_l("Send {\"book_id\": ...}."))
+    backend = get_backend()
+    hold = write(lambda session: reserve_for(backend, session, _patron_session(session, kiosk).card_number, book_id))
+    return jsonify({"hold": hold}), 201
+
+
+@bp.delete("/holds/<hold_id>")
+def cancel_hold(hold_id: str):
+    kiosk = _kiosk()
+    backend = get_backend()
+    write(lambda session: cancel_for(backend, session, _patron_session(session, kiosk).card_number, hold_id[:64]))
+    return "", 204
+
+
+def reserve_for(backend, session, card: str, book_id: int) -> dict:
+    """The backend's hold on a title; a backend without holds refuses plainly (shared with /akun)."""
+    if not hasattr(backend, "reserve"):
+        raise refusals.HoldsUnsupported()
+    return backend.reserve(session, card, book_id)
+
+
+def cancel_for(backend, session, card: str, hold_id: str) -> None:
+    if not hasattr(backend, "cancel_hold"):
+        raise refusals.HoldsUnsupported()
+    backend.cancel_hold(session, card, hold_id)
+
+
 @bp.post("/receipts")
 def receipt():
     """A receipt of this session's checkouts and renewals: a short-lived

@@ -51,6 +51,8 @@ SCHEMAS = {
                 "expires_on": _NSTR}},
             "loans": {"type": "array", "items": {"$ref": "#/components/schemas/Loan"}},
             "blocks": {"type": "array", "items": {"$ref": "#/components/schemas/Error/properties/error"}},
+            "holds": {"type": "array", "items": {"$ref": "#/components/schemas/Hold"}},
+            "holds_ready": {"type": "integer", "description": "Reserved books waiting on the hold shelf."},
             "fines": {"type": "integer", "description": "Rupiah owed."},
             "can_borrow": {"type": "boolean"},
             "session": {"type": "string"}, "expires_at": {"type": "string"},
@@ -60,7 +62,16 @@ SCHEMAS = {
         "type": "object", "required": ["returned", "to_hold_shelf", "overdue"],
         "properties": {"returned": {"$ref": "#/components/schemas/Loan"},
                        "to_hold_shelf": {"type": "boolean", "description": "Another member waits: put it on the hold shelf."},
-                       "overdue": {"type": "boolean"}},
+                       "overdue": {"type": "boolean"},
+                       "hold_for": {"type": "object", "description": "Who the copy on the hold shelf waits for.",
+                                    "properties": {"first_name": _STR, "card_hint": _STR}}},
+    },
+    "Hold": {
+        "type": "object", "required": ["id", "title", "position", "ready"],
+        "properties": {"id": _STR, "book_id": {"type": "integer"}, "title": _STR, "placed_at": _STR,
+                       "position": {"type": ["integer", "null"], "description": "1 = next to get a copy."},
+                       "ready": {"type": "boolean", "description": "A copy waits on the hold shelf."},
+                       "pickup_by": {"type": ["string", "null"], "description": "Last day to collect it, YYYY-MM-DD."}},
     },
     "Renewals": {
         "type": "object", "required": ["results", "renewed"],
@@ -118,6 +129,21 @@ PATHS = {
         "security": _KIOSK,
         "requestBody": _body({"payload": _STR}, ["payload"]),
         "responses": {"200": _ok("Checkin"), **_COMMON, "409": _err("not_on_loan."), "422": _ITEM_ERRORS}}},
+    "/api/v1/circulation/holds": {"post": {
+        "operationId": "circulationReserve", "summary": "Reserve a title none of whose copies is on the shelf",
+        "security": _KIOSK, "parameters": _SESSION,
+        "requestBody": _body({"book_id": {"type": "integer"}}, ["book_id"]),
+        "responses": {"201": {"description": "Reserved.", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["hold"], "properties": {"hold": {"$ref": "#/components/schemas/Hold"}}}}}},
+            **_COMMON, "400": _err("No book_id."), "403": _err("too_many_holds or a block."),
+            "404": _err("no_such_book."),
+            "409": _err("copy_on_shelf, already_reserved, reserve_own_loan, not_holdable."),
+            "501": _err("holds_unsupported: the library system takes no holds.")}}},
+    "/api/v1/circulation/holds/{hold_id}": {"delete": {
+        "operationId": "circulationCancelHold", "summary": "Cancel one of the member's holds",
+        "security": _KIOSK,
+        "parameters": [*_SESSION, {"name": "hold_id", "in": "path", "required": True, "schema": _STR}],
+        "responses": {"204": {"description": "Cancelled."}, **_COMMON, "404": _err("unknown_hold.")}}},
     "/api/v1/circulation/receipts": {"post": {
         "operationId": "circulationReceipt", "summary": "A short-lived receipt link (and QR) of this session",
         "security": _KIOSK, "parameters": _SESSION,

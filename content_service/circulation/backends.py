@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..catalogue import shapes
 from ..catalogue.models import Item
-from . import calendar, local, refusals
+from . import calendar, holds, local, refusals
 from .models import Loan, Patron
 from .patrons import find_patron
 
@@ -29,6 +29,8 @@ class CirculationBackend(Protocol):
     def checkout(self, session: Session, card: str, barcode: str, kiosk_id: int | None) -> dict: ...
     def renew(self, session: Session, card: str, barcode: str) -> dict: ...
     def checkin(self, session: Session, barcode: str) -> dict: ...
+    # Optional, for holds ("Pesan buku"): ``reserve(session, card, book_id) -> dict`` and
+    # ``cancel_hold(session, card, hold_id)``; without them a hold is refused as holds_unsupported.
 
 
 def loan_dict(loan: Loan, renewals_left: int | None = None, now=None) -> dict:
@@ -59,6 +61,7 @@ class LocalBackend:
 
     def __init__(self, config: dict):
         self.max_fines = int(config.get("CIRCULATION_MAX_FINES", 0))
+        self.policy = holds.Policy.from_config(config)
 
     def _patron(self, session: Session, card: str) -> Patron:
         patron = find_patron(session, card)
@@ -85,6 +88,7 @@ class LocalBackend:
         found = local.blocks(session, patron, self.max_fines, now)
         limit = local.loan_limit_reached(session, patron)
         loans = [loan_dict(l, local.renewals_left(session, patron, l), now) for l in local.open_loans(session, patron)]
+        held = [holds.hold_dict(session, h) for h in holds.open_holds(session, patron)]
         return {
             "patron": {
                 "first_name": patron.first_name,
@@ -94,6 +98,8 @@ class LocalBackend:
             },
             "loans": loans,
             "blocks": [refusal_dict(b) for b in [*found, *([limit] if limit else [])]],
+            "holds": held,
+            "holds_ready": sum(h["ready"] for h in held),
             "fines": patron.fines,
             "can_borrow": not found and limit is None,
         }
@@ -115,9 +121,29 @@ class LocalBackend:
         return loan_dict(loan, local.renewals_left(session, patron, loan))
 
     def checkin(self, session: Session, barcode: str) -> dict:
-        loan, hold = local.checkin(session, self._item(session, barcode))
-        return {"returned": loan_dict(loan), "to_hold_shelf": hold is not None,
+        loan, hold = local.checkin(session, self._item(session, barcode), policy=self.policy)
+        body = {"returned": loan_dict(loan), "to_hold_shelf": hold is not None,
                 "overdue": calendar.as_utc(loan.due_at) < calendar.as_utc(loan.returned_at)}
+        if hold is not None:
+            body["hold_for"] = hold_for(hold.patron)
+        return body
+
+    def reserve(self, session: Session, card: str, book_id: int) -> dict:
+        from ..catalogue.queries import get_book
+
+        hold = holds.reserve(session, self._patron(session, card), get_book(session, book_id),
+                             max_fines=self.max_fines, policy=self.policy)
+        return holds.hold_dict(session, hold)
+
+    def cancel_hold(self, session: Session, card: str, hold_id: str) -> None:
+        if not hold_id.isdigit():
+            raise refusals.UnknownHold()
+        holds.cancel(session, self._patron(session, card), int(hold_id), self.policy)
+
+
+def hold_for(patron: Patron) -> dict:
+    """Who a copy on the hold shelf waits for, as the desk labels it (first name, card's last digits)."""
+    return {"first_name": patron.first_name, "card_hint": "•••" + patron.card_number[-3:]}
 
 
 # Other backends (``sip2``, ``slims``) are added by their feature's init_app,

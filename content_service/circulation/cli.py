@@ -120,6 +120,24 @@ def hold_command(barcode: str, card: str | None, cancel: bool) -> None:
     click.echo(f"{barcode} is on hold for card …{patron.card_number[-3:]}")
 
 
+@click.command("expire-holds")
+@with_appcontext
+def expire_holds_command() -> None:
+    """End the holds not collected from the hold shelf by their pickup day; each copy
+    passes to the next member in its title's queue (run it daily, e.g. from cron)."""
+    from flask import current_app
+
+    from . import holds
+
+    session = get_session()
+    done = holds.expire(session, holds.Policy.from_config(current_app.config))
+    session.commit()
+    for expired, passed in done:
+        to = f", now for card …{passed.patron.card_number[-3:]}" if passed is not None else ", back to the shelf"
+        click.echo(f"hold {expired.id} expired (card …{expired.patron.card_number[-3:]}){to}")
+    click.echo(f"{len(done)} hold(s) expired")
+
+
 @click.command("patron")
 @click.argument("card")
 @click.option("--lost/--found", default=None, help="The card was reported lost (blocks it), or found again.")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..catalogue.models import Item
 from ..i18n import lazy_clock, lazy_rupiah
-from . import calendar, refusals
+from . import calendar, holds, refusals
 from .models import Hold, ItemLoanType, Loan, LoanRule, Patron
 from .patrons import check_pin, find_patron
 
@@ -139,7 +139,7 @@ def active_hold(session: Session, item: Item) -> Hold | None:
 
 def place_hold(session: Session, patron: Patron, item: Item) -> Hold:
     """Set a copy aside for a patron (staff do this at the desk: ``flask hold``)."""
-    hold = Hold(item_id=item.id, patron_id=patron.id)
+    hold = Hold(book_id=item.book_id, item_id=item.id, patron_id=patron.id)
     session.add(hold)
     session.flush()
     return hold
@@ -149,7 +149,7 @@ def cancel_holds(session: Session, item: Item, now: datetime | None = None) -> i
     """End every open hold on a copy; returns how many there were."""
     holds = session.scalars(select(Hold).where(Hold.item_id == item.id, Hold.ended_at.is_(None))).all()
     for hold in holds:
-        hold.ended_at = now or calendar.utcnow()
+        hold.ended_at, hold.end_reason = now or calendar.utcnow(), "cancelled"
     session.flush()
     return len(holds)
 
@@ -186,7 +186,8 @@ def checkout(session: Session, patron: Patron, item: Item, *, max_fines: int, ki
     if (session.scalar(count) or 0) >= rule.max_loans:
         raise refusals.TooManyLoans(max_loans=rule.max_loans)
     if hold is not None:
-        hold.ended_at = now
+        hold.ended_at, hold.end_reason = now, "fulfilled"
+    holds.fulfil(session, patron, item, now)
     loan = Loan(item_id=item.id, patron_id=patron.id, kiosk_id=kiosk_id, checked_out_at=now,
                 due_at=calendar.due_at(session, calendar.local_today(now), rule.loan_days))
     item.status = "on_loan"
@@ -207,7 +208,8 @@ def renew(session: Session, patron: Patron, loan: Loan, *, max_fines: int, now: 
     if loan.renewals >= rule.max_renewals:
         raise refusals.RenewLimit(max_renewals=rule.max_renewals)
     hold = active_hold(session, loan.item)
-    if hold is not None and hold.patron_id != patron.id:
+    if (hold is not None and hold.patron_id != patron.id) or holds.waiting_for_title(session, loan.item.book_id,
+                                                                                     patron):
         raise refusals.RenewOnHold()
     new_due = calendar.due_at(session, calendar.local_today(now), rule.loan_days)
     loan.due_at = max(new_due, calendar.as_utc(loan.due_at))
@@ -221,9 +223,11 @@ def renewals_left(session: Session, patron: Patron, loan: Loan) -> int:
     return max(0, rule.max_renewals - loan.renewals)
 
 
-def checkin(session: Session, item: Item, now: datetime | None = None) -> tuple[Loan, Hold | None]:
+def checkin(session: Session, item: Item, now: datetime | None = None,
+            policy: holds.Policy | None = None) -> tuple[Loan, Hold | None]:
     """Return a copy (no login needed). Answers the closed loan and the hold
-    waiting for the copy, if any (it then goes to the hold shelf)."""
+    the copy now fills, if any (it then goes to the hold shelf: a hold on
+    this copy first, else the first in its title's queue)."""
     now = now or calendar.utcnow()
     loan = open_loan_of(session, item)
     if loan is None:
@@ -231,4 +235,4 @@ def checkin(session: Session, item: Item, now: datetime | None = None) -> tuple[
     loan.returned_at = now
     item.status = "available"
     session.flush()
-    return loan, active_hold(session, item)
+    return loan, holds.fill(session, item, policy or holds.Policy(), now)

@@ -94,16 +94,35 @@ class Loan(Base):
 
 
 class Hold(Base):
-    """A copy set aside for one patron: nobody else may borrow it until the
-    hold ends (fulfilled by that patron's checkout, or cancelled)."""
+    """A member's place in a title's queue (``book_id``), or a copy set aside.
+
+    A hold waits (``item_id`` NULL, ``ready_at`` NULL) until a returned copy of
+    the title fills it: that copy then goes to the hold shelf for this member
+    (``item_id`` set, ``ready_at``, ``pickup_by``) and nobody else may borrow
+    it. Staff may also set one copy aside directly (``flask hold``): the hold
+    names the copy from the start. It ends (``ended_at``, ``end_reason``) when
+    the member borrows the book, cancels, or does not collect it in time."""
 
     __tablename__ = "hold"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("book.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
     patron_id: Mapped[int] = mapped_column(ForeignKey("patron.id", ondelete="CASCADE"), index=True)
     placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ready_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pickup_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # fulfilled (borrowed), cancelled, expired (not collected by pickup_by)
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+
+    item: Mapped[Item | None] = relationship()
+    patron: Mapped[Patron] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("end_reason IS NULL OR end_reason IN ('fulfilled', 'cancelled', 'expired')",
+                        name="hold_end_reason"),
+    )
 
 
 class ItemLoanType(Base):

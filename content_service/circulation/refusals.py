@@ -64,6 +64,22 @@ RenewOnHold = _refusal("RenewOnHold", 409, "renew_on_hold",
 UnknownLoan = _refusal("UnknownLoan", 404, "unknown_loan",
                        _l("This loan is not on your account."))
 
+# Holds ("Pesan buku")
+CopyOnShelf = _refusal("CopyOnShelf", 409, "copy_on_shelf",
+                       _l("A copy is on the shelf now: take it and borrow it, no reservation needed."))
+AlreadyReserved = _refusal("AlreadyReserved", 409, "already_reserved",
+                           _l("You have already reserved this book."))
+ReserveOwnLoan = _refusal("ReserveOwnLoan", 409, "reserve_own_loan",
+                          _l("You have this book on loan already."))
+NotHoldable = _refusal("NotHoldable", 409, "not_holdable",
+                       _l("This book has no copy that can be reserved. Please ask a librarian."))
+TooManyHolds = _refusal("TooManyHolds", 403, "too_many_holds",
+                        _l("You have already reserved the most books allowed."))
+UnknownHold = _refusal("UnknownHold", 404, "unknown_hold",
+                       _l("This reservation is not on your account."))
+HoldsUnsupported = _refusal("HoldsUnsupported", 501, "holds_unsupported",
+                            _l("Reservations cannot be made here for this library system. Please ask at the desk."))
+
 # Kiosk sessions and receipts
 KioskKeyRequired = _refusal("KioskKeyRequired", 401, "kiosk_key_required",
                             _l("Self-checkout is only for library kiosks (send the kiosk key)."))

@@ -46,6 +46,7 @@ class Sip2Backend:
         self._cards: dict[str, tuple[float, bool]] = {}
         self._items: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
+        self._holds_supported: bool | None = None
         app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app, not the proxy
         self.replayer = offline.Replayer(app, self.client,
                                          float(config.get("SIP2_REPLAY_SECONDS") or 30))
@@ -209,6 +210,53 @@ class Sip2Backend:
         to_hold = alert in ("01", "02") or (bool(answer.fixed.get("alert")) and not alert)
         return {"returned": loan, "to_hold_shelf": to_hold, "overdue": loan["overdue"],
                 "screen_messages": [answers.text(line) for line in answer.screen_messages]}
+
+    # ------------------------------------------------------------------ holds
+    def supports_holds(self) -> bool:
+        """Does the library system take holds (15)? From its 98's supported messages, asked once."""
+        if self._holds_supported is None:
+            from .messages import SUPPORTED_MESSAGES
+
+            try:
+                flags = self._call(self.client.sc_status).get("BX") or ""
+            except Unavailable:
+                raise answers.LibrarySystemUnavailable() from None
+            at = SUPPORTED_MESSAGES.index("hold")
+            self._holds_supported = len(flags) > at and flags[at].upper() == "Y"
+        return self._holds_supported
+
+    def reserve(self, session: Session, card: str, book_id: int) -> dict:
+        """A hold on the title (15 +), naming a copy Pindai knows of it (BY 2: any copy)."""
+        from ..catalogue.queries import get_book
+
+        book = get_book(session, book_id)
+        if not self.supports_holds():
+            raise refusals.HoldsUnsupported()
+        copies = sorted(book.items, key=lambda i: (i.status != "on_loan", i.id))
+        if not copies:
+            raise refusals.NotHoldable()
+        try:
+            answer = self._call(self.client.hold, card, "+", copies[0].barcode, book.title)
+        except Unavailable:
+            raise answers.LibrarySystemUnavailable() from None
+        if not answer.fixed.get("ok"):
+            raise answers.with_screen_message(answers.LibrarySystemRefused(), answer)
+        position = (answer.get("BR") or "").strip()
+        return {"id": copies[0].barcode, "book_id": book.id, "title": book.title,
+                "position": int(position) if position.isdigit() else None,
+                "ready": bool(answer.fixed.get("available")), "pickup_by": None,
+                "screen_messages": [answers.text(line) for line in answer.screen_messages]}
+
+    def cancel_hold(self, session: Session, card: str, hold_id: str) -> None:
+        """15 -: ``hold_id`` is the copy's barcode the hold was placed on."""
+        if not self.supports_holds():
+            raise refusals.HoldsUnsupported()
+        try:
+            answer = self._call(self.client.hold, card, "-", hold_id)
+        except Unavailable:
+            raise answers.LibrarySystemUnavailable() from None
+        if not answer.fixed.get("ok"):
+            raise answers.with_screen_message(refusals.UnknownHold(), answer)
 
     # -------------------------------------------------------------- refusals
     def _item_answer(self, barcode: str) -> Message | None:

@@ -309,6 +309,12 @@ class SIP2Client:
     def renew_all(self, card: str) -> Message:
         return self.exchange(Message.make("65", self._who(card)))
 
+    def hold(self, card: str, mode: str, barcode: str, title: str = "", pin: str | None = None) -> Message:
+        """15; ``mode``: ``+`` place, ``-`` cancel, ``*`` change (BY 2: any copy of the title)."""
+        fields = self._who(card, pin)
+        fields.update({"AB": barcode, "AJ": title or None, "BY": "2"})
+        return self.exchange(Message.make("15", fields, hold_mode=mode, transaction_date=datetime.now()))
+
     def item_information(self, barcode: str) -> Message:
         return self.exchange(Message.make("17", {
             "AO": self.settings.institution, "AB": barcode,
