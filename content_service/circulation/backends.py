@@ -95,6 +95,8 @@ class LocalBackend:
             "loans": loans,
             "blocks": [refusal_dict(b) for b in [*found, *([limit] if limit else [])]],
             "fines": patron.fines,
+            # What "n of max books" counts against (books; other item types have limits of their own).
+            "max_loans": local.rule_for(session, patron.category, "book").max_loans,
             "can_borrow": not found and limit is None,
         }
 
