@@ -6,15 +6,18 @@ configured backend, and commit once; every refusal is a 4xx with a code."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from .. import codes, db, errors, kiosks
 from ..cards import normalise_card
 from ..db import get_session
+from ..catalogue import shapes
 from ..catalogue.models import Item
 from ..codes.qr import qr_svg
 from ..codes.resolve import resolve
@@ -158,7 +161,9 @@ def checkout():
         sessions.add_receipt_line(row, "queued" if loan.get("queued") else "checkout", loan)
         return loan
 
-    return jsonify({"loan": write(operation)}), 201
+    with _naming_the_copy(barcode):
+        loan = write(operation)
+    return jsonify({"loan": loan}), 201
 
 
 @bp.post("/renewals")
@@ -198,7 +203,30 @@ def checkin():
     _kiosk()
     backend = get_backend()
     barcode = _item_barcode(get_session(), _body().get("payload"))
-    return jsonify(write(lambda session: backend.checkin(session, barcode)))
+    with _naming_the_copy(barcode):
+        return jsonify(write(lambda session: backend.checkin(session, barcode)))
+
+
+@contextmanager
+def _naming_the_copy(barcode: str):
+    """A refusal about a copy we catalogue carries the copy (``details.copy``:
+    barcode, title, cover), so a kiosk shows which of the scanned books it is."""
+    try:
+        yield
+    except refusals.Refusal as refusal:
+        if "copy" not in refusal.details:
+            copy = _copy_facts(get_session(), barcode)
+            if copy is not None:
+                refusal.details["copy"] = copy
+        raise
+
+
+def _copy_facts(session, barcode: str) -> dict | None:
+    item = session.scalars(select(Item).where(Item.barcode == barcode).options(joinedload(Item.book))).first()
+    if item is None:
+        return None
+    return {"barcode": item.barcode, "title": item.book.title, "book_id": item.book.id,
+            "cover_url": shapes.cover_url(item.book)}
 
 
 @bp.post("/holds")
@@ -236,13 +264,14 @@ def cancel_for(backend, session, card: str, hold_id: str) -> None:
 
 @bp.post("/receipts")
 def receipt():
-    """A receipt of this session's checkouts and renewals: a short-lived
-    link (and its QR, as SVG) a phone can open."""
+    """A receipt of this session's checkouts and renewals: a link (and its
+    QR, as SVG) a phone can open for ``CIRCULATION_RECEIPT_DAYS``."""
     kiosk = _kiosk()
 
     def operation(session):
         row = _patron_session(session, kiosk)
-        made, token = sessions.create_receipt(session, row.receipt_lines, _minutes("CIRCULATION_RECEIPT_MINUTES"))
+        made, token = sessions.create_receipt(session, row.receipt_lines,
+                                              int(current_app.config["CIRCULATION_RECEIPT_DAYS"]))
         return made, token
 
     made, token = write(operation)

@@ -54,6 +54,8 @@ SCHEMAS = {
             "holds": {"type": "array", "items": {"$ref": "#/components/schemas/Hold"}},
             "holds_ready": {"type": "integer", "description": "Reserved books waiting on the hold shelf."},
             "fines": {"type": "integer", "description": "Rupiah owed."},
+            "max_loans": {"type": ["integer", "null"],
+                          "description": "How many books the member may have at once (absent: not known)."},
             "can_borrow": {"type": "boolean"},
             "session": {"type": "string"}, "expires_at": {"type": "string"},
         },
@@ -85,7 +87,8 @@ SCHEMAS = {
         "type": "object", "required": ["url", "expires_at", "lines", "qr_svg"],
         "properties": {"url": _STR, "expires_at": _STR, "qr_svg": {"type": "string", "description": "The URL as a QR, SVG."},
                        "lines": {"type": "array", "items": {"type": "object", "properties": {
-                           "action": {"enum": ["checkout", "renewal"]}, "title": _STR, "due_date": _STR}}}},
+                           "action": {"enum": ["checkout", "renewal", "queued"]}, "title": _STR,
+                           "barcode": _STR, "due_date": _STR}}}},
     },
 }
 
@@ -115,7 +118,8 @@ PATHS = {
             "type": "object", "required": ["loan"], "properties": {"loan": {"$ref": "#/components/schemas/Loan"}}}}}},
             **_COMMON,
             "403": _err("card_expired, card_lost, fines_too_high, blocked_by_staff, too_many_loans, reference_copy."),
-            "409": _err("already_on_loan, already_borrowed_by_you, on_hold_for_another, not_loanable."),
+            "409": _err("already_on_loan, already_borrowed_by_you, on_hold_for_another, not_loanable "
+                        "(details.copy: barcode, title, cover_url of a catalogued copy)."),
             "422": _ITEM_ERRORS}}},
     "/api/v1/circulation/renewals": {"post": {
         "operationId": "circulationRenew", "summary": "Renew one loan, or all",
@@ -128,7 +132,8 @@ PATHS = {
         "operationId": "circulationCheckin", "summary": "Return the scanned copy (no login)",
         "security": _KIOSK,
         "requestBody": _body({"payload": _STR}, ["payload"]),
-        "responses": {"200": _ok("Checkin"), **_COMMON, "409": _err("not_on_loan."), "422": _ITEM_ERRORS}}},
+        "responses": {"200": _ok("Checkin"), **_COMMON,
+                      "409": _err("not_on_loan (details.copy: barcode, title, cover_url)."), "422": _ITEM_ERRORS}}},
     "/api/v1/circulation/holds": {"post": {
         "operationId": "circulationReserve", "summary": "Reserve a title none of whose copies is on the shelf",
         "security": _KIOSK, "parameters": _SESSION,
@@ -145,7 +150,7 @@ PATHS = {
         "parameters": [*_SESSION, {"name": "hold_id", "in": "path", "required": True, "schema": _STR}],
         "responses": {"204": {"description": "Cancelled."}, **_COMMON, "404": _err("unknown_hold.")}}},
     "/api/v1/circulation/receipts": {"post": {
-        "operationId": "circulationReceipt", "summary": "A short-lived receipt link (and QR) of this session",
+        "operationId": "circulationReceipt", "summary": "A receipt link (and QR) of this session, working for CIRCULATION_RECEIPT_DAYS",
         "security": _KIOSK, "parameters": _SESSION,
         "responses": {"201": _ok("ReceiptLink"), **_COMMON}}},
 }

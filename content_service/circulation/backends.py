@@ -101,6 +101,8 @@ class LocalBackend:
             "holds": held,
             "holds_ready": sum(h["ready"] for h in held),
             "fines": patron.fines,
+            # What "n of max books" counts against (books; other item types have limits of their own).
+            "max_loans": local.rule_for(session, patron.category, "book").max_loans,
             "can_borrow": not found and limit is None,
         }
 

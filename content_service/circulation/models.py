@@ -182,8 +182,8 @@ class PatronSession(Base):
 
 
 class Receipt(Base):
-    """A receipt a phone can open for a short while (titles and due dates,
-    nothing personal). Only the link token's hash is stored."""
+    """A receipt a phone can open for ``CIRCULATION_RECEIPT_DAYS`` (titles,
+    copy barcodes and due dates, nothing personal). Only the link token's hash is stored."""
 
     __tablename__ = "receipt"
 

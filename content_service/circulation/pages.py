@@ -1,5 +1,6 @@
-"""The receipt page a member opens on a phone from the kiosk's QR: titles
-and due dates, nothing personal, for a short while only."""
+"""The receipt page a member opens on a phone from the kiosk's QR: titles,
+barcodes and due dates and the library's name, nothing personal; it works
+for ``CIRCULATION_RECEIPT_DAYS``."""
 from __future__ import annotations
 
 from datetime import date

@@ -49,16 +49,22 @@ def end_session(row: PatronSession) -> None:
 
 def add_receipt_line(row: PatronSession, action: str, loan: dict) -> None:
     # Reassign: a JSON column only notices a new list, not an appended one.
-    row.receipt_lines = [*row.receipt_lines, {"action": action, "title": loan["title"], "due_date": loan["due_date"]}]
+    row.receipt_lines = [*row.receipt_lines, {"action": action, "title": loan["title"],
+                                              "barcode": loan.get("barcode") or "", "due_date": loan["due_date"]}]
 
 
-def create_receipt(session: Session, lines: list[dict], minutes: int, now: datetime | None = None) -> tuple[Receipt, str]:
-    """A receipt of ``lines`` (titles and due dates only) whose link works for ``minutes``."""
+# What a receipt keeps of each line: the book and its copy, never the member.
+RECEIPT_FIELDS = ("action", "title", "barcode", "due_date")
+
+
+def create_receipt(session: Session, lines: list[dict], days: int, now: datetime | None = None) -> tuple[Receipt, str]:
+    """A receipt of ``lines`` (titles, copy barcodes and due dates only) whose
+    link works for ``days``: the member keeps it on a phone until the books are back."""
     now = now or calendar.utcnow()
     token = secrets.token_urlsafe(24)
-    receipt = Receipt(token_hash=_digest(token), lines=[{k: line[k] for k in ("action", "title", "due_date")}
+    receipt = Receipt(token_hash=_digest(token), lines=[{k: line.get(k) or "" for k in RECEIPT_FIELDS}
                                                         for line in lines],
-                      created_at=now, expires_at=now + timedelta(minutes=minutes))
+                      created_at=now, expires_at=now + timedelta(days=days))
     session.add(receipt)
     # Expired receipts are worth nothing: sweep them while here.
     session.execute(delete(Receipt).where(Receipt.expires_at < now - timedelta(days=1)))

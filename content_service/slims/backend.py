@@ -179,6 +179,7 @@ class SlimsBackend:
             "loans": shown,
             "blocks": [b.to_dict() for b in [*found, *([limit] if limit else [])]],
             "fines": owed,
+            "max_loans": base.loan_limit,
             "can_borrow": not found and limit is None,
         }
 

@@ -32,15 +32,20 @@ export function emit(type, msg) {
   });
 }
 
-/* Register a screen: { show(data), hide(), reset(), claim(resolution, msg) }, all optional. */
+/* Register a screen: { show(data), hide(), reset(), claim(resolution, msg), leaving(next, go) },
+ * all optional. leaving(next, go) may hold a switch to another screen (a
+ * member signed in at self-checkout is asked first): it returns true to
+ * hold it, and calls go() once the person agrees. reset() never asks. */
 export function screen(name, impl) { screens[name] = impl; }
 
 /* Who shows a resolve answer of `type` (book, item, event, patron_card, ...). */
 export function onResolution(type, fn) { resolutionHandlers[type] = fn; }
 
-export function show(name, data) {
+export function show(name, data, options) {
   const next = $("screen-" + name);
   if (!next) { console.error("no screen", name); return; }
+  const guard = state.current && state.current !== name && screens[state.current] && screens[state.current].leaving;
+  if (guard && !(options && options.force) && guard(name, () => show(name, data, { force: true }))) return;
   if (state.current && state.current !== name) {
     const prev = $("screen-" + state.current);
     if (prev) prev.hidden = true;
@@ -192,7 +197,7 @@ export function reset() {
   hideNotice();
   setLang("id");
   setChild(false);
-  show("attract");
+  show("attract", undefined, { force: true });
   window.scrollTo(0, 0);
   state.lastActivity = Date.now();
   mark("reset");

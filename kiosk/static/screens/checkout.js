@@ -1,10 +1,14 @@
 /* Self-checkout: a member scans their card (or presses "Pinjam buku" and
- * types it), enters the PIN on the keypad, then scans books; each one shows
- * its due date or the reason it cannot be borrowed. "Selesai" shows the
+ * types it: digits, letters and a dash, as BTM-0001), enters the PIN on the
+ * keypad, then scans books; each one shows its due date or the reason it
+ * cannot be borrowed, beside its title and cover. The member sees fines and
+ * "2 of 5 books"; a member who cannot borrow (expired, blocked, at the
+ * limit) is told so instead of being asked to scan. "Selesai" shows the
  * receipt (on screen, printable, and a QR the phone opens). "Akun saya"
  * lists loans and renews one or all. Only the first name is ever shown; the
- * session ends (and the screen is wiped) on "Selesai", leaving, or idle. */
-import { mark, notice, on, onResolution, reset, screen, show } from "../js/core.js";
+ * session ends (and the screen is wiped) on "Selesai", idle, or leaving the
+ * screen, which a signed-in member is asked about first. */
+import { emit, mark, notice, on, onResolution, reset, screen, show } from "../js/core.js";
 import { request } from "../js/http.js";
 import { locale, N_, nt, pick, t } from "../js/i18n.js";
 import { survey } from "./survey.js";
@@ -15,7 +19,7 @@ let s = fresh();
 
 function fresh() {
   return { mode: "borrow", panel: null, card: "", pin: "", token: null, first: "", pending: [],
-           borrowed: new Set(), busy: false };
+           borrowed: new Set(), busy: false, status: null, onLoan: 0, leaving: null };
 }
 const $ = (id) => document.getElementById(id);
 
@@ -39,17 +43,31 @@ function panel(name) {
   mark("checkout-panel", { panel: name });
 }
 
-/* Texts that depend on the state, in the current language. */
+/* Texts that depend on the state, in the current language: the heading
+ * names the panel shown ("Akun saya" from its card and PIN panels on). */
+const HEADINGS = { borrow: N_("Borrow books"), account: N_("My account"), receipt: N_("Loan receipt") };
 function headings() {
-  $("co-heading").textContent = s.mode === "account" && s.panel !== "receipt" ? t("My account") : t("Borrow books");
+  const which = s.panel === "card" || s.panel === "pin" || !s.panel ? s.mode : s.panel;
+  $("co-heading").textContent = t(HEADINGS[which] || HEADINGS.borrow);
   const hello = s.first ? t("Hello, {name}!", { name: s.first }) : "";
   $("co-hello").textContent = hello;
   $("co-account-hello").textContent = hello;
+  if (s.status) {
+    borrowState(s.status);
+    extra($("co-account-extra"), s.status);
+  }
 }
 
-function row(list, title, text, kind) {
+/* A line of a list: the book's cover (when known), its title and what happened. */
+function row(list, title, text, kind, cover) {
   const li = document.createElement("li");
   li.className = "co-row " + kind;
+  if (cover) {
+    const img = document.createElement("img");
+    img.className = "co-cover"; img.src = cover; img.alt = "";  // the title beside it says which book
+    img.onerror = () => img.remove();
+    li.append(img);
+  }
   const strong = document.createElement("strong");
   strong.textContent = title;
   const span = document.createElement("span");
@@ -59,18 +77,40 @@ function row(list, title, text, kind) {
   return li;
 }
 
+/* The copy a refusal names (the service's details.copy), if any. */
+export function refusedCopy(err) {
+  const copy = (err && err.details && err.details.copy) || {};
+  return { title: copy.title || "", cover: copy.cover_url || null, barcode: copy.barcode || null };
+}
+
+const PIN_KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "ok"];
+// Card numbers such as BTM-0001: a row of digits, the letters, a dash.
+const CARD_ROWS = ["1234567890", "QWERTYUIOP", "ASDFGHJKL-", "ZXCVBNM"];
+
+function keyButton(box, key) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "key" + (key === "ok" ? " ok" : "");
+  button.dataset.key = key;
+  button.textContent = key === "del" ? "⌫" : key === "ok" ? t("OK") : key;
+  if (key === "del") button.setAttribute("aria-label", t("Delete"));
+  if (key === "-") button.setAttribute("aria-label", t("Dash"));
+  button.addEventListener("click", () => press(box.dataset.target, key));
+  return button;
+}
+
 function keypad(box) {
-  const keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "ok"];
   box.textContent = "";
-  keys.forEach((key) => {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "key" + (key === "ok" ? " ok" : "");
-    button.dataset.key = key;
-    button.textContent = key === "del" ? "⌫" : key === "ok" ? t("OK") : key;
-    if (key === "del") button.setAttribute("aria-label", t("Delete"));
-    button.addEventListener("click", () => press(box.dataset.target, key));
-    box.append(button);
+  if (box.dataset.target !== "card") {
+    PIN_KEYS.forEach((key) => box.append(keyButton(box, key)));
+    return;
+  }
+  CARD_ROWS.forEach((keys, n) => {
+    const line = document.createElement("div");
+    line.className = "key-row";
+    keys.split("").forEach((key) => line.append(keyButton(box, key)));
+    if (n === CARD_ROWS.length - 1) line.append(keyButton(box, "del"), keyButton(box, "ok"));
+    box.append(line);
   });
 }
 
@@ -106,6 +146,7 @@ async function login() {
   try {
     const body = await call("POST", "/sessions", { card: s.card, pin: s.pin });
     s.token = body.session; s.first = body.patron.first_name; s.pin = ""; s.card = "";
+    emit("member-signed-in", {});  // the survey asks a member who leaves (screens/survey.js)
     renderEntry();
     if (s.mode === "account") showAccount(body);
     else {
@@ -127,20 +168,49 @@ function blocks(box, status) {
   box.textContent = (status.blocks || []).map((b) => pick(b.message_id, b.message)).join(" ");
 }
 
-/* Fines, holds and the library system's own messages (SIP2 backend), when sent. */
+/* Rupiah as librarians write it, in both languages: Rp75.000. */
+export function rupiah(amount) { return "Rp" + Math.round(amount).toLocaleString("id-ID"); }
+
+/* "Books on loan: 2 of 5" (when the library system says the limit) and the fines owed. */
+function counts(status) {
+  const parts = [];
+  if (status.max_loans != null) parts.push(t("Books on loan: {n} of {max}", { n: s.onLoan, max: status.max_loans }));
+  if (status.fines > 0) parts.push(t("Fines: {amount}", { amount: rupiah(status.fines) }));
+  return parts;
+}
+
+/* The borrowing panel says whether to scan books: a member who cannot
+ * borrow now (expired card, blocks, at the limit) is told why instead. */
+function borrowState(status) {
+  const can = status.can_borrow !== false && (status.max_loans == null || s.onLoan < status.max_loans);
+  const lead = $("co-borrow-lead");
+  lead.textContent = can ? t("Scan the QR label of each book you want to borrow.")
+                         : t("You cannot borrow books now. Please ask a librarian at the desk.");
+  lead.classList.toggle("co-blocks", !can);
+  $("co-borrow-extra").textContent = counts(status).join(" · ");
+  return can;
+}
+
+/* Loans and fines, holds and the library system's own messages (SIP2 backend), when sent. */
 function extra(box, status) {
   const said = $("co-account-blocks").textContent;
-  const parts = [];
-  if (status.fines > 0) parts.push(t("Fines: Rp {amount}", { amount: status.fines.toLocaleString("id-ID") }));
+  const parts = counts(status);
   if ((status.holds || []).length) parts.push(t("Your holds: {titles}", { titles: status.holds.map((h) => h.title).join(", ") }));
   (status.screen_messages || []).filter((m) => !said.includes(m)).forEach((m) => parts.push(m));
   box.textContent = parts.join(" · ");
 }
 
+function keep(status) {
+  s.status = status;
+  s.onLoan = (status.loans || []).length;
+}
+
 function showBorrow(status) {
+  keep(status);
   $("co-hello").textContent = t("Hello, {name}!", { name: s.first });
   blocks($("co-borrow-blocks"), status);
   panel("borrow");
+  mark("checkout-borrow", { canBorrow: borrowState(status) });
 }
 
 async function borrow(payload) {
@@ -148,17 +218,20 @@ async function borrow(payload) {
   try {
     const body = await call("POST", "/checkouts", { payload });
     s.borrowed.add(body.loan.barcode);
+    s.onLoan += 1;
+    if (s.status) borrowState(s.status);
     // Queued while the library system is away (SIP2): say it will be confirmed.
     const queued = body.loan.queued && body.loan.notice;
     row(list, body.loan.title, queued ? pick(body.loan.notice.message_id, body.loan.notice.message)
                                       : t("Due back by {date}", { date: dateText(body.loan.due_local) }),
-        queued ? "queued" : "ok");
+        queued ? "queued" : "ok", body.loan.cover_url);
     mark("checkout-loan", { title: body.loan.title, due: body.loan.due_date, queued: !!queued });
   } catch (err) {
     if (err.code === "already_borrowed_by_you") return;  // the same book shown twice
     if (err.code === "session_expired" || err.code === "session_required") { reset(); return; }
-    row(list, "", err.message, "refused");
-    mark("checkout-refused", { code: err.code });
+    const copy = refusedCopy(err);
+    row(list, copy.title, err.message, "refused", copy.cover);
+    mark("checkout-refused", { code: err.code, title: copy.title });
   }
 }
 
@@ -183,6 +256,7 @@ function loanRow(list, loan) {
 }
 
 function showAccount(status) {
+  keep(status);
   $("co-account-hello").textContent = t("Hello, {name}!", { name: s.first });
   blocks($("co-account-blocks"), status);
   extra($("co-account-extra"), status);
@@ -253,7 +327,11 @@ function wipe() {
   }
   s = fresh();
   ["co-borrow-list", "co-account-list", "co-receipt-list", "co-hello", "co-account-hello", "co-borrow-blocks",
-   "co-account-blocks", "co-account-extra", "co-pin-message", "co-qr", "co-print-when"].forEach((id) => { $(id).textContent = ""; });
+   "co-borrow-extra", "co-account-blocks", "co-account-extra", "co-pin-message", "co-qr",
+   "co-print-when"].forEach((id) => { $(id).textContent = ""; });
+  $("co-leave").hidden = true;
+  const lead = $("co-borrow-lead");
+  lead.textContent = t(lead.dataset.t); lead.classList.remove("co-blocks");
   renderEntry();
 }
 
@@ -261,6 +339,24 @@ function start(mode, card) {
   wipe();
   s.mode = mode;
   if (card) askPin(card); else panel("card");
+}
+
+/* Leaving the screen (the top bar's "Cari", the home button) while signed
+ * in: ask first, never a silent sign-out. */
+function leaving(next, go) {
+  if (!s.token) return false;
+  s.leaving = go;
+  $("co-leave").hidden = false;
+  $("co-leave-stay").focus();
+  mark("checkout-leave-asked", { next });
+  return true;
+}
+
+function closeLeave(agreed) {
+  const go = s.leaving;
+  s.leaving = null;
+  $("co-leave").hidden = true;
+  if (agreed && go) go();
 }
 
 /* Scans read while this screen is up belong to it (a screen's claim(), see kiosk/app.py). */
@@ -284,6 +380,7 @@ screen("checkout", {
   hide() { wipe(); },
   reset() { wipe(); },
   claim,
+  leaving,
 });
 onResolution("patron_card", (resolution) => show("checkout", { mode: "borrow", card: resolution.card }));
 
@@ -299,6 +396,11 @@ $("co-to-account").addEventListener("click", async () => {
   try { showAccount(await call("GET", "/session")); } catch (err) { reset(); }
 });
 $("co-renew-all").addEventListener("click", () => renew({ all: true }));
+$("co-card-cancel").addEventListener("click", () => show("attract"));
+$("co-pin-cancel").addEventListener("click", () => show("attract"));
+$("co-pin-back").addEventListener("click", () => { s.card = ""; s.pin = ""; s.pending = []; renderEntry(); panel("card"); });
+$("co-leave-stay").addEventListener("click", () => closeLeave(false));
+$("co-leave-go").addEventListener("click", () => closeLeave(true));
 $("co-print-button").addEventListener("click", () => { mark("checkout-print"); window.print(); });
 // The member is done: the one-tap survey (screens/survey.js), then a full reset.
 $("co-finish").addEventListener("click", () => survey("kiosk_checkout"));

@@ -1,7 +1,17 @@
-/* "Kembalikan buku": scan each book to return it, no card needed. */
+/* "Kembalikan buku": scan each book to return it, no card needed. Each
+ * line shows the book's cover and title beside what happened to it. */
 import { mark, reset, screen } from "../js/core.js";
 import { api } from "../js/http.js";
 import { t } from "../js/i18n.js";
+import { refusedCopy } from "./checkout.js";
+
+function cover(li, url) {
+  if (!url) return;
+  const img = document.createElement("img");
+  img.className = "co-cover"; img.src = url; img.alt = "";  // the title beside it names the book
+  img.onerror = () => img.remove();
+  li.prepend(img);
+}
 
 const list = () => document.getElementById("return-list");
 
@@ -13,6 +23,7 @@ async function checkin(payload) {
   try {
     const body = await api("/api/v1/circulation/checkins", { method: "POST", body: { payload }, nullOn404: false });
     title.textContent = body.returned.title;
+    cover(li, body.returned.cover_url);
     text.textContent = [t("Thank you, returned."),
                         body.overdue ? t("Returned late; the desk will tell you about any fine.") : "",
                         body.to_hold_shelf ? t("Please put it on the hold shelf: another member is waiting for it.") : "",
@@ -20,9 +31,12 @@ async function checkin(payload) {
     li.className = "co-row " + (body.to_hold_shelf ? "hold" : "ok");
     mark("checkin", { title: body.returned.title, hold: body.to_hold_shelf });
   } catch (err) {
+    const copy = refusedCopy(err);
+    title.textContent = copy.title;
+    cover(li, copy.cover);
     text.textContent = err.message;
     li.className = "co-row refused";
-    mark("checkin-refused", { code: err.code });
+    mark("checkin-refused", { code: err.code, title: copy.title });
   }
   list().prepend(li);
 }

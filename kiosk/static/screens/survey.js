@@ -20,6 +20,7 @@ let countdown = null;
 let previous = null;
 let resetting = false;
 let asked = false;  // once per visit (a visit ends with the idle reset)
+let member = false;  // a member signed in at self-checkout during this visit
 
 /* A face drawn in SVG (emoji fonts are not on every kiosk): the mouth bends from frown to smile. */
 function face(n) {
@@ -121,6 +122,7 @@ screen("survey", {
     if (rating !== null) send();  // a face was tapped: that is an answer
     resetting = true;
     asked = false;
+    member = false;
     clear();
   },
 });
@@ -131,8 +133,10 @@ on("screen", (msg) => {
   if (resetting) { resetting = false; return; }
   if (msg.name !== "attract" || asked) return;
   if (from === "book" || from === "event") survey("kiosk_book", { bookId: from === "book" ? lastBook : null });
-  else if (from === "checkout") survey("kiosk_checkout");  // a member finished a self-checkout session
+  // A member finished a self-checkout session (not someone who cancelled at the card keyboard).
+  else if (from === "checkout" && member) survey("kiosk_checkout");
 });
+on("member-signed-in", () => { member = true; });
 let lastBook = null;
 on("book-shown", (book) => { lastBook = book.id; });
 on("lang", () => {

@@ -2,7 +2,7 @@
 against the OpenAPI document."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -163,7 +163,7 @@ def test_receipt_links_expire(client, session, app):
     with pytest.raises(Exception) as caught:
         sessions.find_receipt(session, token, now=receipt.expires_at + timedelta(seconds=1))
     assert caught.value.code == "receipt_expired"
-    receipt.expires_at = receipt.created_at  # as if 30 minutes had passed
+    receipt.expires_at = receipt.created_at  # as if its days had passed
     session.commit()
     gone = client.get(f"/r/{token}")
     assert gone.status_code == 410 and "Bumi" not in gone.get_data(as_text=True)
@@ -215,3 +215,58 @@ def test_sessions_over_for_a_day_are_swept_at_the_next_login(client, session, li
     login(client, library["headers"], "2171000001")
     session.rollback()
     assert session.scalar(select(func.count()).select_from(PatronSession)) == 1
+
+
+def test_a_refused_copy_is_named_with_its_title_and_cover(client, session, library, validate):
+    """A member who scans five books must see which one was refused: the
+    refusal of a catalogued copy carries its barcode, title and cover."""
+    auth = login(client, library["headers"], "2171000001")
+    first, _second, reference = library["items"]
+    refused = client.post(f"{API}/checkouts", json={"payload": library["codes"]["reference"]}, headers=auth)
+    error = validate(refused.get_json(), "Error")["error"]
+    assert refused.status_code == 403 and error["code"] == "reference_copy"
+    assert error["details"]["copy"] == {"barcode": reference.barcode, "title": "Laskar Pelangi",
+                                        "book_id": reference.book_id, "cover_url": None}
+    # The same copy twice: refused, named too; and a return of a copy on the shelf.
+    assert client.post(f"{API}/checkouts", json={"payload": first.barcode}, headers=auth).status_code == 201
+    twice = client.post(f"{API}/checkouts", json={"payload": first.barcode}, headers=auth).get_json()["error"]
+    assert twice["code"] == "already_borrowed_by_you" and twice["details"]["copy"]["title"] == "Laskar Pelangi"
+    shelf = client.post(f"{API}/checkins", json={"payload": library["codes"]["second"]}, headers=library["headers"])
+    body = validate(shelf.get_json(), "Error")["error"]
+    assert shelf.status_code == 409 and body["code"] == "not_on_loan" and body["details"]["copy"]["title"] == "Bumi"
+    # Nothing to name for a scan that is not a copy.
+    assert "details" not in client.post(f"{API}/checkins", json={"payload": "hello there"},
+                                        headers=library["headers"]).get_json()["error"]
+
+
+def test_status_says_how_many_books_of_how_many(client, session, library, validate):
+    auth = login(client, library["headers"], "2171000001")
+    assert client.post(f"{API}/checkouts", json={"payload": library["codes"]["first"]}, headers=auth).status_code == 201
+    status = validate(client.get(f"{API}/session", headers=auth).get_json(), "PatronStatus")
+    assert (len(status["loans"]), status["max_loans"]) == (1, 5)  # an adult: 5 books at a time
+
+
+def test_a_receipt_lasts_90_days_with_titles_barcodes_due_dates_and_the_library(client, session, library, app):
+    auth = login(client, library["headers"], "2171000001")
+    first = library["items"][0]
+    assert client.post(f"{API}/checkouts", json={"payload": first.barcode}, headers=auth).status_code == 201
+    made = client.post(f"{API}/receipts", headers=auth).get_json()
+    assert made["lines"][0]["barcode"] == first.barcode
+    receipt = session.scalars(select(Receipt)).one()
+    assert (receipt.expires_at - receipt.created_at) == timedelta(days=90)
+    token = made["url"].rsplit("/", 1)[1]
+    page = client.get(f"/r/{token}", headers={"Accept-Language": "id"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Laskar Pelangi" in text and first.barcode in text
+    receipt_part = text.split('<section class="receipt">', 1)[1]
+    assert "Perpustakaan Kota Batam" in receipt_part and "Kembalikan paling lambat" in receipt_part
+    assert "Struk ini dapat dibuka sampai" in receipt_part
+    assert "Siti" not in text and "2171000001" not in text
+    # 89 days on it still opens; after 90 it is gone.
+    made_at = receipt.expires_at - timedelta(days=90)
+    if made_at.tzinfo is None:  # SQLite hands back naive UTC
+        made_at = made_at.replace(tzinfo=timezone.utc)
+    assert sessions.find_receipt(session, token, now=made_at + timedelta(days=89)) is not None
+    with pytest.raises(Exception) as caught:
+        sessions.find_receipt(session, token, now=made_at + timedelta(days=90, seconds=1))
+    assert caught.value.code == "receipt_expired"
