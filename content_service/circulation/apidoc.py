@@ -62,7 +62,16 @@ SCHEMAS = {
     },
     "Checkin": {
         "type": "object", "required": ["returned", "to_hold_shelf", "overdue"],
-        "properties": {"returned": {"$ref": "#/components/schemas/Loan"},
+        "properties": {"returned": {"anyOf": [
+                           {"$ref": "#/components/schemas/Loan"},
+                           {"type": "object", "required": ["barcode", "title"],
+                            "description": "A copy marked on loan with no loan record: no loan to close.",
+                            "properties": {"barcode": _STR, "title": _STR, "book_id": {"type": "integer"},
+                                           "cover_url": _NSTR}}]},
+                       "repaired": {"type": "object", "required": ["code", "from", "to", "message", "message_id"],
+                                    "description": "The copy's status was put right (status_repaired).",
+                                    "properties": {"code": _STR, "from": _STR, "to": _STR,
+                                                   "message": _STR, "message_id": _STR}},
                        "to_hold_shelf": {"type": "boolean", "description": "Another member waits: put it on the hold shelf."},
                        "overdue": {"type": "boolean"},
                        "hold_for": {"type": "object", "description": "Who the copy on the hold shelf waits for.",
@@ -127,7 +136,7 @@ PATHS = {
         "requestBody": _body({"barcode": _STR, "all": {"type": "boolean"}}, []),
         "responses": {"200": _ok("Renewals"), **_COMMON, "400": _err("Neither barcode nor all."),
                       "403": _err("renew_limit or a block (one loan)."), "404": _err("unknown_loan."),
-                      "409": _err("renew_on_hold.")}}},
+                      "409": _err("renew_on_hold, renew_not_extended.")}}},
     "/api/v1/circulation/checkins": {"post": {
         "operationId": "circulationCheckin", "summary": "Return the scanned copy (no login)",
         "security": _KIOSK,

@@ -10,11 +10,13 @@ from collections.abc import Callable
 from typing import Protocol
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from ..catalogue import shapes
 from ..catalogue.models import Item
+from ..errors import bilingual
 from . import calendar, holds, local, refusals
 from .models import Loan, Patron
 from .patrons import find_patron
@@ -54,6 +56,9 @@ def loan_dict(loan: Loan, renewals_left: int | None = None, now=None) -> dict:
 
 def refusal_dict(refusal: refusals.Refusal) -> dict:
     return refusal.to_dict()
+
+
+STATUS_REPAIRED = _l("Copy status repaired: it was marked on loan with no loan record; it is now available.")
 
 
 class LocalBackend:
@@ -123,7 +128,22 @@ class LocalBackend:
         return loan_dict(loan, local.renewals_left(session, patron, loan))
 
     def checkin(self, session: Session, barcode: str) -> dict:
-        loan, hold = local.checkin(session, self._item(session, barcode), policy=self.policy)
+        item = self._item(session, barcode)
+        repaired = local.repair_orphan(session, item)
+        if repaired is not None:
+            # Marked on loan with no loan record: nothing to close, the status is put right
+            # (and the title's first waiting hold takes the copy, as after any return).
+            hold = holds.fill(session, item, self.policy)
+            book = item.book
+            repaired_body = {"returned": {"barcode": item.barcode, "title": book.title, "book_id": book.id,
+                                          "cover_url": shapes.cover_url(book)},
+                             "to_hold_shelf": hold is not None, "overdue": False,
+                             "repaired": {"code": "status_repaired", "from": repaired, "to": item.status,
+                                          **bilingual(STATUS_REPAIRED)}}
+            if hold is not None:
+                repaired_body["hold_for"] = hold_for(hold.patron)
+            return repaired_body
+        loan, hold = local.checkin(session, item, policy=self.policy)
         body = {"returned": loan_dict(loan), "to_hold_shelf": hold is not None,
                 "overdue": calendar.as_utc(loan.due_at) < calendar.as_utc(loan.returned_at)}
         if hold is not None:

@@ -197,7 +197,10 @@ def checkout(session: Session, patron: Patron, item: Item, *, max_fines: int, ki
 
 
 def renew(session: Session, patron: Patron, loan: Loan, *, max_fines: int, now: datetime | None = None) -> Loan:
-    """Extend a loan by its rule's loan period, counted from today, or raise why not."""
+    """Extend a loan by its rule's loan period counted from its current due
+    date (Koha's default), or raise why not. A renewal that would not move
+    the due date past both the current one and today is refused
+    (``renew_not_extended``) and uses up nothing."""
     now = now or calendar.utcnow()
     if loan.patron_id != patron.id or loan.returned_at is not None:
         raise refusals.UnknownLoan()
@@ -211,8 +214,13 @@ def renew(session: Session, patron: Patron, loan: Loan, *, max_fines: int, now: 
     if (hold is not None and hold.patron_id != patron.id) or holds.waiting_for_title(session, loan.item.book_id,
                                                                                      patron):
         raise refusals.RenewOnHold()
-    new_due = calendar.due_at(session, calendar.local_today(now), rule.loan_days)
-    loan.due_at = max(new_due, calendar.as_utc(loan.due_at))
+    current = calendar.as_utc(loan.due_at)
+    new_due = calendar.due_at(session, calendar.due_date(current), rule.loan_days)
+    if new_due <= current or new_due <= now:
+        # Long overdue: counted from its due date the loan would still be overdue.
+        raise refusals.RenewNotExtended(due_date=calendar.due_date(current).isoformat(),
+                                        new_due_date=calendar.due_date(new_due).isoformat())
+    loan.due_at = new_due
     loan.renewals += 1
     session.flush()
     return loan
@@ -236,3 +244,14 @@ def checkin(session: Session, item: Item, now: datetime | None = None,
     item.status = "available"
     session.flush()
     return loan, holds.fill(session, item, policy or holds.Policy(), now)
+
+
+def repair_orphan(session: Session, item: Item) -> str | None:
+    """A copy marked on loan with no open loan (seeded or imported that way)
+    is made available again; answers the status it had, or None when there
+    was nothing to repair."""
+    if item.status != "on_loan" or open_loan_of(session, item) is not None:
+        return None
+    item.status = "available"
+    session.flush()
+    return "on_loan"

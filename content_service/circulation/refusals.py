@@ -61,6 +61,8 @@ RenewLimit = _refusal("RenewLimit", 403, "renew_limit",
                       _l("This loan has been renewed the most times allowed."))
 RenewOnHold = _refusal("RenewOnHold", 409, "renew_on_hold",
                        _l("This loan cannot be renewed: another member is waiting for the book."))
+RenewNotExtended = _refusal("RenewNotExtended", 409, "renew_not_extended",
+                            _l("Renewing would not extend this loan. Please return the book or ask a librarian."))
 UnknownLoan = _refusal("UnknownLoan", 404, "unknown_loan",
                        _l("This loan is not on your account."))
 

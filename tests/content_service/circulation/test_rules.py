@@ -124,17 +124,21 @@ def test_renewals_up_to_the_limit_and_not_when_someone_waits(session):
     loan = borrow(session, child, item)
     later = MONDAY + timedelta(days=5)
     local.renew(session, child, loan, max_fines=LIMIT, now=later)
-    assert (loan.renewals, calendar.due_date(loan.due_at)) == (1, date(2026, 12, 19))  # 7 days from the 12th
+    assert (loan.renewals, calendar.due_date(loan.due_at)) == (1, date(2026, 12, 21))  # 7 days from the due 14th
     assert refusal_code(lambda: local.renew(session, child, loan, max_fines=LIMIT, now=later)) == "renew_limit"
     loan2 = borrow(session, adult, other)
     local.place_hold(session, waiting, other)
     assert refusal_code(lambda: local.renew(session, adult, loan2, max_fines=LIMIT)) == "renew_on_hold"
     assert refusal_code(lambda: local.renew(session, child, loan2, max_fines=LIMIT)) == "unknown_loan"
-    # A renewal never shortens a loan.
+    # A same-day renewal extends the loan from its due date (Koha's default), past closed days.
     loan3 = borrow(session, adult, make_item(session, make_book(session)))
-    due = calendar.as_utc(loan3.due_at)
+    calendar.add_closed_days(session, [date(2027, 1, 4)], "Libur")
     local.renew(session, adult, loan3, max_fines=LIMIT, now=MONDAY)
-    assert calendar.as_utc(loan3.due_at) == due and loan3.renewals == 1
+    assert calendar.due_date(loan3.due_at) == date(2027, 1, 5) and loan3.renewals == 1
+    # Long overdue: counted from its due date it would still be overdue, so it is refused.
+    assert refusal_code(lambda: local.renew(session, adult, loan3, max_fines=LIMIT,
+                                            now=MONDAY + timedelta(days=60))) == "renew_not_extended"
+    assert loan3.renewals == 1
 
 
 def test_checkin_closes_the_loan_and_tells_of_a_waiting_hold(session):
