@@ -40,8 +40,10 @@ def make_item(session, book: Book, *, status: str = "available", barcode: str | 
 
 
 def make_code(session, target) -> str:
-    kind = "item" if isinstance(target, Item) else "book"
-    return codes.mint(session, kind, target.id).code
+    """The target's code: a copy's own (minted when it was created), or a new one for a book."""
+    if isinstance(target, Item):
+        return codes.ensure_code(session, "item", target.id).code
+    return codes.mint(session, "book", target.id).code
 
 
 def make_asset(session, book: Book, **fields) -> Asset:

@@ -4,6 +4,11 @@
 A code is 8 characters of Crockford base32 (no I, L, O, U), 40 random bits.
 What a person might misread is folded on input (O->0, I/L->1).
 
+Every new copy gets its code in the flush that creates it, however it was
+created (the staff form, an import, a SLiMS sync, the demo, a script):
+``init_app`` listens on the app's sessionmaker, so a label can be printed,
+and the copy's QR resolved, from the moment the copy exists.
+
 The package's other parts: ``models`` (the ``code`` table), ``resolve``
 (interpreting whatever a camera read) and ``labels`` (PDF label sheets)."""
 from __future__ import annotations
@@ -13,7 +18,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from .. import errors
@@ -125,11 +130,37 @@ def _port(parts) -> int | None:
     return None if port in (None, 80, 443) else port
 
 
+def _code_new_copies(session: Session, _context) -> None:
+    """After a flush that inserted copies: a code for each, in the same
+    transaction (one query for collisions, one insert for all)."""
+    from ..catalogue.models import Item
+
+    new = [obj.id for obj in session.new if isinstance(obj, Item) and obj.status != "withdrawn"]
+    if not new:
+        return
+    connection = session.connection()
+    coded = set(connection.scalars(select(Code.target_id).where(Code.target_type == "item",
+                                                                   Code.target_id.in_(new))))
+    wanted = [item_id for item_id in new if item_id not in coded]
+    values = {new_code() for _ in range(len(wanted) * 2 + 4)}
+    taken = set(connection.scalars(select(Code.code).where(Code.code.in_(sorted(values)))))
+    free = sorted(values - taken)
+    while len(free) < len(wanted):  # 2^40 codes: never in practice
+        value = new_code()
+        if value not in free and connection.scalar(select(Code.code).where(Code.code == value)) is None:
+            free.append(value)
+    if wanted:
+        now = utcnow()
+        connection.execute(insert(Code), [{"code": code, "target_type": "item", "target_id": item_id,
+                                           "created_at": now} for code, item_id in zip(free, wanted)])
+
+
 def init_app(app: Flask) -> None:
     """Called by the application factory, before the features that add
-    payloads and code targets of their own: the resolve registries and the
-    ``print-labels`` command."""
+    payloads and code targets of their own: the resolve registries, the
+    ``print-labels`` command, and codes for new copies."""
     from . import labels, resolve
 
     resolve.init_app(app)
     labels.init_app(app)
+    event.listen(app.extensions["pindai.sessionmaker"], "after_flush", _code_new_copies)

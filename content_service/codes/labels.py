@@ -1,7 +1,9 @@
 """QR label sheets: a PDF of labels for chosen copies, on A4 label stock.
 
 Each label carries the QR of the copy's label URL (vector, so it prints
-sharp at any size), a short title, the call number and the code in text for
+sharp at any size), a short title, the call number, the copy's item barcode
+as Code 128 with its number in text beneath (so staff can tell which label
+goes on which copy, and a desk scanner reads it), and the code in text for
 when a camera fails."""
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import qrcode
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from qrcode.constants import ERROR_CORRECT_M
+from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -25,6 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import codes
 from ..catalogue.models import Book, Item
+from ..clock import utcnow
 from ..db import get_session
 
 
@@ -61,6 +65,7 @@ class Label:
     code: str
     title: str
     call_number: str | None = None
+    barcode: str | None = None  # the copy's item barcode, printed as Code 128
 
 
 _FONT_DIRS = ("/usr/share/fonts/truetype/dejavu",)
@@ -99,6 +104,28 @@ def _draw_qr(pdf: canvas.Canvas, text: str, x: float, y: float, size: float) -> 
                          stroke=0, fill=1)
             else:
                 col += 1
+
+
+# Code 128 bars: no thinner than 0.17 mm (4 dots at 600 dpi, 2 at 300 dpi: what
+# a desk scanner and the decoder still resolve), no wider than 0.33 mm.
+MIN_BAR = 0.17 * mm
+MAX_BAR = 0.33 * mm
+BAR_HEIGHT = 7 * mm
+
+
+def _draw_code128(pdf: canvas.Canvas, value: str, x: float, y: float, width: float, font: str) -> float:
+    """The Code 128 of `value` left-aligned at (x, y) within `width` (quiet zones
+    included), its text beneath; answers the height used, or 0 if it cannot fit."""
+    modules = Code128(value, barWidth=1, quiet=False).width + 20  # 10-module quiet zones
+    bar = min(MAX_BAR, width / modules)
+    if bar < MIN_BAR:
+        return 0.0
+    symbol = Code128(value, barWidth=bar, barHeight=BAR_HEIGHT, quiet=False, humanReadable=False)
+    text_size = 7
+    symbol.drawOn(pdf, x + 10 * bar, y + text_size + 1)
+    pdf.setFont(font, text_size)
+    pdf.drawString(max(x + 10 * bar, x + 2 * mm), y, value)
+    return BAR_HEIGHT + text_size + 1
 
 
 def _wrap(text: str, font: str, size: float, width: float, max_lines: int) -> list[str]:
@@ -148,37 +175,58 @@ def render(labels: list[Label], layout: str = "L7160", start: int = 1, library: 
         y = page_height - sheet.top - (row + 1) * sheet.pitch_y + (sheet.pitch_y - sheet.height)
         # ~28 mm: modules near 1 mm for a 29-module URL code, which any phone
         # reads at arm's length, and room beside it for a readable title.
-        qr_size = min(sheet.height - 2 * pad, 28 * mm)
+        # With a barcode beside it, 24 mm (modules near 0.8 mm, still read at
+        # arm's length) leaves the bars room to stay wide enough.
+        qr_size = min(sheet.height - 2 * pad, (24 if label.barcode else 28) * mm)
         _draw_qr(pdf, label.url, x + pad, y + (sheet.height - qr_size) / 2, qr_size)
         text_x = x + pad + qr_size + 2 * mm
         text_width = x + sheet.width - pad - text_x
         cursor = y + sheet.height - pad - 8
-        for line in _wrap(label.title, bold, 8, text_width, 3):
+        # Bottom up: the code, the library, the copy's barcode; the title and the
+        # call number take the room above.
+        pdf.setFont(bold, 9)
+        pdf.drawString(text_x, y + pad, f"{label.code[:4]} {label.code[4:]}")
+        pdf.setFont(regular, 6)
+        pdf.drawString(text_x, y + pad + 10, library[: 40])
+        floor = y + pad + 17
+        if label.barcode:
+            # The quiet zones fall in the gap after the QR and in the label's margin.
+            qr_right = x + pad + qr_size
+            used = _draw_code128(pdf, label.barcode, qr_right, floor, x + sheet.width - qr_right, regular)
+            if not used:  # too long to print readably beside the QR: the number alone
+                pdf.setFont(bold, 8)
+                pdf.drawString(text_x, floor, label.barcode)
+                used = 9
+            floor += used + 2
+        lines = max(1, int((cursor - floor) // 9.5) + 1)
+        title_lines = _wrap(label.title, bold, 8, text_width, min(3, lines))
+        for line in title_lines:
             pdf.setFont(bold, 8)
             pdf.drawString(text_x, cursor, line)
             cursor -= 9.5
-        if label.call_number:
+        if label.call_number and cursor - 2 >= floor:
             cursor -= 2
-            for line in _wrap(label.call_number, regular, 8, text_width, 2):
+            for line in _wrap(label.call_number, regular, 8, text_width, max(1, int((cursor - floor) // 9.5) + 1)):
                 pdf.setFont(regular, 8)
                 pdf.drawString(text_x, cursor, line)
                 cursor -= 9.5
-        pdf.setFont(regular, 6)
-        pdf.drawString(text_x, y + pad + 8, library[: 40])
-        pdf.setFont(bold, 9)
-        pdf.drawString(text_x, y + pad, f"{label.code[:4]} {label.code[4:]}")
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
 
 
 def labels_for_items(session: Session, items: list[Item], base_url: str) -> list[Label]:
-    """A label per copy, minting a code for copies that have none."""
+    """A label per copy (minting a code for a copy that has none), each code
+    stamped as printed (committed by the caller once the sheet exists)."""
     labels = []
+    now = utcnow()
     for item in items:
-        code = codes.ensure_code(session, "item", item.id).code
+        row = codes.ensure_code(session, "item", item.id)
+        row.printed_at = now
+        code = row.code
         book = item.book
-        labels.append(Label(codes.label_url(base_url, code), code, _short_title(book), item.call_number or book.call_number))
+        labels.append(Label(codes.label_url(base_url, code), code, _short_title(book),
+                            item.call_number or book.call_number, item.barcode))
     return labels
 
 
@@ -188,13 +236,15 @@ def _short_title(book: Book) -> str:
 
 
 def select_items(session: Session, barcodes=(), book_ids=(), all_items=False, unlabelled=False) -> list[Item]:
-    """Copies chosen by barcode, by book, or all (optionally only those with no code yet)."""
+    """Copies chosen by barcode, by book, or all (optionally only those whose
+    label was never printed)."""
     query = select(Item).options(selectinload(Item.book)).where(Item.status != "withdrawn").order_by(Item.book_id, Item.id)
     if not all_items and not unlabelled:
         query = query.where(Item.barcode.in_(list(barcodes)) | Item.book_id.in_(list(book_ids)))
     items = list(session.scalars(query))
     if unlabelled:
-        items = [i for i in items if codes.active_code_for(session, "item", i.id) is None]
+        items = [i for i in items if (code := codes.active_code_for(session, "item", i.id)) is None
+                 or code.printed_at is None]
     return items
 
 
@@ -202,7 +252,7 @@ def select_items(session: Session, barcodes=(), book_ids=(), all_items=False, un
 @click.option("--barcode", "barcodes", multiple=True, help="A copy's barcode (repeatable).")
 @click.option("--book", "book_ids", multiple=True, type=int, help="Every copy of this book id (repeatable).")
 @click.option("--all", "all_items", is_flag=True, help="Every copy in the catalogue.")
-@click.option("--unlabelled", is_flag=True, help="Only copies that have no code yet.")
+@click.option("--unlabelled", is_flag=True, help="Only copies whose label was never printed.")
 @click.option("--layout", default=None, type=click.Choice(sorted(LAYOUTS)), help="Label stock (default: PINDAI_LABEL_LAYOUT).")
 @click.option("--start", default=1, show_default=True, help="First free label on a partly used sheet.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))

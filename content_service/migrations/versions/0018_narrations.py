@@ -1,4 +1,8 @@
-"""Generated narrations: a book read aloud per language (``catalogue.narration``)
+"""Generated narrations (``catalogue.narration``); when a code's label was printed
+
+Every new copy gets its code when it is created, so "copies without a label"
+is now "codes never printed" (``code.printed_at``). Codes that exist already
+count as printed (they were minted for a sheet).
 
 Revision ID: 0018
 Revises: 0015
@@ -31,8 +35,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("book_id", "language", name="uq_narration_book_language"),
     )
     op.create_index("ix_narration_book_id", "narration", ["book_id"])
+    op.add_column("code", sa.Column("printed_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE code SET printed_at = created_at")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("code") as batch:
+        batch.drop_column("printed_at")
     op.drop_index("ix_narration_book_id", table_name="narration")
     op.drop_table("narration")

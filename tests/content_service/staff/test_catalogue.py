@@ -203,3 +203,17 @@ def test_marc_import_from_the_browser(librarian, session):
         "csrf_token": token, "kind": "marc", "file": (io.BytesIO(path.read_bytes()), path.name)})
     assert res.status_code == 200 and "1 diimpor" in res.get_data(as_text=True)
     assert session.scalars(select(Book.title)).all() == ["Summerland"]
+
+
+def test_a_copy_added_at_the_desk_has_its_qr_code_at_once(librarian, session, client):
+    book = make_book(session, title="Cantik Itu Luka")
+    session.commit()
+    staff, token = librarian
+    res = staff.post(f"/staff/books/{book.id}/items", data={"csrf_token": token, "barcode": "BTM-9001",
+                                                             "status": "available"})
+    assert res.status_code == 303
+    item = session.scalars(select(Item).where(Item.barcode == "BTM-9001")).one()
+    code = session.scalars(select(Code.code).where(Code.target_type == "item", Code.target_id == item.id)).one()
+    # The book page shows the copy's code before any label sheet was printed.
+    assert f'<code class="item-code">{code}</code>' in staff.get(f"/staff/books/{book.id}").get_data(as_text=True)
+    assert client.get(f"/q/{code}").status_code == 200
