@@ -225,7 +225,23 @@ async function readAloud() {
   speakWithBrowser();
 }
 
+/* The same book scanned again while it is on screen (a child holds it to
+ * the camera a second time, or keeps it there): leave the screen as it is, a
+ * playing video playing and the scroll where it is; only the copy's facts
+ * (its status, the availability) may have changed. */
+function sameBookAgain(next, msg) {
+  if (!view || state.current !== "book" || !next.book || view.book.id !== next.book.id) return false;
+  view = { ...view, item: next.item || view.item, availability: next.availability || view.availability,
+           cached: next.cached };
+  scan = msg || scan;
+  renderFacts();
+  markPainted("title", { seq: msg ? msg.seq : null, payload: msg ? msg.payload : null,
+                         book: view.book.id, title: view.book.title, again: true });
+  return true;
+}
+
 function showBook(next, msg) {
+  if (sameBookAgain(next, msg)) return;
   stopSpeaking();
   view = next; scan = msg || null;
   if (state.current !== "book") show("book");
@@ -261,6 +277,7 @@ export function coverButton(book) {
   if (book.cover_url) img.src = book.cover_url;
   const label = document.createElement("span");
   label.textContent = book.title;
+  button.title = book.title;  // the whole title, where three lines cut it short
   button.append(img, label);
   button.addEventListener("click", () => openBook(book.id));
   return button;
