@@ -249,8 +249,9 @@ def import_members():
     if error is not None:
         return render_template("circulation/desk/members.html", query="", found=[], report=None,
                                note=backend_note(), error=error), error.status
+    assert upload is not None and text is not None  # refused above otherwise
     report = import_patrons(session, io.StringIO(text))
-    access.audit(session, "patron.import", file=upload.filename[:200], new=report.imported,
+    access.audit(session, "patron.import", file=(upload.filename or "")[:200], new=report.imported,
                  updated=report.updated, unchanged=report.unchanged, failed=len(report.failed))
     session.commit()
     return render_template("circulation/desk/members.html", query="", found=[], report=report, note=backend_note())

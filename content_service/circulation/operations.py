@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import errors
@@ -121,7 +121,7 @@ def search_members(session: Session, text: str, limit: int = 50) -> list[Patron]
     if not text:
         return []
     pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    found = func.lower(Patron.name).like(pattern, escape="\\")
+    found: ColumnElement[bool] = func.lower(Patron.name).like(pattern, escape="\\")
     card = normalise_card(text)
     if card is not None:
         found = found | Patron.card_number.startswith(card, autoescape=True)
