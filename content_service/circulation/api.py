@@ -64,8 +64,9 @@ def _patron_session(session, kiosk):
                                     _minutes("CIRCULATION_SESSION_MINUTES"))
 
 
-def _item_barcode(session, payload) -> str:
-    """The barcode of the copy a scanned payload (label URL, code, barcode) names."""
+def item_barcode(session, payload) -> str:
+    """The barcode of the copy a scanned payload (label URL, code, barcode) names
+    (the kiosk's scans and the desk's)."""
     config = current_app.config
     barcode = _copy_fast(session, payload, config["PUBLIC_BASE_URL"])
     if barcode is not None:
@@ -152,7 +153,7 @@ def checkout():
     kiosk = _kiosk()
     backend = get_backend()
     # Read which copy was scanned before taking the write lock: a barcode never changes.
-    barcode = _item_barcode(get_session(), _body().get("payload"))
+    barcode = item_barcode(get_session(), _body().get("payload"))
 
     def operation(session):
         row = _patron_session(session, kiosk)
@@ -202,7 +203,7 @@ def renew():
 def checkin():
     _kiosk()
     backend = get_backend()
-    barcode = _item_barcode(get_session(), _body().get("payload"))
+    barcode = item_barcode(get_session(), _body().get("payload"))
     with _naming_the_copy(barcode):
         return jsonify(write(lambda session: backend.checkin(session, barcode)))
 

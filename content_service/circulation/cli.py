@@ -2,17 +2,19 @@
 list and the loan rules."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from .. import errors
 from ..db import get_session
-from . import calendar
+from ..i18n import in_language
+from . import calendar, operations
 from ..catalogue.models import Item
-from .local import DEFAULT_RULES, active_hold, cancel_holds, place_hold
-from .models import PATRON_CATEGORIES, ClosedDay, LoanRule
+from .local import active_hold, cancel_holds, place_hold
+from .models import PATRON_CATEGORIES
 from ..cards import normalise_card
 from .patrons import find_patron, import_patrons
 
@@ -27,25 +29,21 @@ def import_patrons_command(path: str) -> None:
     report = import_patrons(session, path)
     session.commit()
     for line, reason in report.failed:
-        click.echo(f"line {line}: {reason}", err=True)
+        click.echo(f"line {line}: {in_language('en', reason)}", err=True)
     click.echo(f"{report.imported} new, {report.updated} updated, {report.unchanged} unchanged, "
                f"{len(report.failed)} failed")
 
 
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
+def _english(exc: errors.PindaiError) -> str:
+    return in_language("en", exc.message_en)
 
 
 def _days(spec: str) -> list[date]:
     """'2026-12-25' or a range '2026-12-24..2026-12-26'."""
-    first, _, last = spec.partition("..")
-    start, end = _day(first), _day(last or first)
-    if end < start:
-        raise click.BadParameter(f"{spec!r}: the range ends before it starts")
-    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    try:
+        return operations.days_of_spec(spec)
+    except errors.PindaiError as exc:
+        raise click.BadParameter(f"{spec!r}: {_english(exc)}") from None
 
 
 @click.command("closed-days")
@@ -56,12 +54,15 @@ def _days(spec: str) -> list[date]:
 def closed_days_command(add: tuple[str, ...], remove: tuple[str, ...], reason: str | None) -> None:
     """List the days the library is closed (no loan falls due on them), or edit the list."""
     session = get_session()
-    added = calendar.add_closed_days(session, [d for spec in add for d in _days(spec)], reason) if add else 0
-    removed = calendar.remove_closed_days(session, [d for spec in remove for d in _days(spec)]) if remove else 0
+    try:
+        added = operations.close_days(session, [d for spec in add for d in _days(spec)], reason) if add else 0
+    except errors.PindaiError as exc:
+        raise click.ClickException(_english(exc)) from None
+    removed = operations.open_days(session, [d for spec in remove for d in _days(spec)]) if remove else 0
     session.commit()
     if add or remove:
         click.echo(f"{added} added, {removed} removed")
-    for row in session.scalars(select(ClosedDay).where(ClosedDay.day >= calendar.local_today()).order_by(ClosedDay.day)):
+    for row in operations.upcoming_closed_days(session):
         click.echo(f"{row.day.isoformat()}  {row.reason or ''}".rstrip())
 
 
@@ -81,17 +82,15 @@ def loan_rules_command(target, days, max_loans, renewals) -> None:
             raise click.BadParameter(f"category must be one of {', '.join(PATRON_CATEGORIES)} or *")
         if None in (days, max_loans, renewals):
             raise click.UsageError("--set needs --days, --max-loans and --renewals")
-        rule = session.scalars(select(LoanRule).where(LoanRule.patron_category == category,
-                                                      LoanRule.item_type == item_type)).first()
-        if rule is None:
-            rule = LoanRule(patron_category=category, item_type=item_type)
-            session.add(rule)
-        rule.loan_days, rule.max_loans, rule.max_renewals = days, max_loans, renewals
+        try:
+            operations.set_loan_rule(session, category, item_type, days, max_loans, renewals)
+        except errors.PindaiError as exc:
+            raise click.ClickException(_english(exc)) from None
         session.commit()
     click.echo("category  item type  days  max loans  renewals")
-    for r in session.scalars(select(LoanRule).order_by(LoanRule.patron_category, LoanRule.item_type)):
+    for r in operations.loan_rules(session):
         click.echo(f"{r.patron_category:<9} {r.item_type:<10} {r.loan_days:>4}  {r.max_loans:>9}  {r.max_renewals:>8}")
-    for category, r in DEFAULT_RULES.items():
+    for category, r in operations.default_rules().items():
         click.echo(f"{category:<9} {'* (default)':<10} {r.loan_days:>4}  {r.max_loans:>9}  {r.max_renewals:>8}")
 
 
@@ -151,27 +150,26 @@ def patron_command(card, lost, block, unblock, fines, set_pin, unlock) -> None:
     """Show a member's card status and loans, or change what staff control:
     lost card, staff block, fines, PIN, wrong-PIN lock."""
     from .local import blocks, open_loans
-    from .patrons import hash_pin, valid_pin
 
     session = get_session()
     patron = find_patron(session, normalise_card(card) or "")
     if patron is None:
         raise click.ClickException(f"no member with card {card!r}")
-    if lost is not None:
-        patron.card_lost = lost
-    if block:
-        patron.staff_block = block
-    if unblock:
-        patron.staff_block = None
-    if fines is not None:
-        patron.fines = fines
-    if set_pin:
-        pin = click.prompt("New PIN (4-8 digits)", hide_input=True, confirmation_prompt=True)
-        if not valid_pin(pin):
-            raise click.ClickException("a PIN is 4 to 8 digits")
-        patron.pin_hash = hash_pin(pin)
-    if unlock or set_pin:
-        patron.failed_pins, patron.locked_until = 0, None
+    try:
+        if lost is not None:
+            operations.set_lost(patron, lost)
+        if block:
+            operations.set_block(patron, block)
+        if unblock:
+            operations.set_block(patron, None)
+        if fines is not None:
+            operations.set_fines(patron, fines)
+        if set_pin:
+            operations.set_pin(patron, click.prompt("New PIN (4-8 digits)", hide_input=True, confirmation_prompt=True))
+        if unlock:
+            operations.unlock_pin(patron)
+    except errors.PindaiError as exc:
+        raise click.ClickException(_english(exc)) from None
     session.commit()
     from flask import current_app
 
@@ -180,7 +178,8 @@ def patron_command(card, lost, block, unblock, fines, set_pin, unlock) -> None:
                f"fines Rp {patron.fines:,}".replace(",", "."))
     click.echo("blocks: " + (", ".join(b.code for b in found) or "none")
                + (f" (staff: {patron.staff_block})" if patron.staff_block else ""))
-    if patron.locked_until and calendar.as_utc(patron.locked_until) > calendar.utcnow():
-        click.echo(f"locked after wrong PINs until {calendar.local(patron.locked_until):%H:%M} WIB")
+    until = operations.locked_until(patron)
+    if until is not None:
+        click.echo(f"locked after wrong PINs until {calendar.local(until):%H:%M} WIB")
     for loan in open_loans(session, patron):
         click.echo(f"  {loan.item.barcode}  {loan.item.book.title}  due {calendar.due_date(loan.due_at)}")

@@ -11,12 +11,15 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..cards import normalise_card
-from .models import PATRON_CATEGORIES, Patron
+from .models import Patron
 
 _PIN_RE = re.compile(r"^[0-9]{4,8}$")
 # PBKDF2 rounds: the 5-tries lock is the real defence of a short PIN; the
@@ -69,12 +72,18 @@ CATEGORY_WORDS = {
 }
 
 
+# The words a file may use, as a refusal lists them.
+CATEGORY_CHOICES = "dewasa/adult, anak/child, pelajar/student, staf/staff"
+
+
 @dataclass
 class ImportReport:
     imported: int = 0
     updated: int = 0
     unchanged: int = 0
-    failed: list[tuple[int, str]] = field(default_factory=list)  # (CSV line, reason)
+    # (CSV line, reason: a lazy gettext string, worded when shown: English in the
+    # command's output, the page's language in the portal)
+    failed: list[tuple[int, Any]] = field(default_factory=list)
 
 
 def parse_date(text: str) -> date:
@@ -83,21 +92,23 @@ def parse_date(text: str) -> date:
             return datetime.strptime(text.strip(), fmt).date()  # noqa: DTZ007 - a calendar date, no time
         except ValueError:
             continue
-    raise ValueError(f"expiry date {text!r} is not YYYY-MM-DD or DD/MM/YYYY")
+    raise ValueError(_l("expiry date %(value)s is not YYYY-MM-DD or DD/MM/YYYY", value=repr(text)))
 
 
 def _row_fields(row: dict[str, str], mapping: dict[str, str]) -> dict:
     raw = {target: (row.get(column) or "").strip() for target, column in mapping.items()}
     card = normalise_card(raw.get("card_number"))
     if card is None:
-        raise ValueError(f"card number {raw.get('card_number')!r} is missing or not 4-32 letters/digits")
+        raise ValueError(_l("card number %(value)s is missing or not 4-32 letters/digits",
+                            value=repr(raw.get("card_number"))))
     if not raw.get("name"):
-        raise ValueError("name is missing")
+        raise ValueError(_l("name is missing"))
     fields: dict = {"card_number": card, "name": raw["name"]}
     if raw.get("category"):
         category = CATEGORY_WORDS.get(raw["category"].lower())
         if category is None:
-            raise ValueError(f"category {raw['category']!r} is not one of {', '.join(PATRON_CATEGORIES)}")
+            raise ValueError(_l("category %(value)s is not one of %(choices)s", value=repr(raw["category"]),
+                                choices=CATEGORY_CHOICES))
         fields["category"] = category
     if raw.get("expires_on"):
         fields["expires_on"] = parse_date(raw["expires_on"])
@@ -107,11 +118,11 @@ def _row_fields(row: dict[str, str], mapping: dict[str, str]) -> dict:
     if raw.get("fines"):
         amount = raw["fines"].replace(".", "").replace(",", "")
         if not amount.isdigit():
-            raise ValueError(f"fines {raw['fines']!r} is not a whole number of rupiah")
+            raise ValueError(_l("fines %(value)s is not a whole number of rupiah", value=repr(raw["fines"])))
         fields["fines"] = int(amount)
     if raw.get("pin"):
         if not valid_pin(raw["pin"]):
-            raise ValueError("PIN must be 4 to 8 digits")
+            raise ValueError(_l("PIN must be 4 to 8 digits"))
         fields["pin"] = raw["pin"]
     return fields
 
@@ -136,7 +147,7 @@ def import_patrons(session: Session, source: str | Path | io.TextIOBase) -> Impo
                 break
     report = ImportReport()
     if "card_number" not in mapping or "name" not in mapping:
-        report.failed.append((1, "the header needs a card number column and a name column"))
+        report.failed.append((1, _l("the header needs a card number column and a name column")))
         return report
     seen: set[str] = set()
     for row in reader:
@@ -144,10 +155,10 @@ def import_patrons(session: Session, source: str | Path | io.TextIOBase) -> Impo
         try:
             fields = _row_fields(row, mapping)
         except ValueError as exc:
-            report.failed.append((line, str(exc)))
+            report.failed.append((line, exc.args[0]))  # a lazy string: worded in the reader's language
             continue
         if fields["card_number"] in seen:
-            report.failed.append((line, f"card {fields['card_number']} appears twice in the file"))
+            report.failed.append((line, _l("card %(card)s appears twice in the file", card=fields["card_number"])))
             continue
         seen.add(fields["card_number"])
         pin = fields.pop("pin", None)
