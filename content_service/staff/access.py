@@ -15,12 +15,12 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask.cli import with_appcontext
 from flask_babel import lazy_gettext as _l, lazy_ngettext
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import errors
+from .. import db, errors
 from ..clock import utcnow
 from ..db import get_session
 from ..security import csrf, login_manager
@@ -162,33 +162,53 @@ def _since(minutes: int) -> datetime:
     return utcnow() - timedelta(minutes=minutes)
 
 
-def lock_state(session: Session, username: str, address: str) -> bool:
-    """True while the account or the address has too many recent failures."""
-    config = current_app.config
-    since = _since(config["LOGIN_LOCK_MINUTES"])
-    for column, value in ((LoginFailure.username, username), (LoginFailure.address, address)):
-        count = session.scalar(select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.at >= since))
-        if count >= config["LOGIN_MAX_FAILURES"]:
-            return True
-    return False
+def _count_try(session: Session, username: str, address: str) -> tuple[int, int, int]:
+    """Record this login try as a failure until it proves right; answers
+    (its row's id, recent tries on the account, recent tries from the address),
+    this one included. The table is locked for the few statements on
+    PostgreSQL (SQLite's ``BEGIN IMMEDIATE`` already lets one writer in), so
+    two racing tries never both count themselves fifth."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE staff_login_failure IN SHARE ROW EXCLUSIVE MODE"))
+    row = LoginFailure(username=username, address=address)
+    session.add(row)
+    session.flush()
+    since = _since(current_app.config["LOGIN_LOCK_MINUTES"])
+    counts = [session.scalar(select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.at >= since))
+              or 0 for column, value in ((LoginFailure.username, username), (LoginFailure.address, address))]
+    return row.id, counts[0], counts[1]
 
 
 def authenticate(session: Session, username: str, password: str, address: str) -> StaffUser:
     """The account for these credentials; raises ``LoginLocked`` or ``BadLogin``.
-    Failures are recorded (and committed by the caller even when refused)."""
+
+    Each try is recorded as a failure and committed (``_count_try``) before
+    its password is compared; only a try that finds at most
+    ``LOGIN_MAX_FAILURES`` on the account and on the address is evaluated.
+    So of fifty parallel guesses five are, and the rest (the right password
+    too) are refused as locked. A refused try's own row is removed again, so
+    the lock ends when the fifth failure is ``LOGIN_LOCK_MINUTES`` old; a
+    right password clears the account's failures."""
     username = (username or "").strip().lower()[:80]
-    minutes = current_app.config["LOGIN_LOCK_MINUTES"]
-    if lock_state(session, username, address):
+    address = address[:64]
+    limit, minutes = current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCK_MINUTES"]
+    row_id, on_account, from_address = db.write(lambda s: _count_try(s, username, address), session)
+    if on_account > limit or from_address > limit:
+        db.write(lambda s: s.execute(delete(LoginFailure).where(LoginFailure.id == row_id)), session)
         raise LoginLocked(lazy_ngettext("Too many failed logins. Try again within %(num)d minute.",
                                         "Too many failed logins. Try again within %(num)d minutes.", minutes))
     user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
     good = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if not (user and good and user.active):
-        session.add(LoginFailure(username=username, address=address))
-        session.execute(delete(LoginFailure).where(LoginFailure.at < _since(24 * 60)))
+        db.write(lambda s: s.execute(delete(LoginFailure).where(LoginFailure.at < _since(24 * 60))), session)
         raise BadLogin()
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
-    user.last_login_at = utcnow()
+
+    def succeed(s: Session) -> None:
+        s.execute(delete(LoginFailure).where(or_(LoginFailure.username == username, LoginFailure.id == row_id)))
+        s.execute(update(StaffUser).where(StaffUser.id == user.id).values(last_login_at=utcnow()))
+
+    db.write(succeed, session)
+    session.refresh(user)
     return user
 
 
