@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 
 import click
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask.cli import with_appcontext
 from flask_babel import lazy_gettext as _l, lazy_ngettext
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_url, login_user, logout_user
 from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -241,17 +242,63 @@ def login():
         return render_template("staff/login.html", error=exc, next=request.form.get("next", "")), exc.status
     session.commit()
     login_user(user)
-    from flask import session as cookie_session
-
     cookie_session.permanent = True
+    cookie_session[GENERATION_KEY] = user.session_generation
     return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")
 @public
 def logout():
+    if current_user.is_authenticated:
+        # Every cookie of this account stops working, a copy of this one too.
+        end_sessions(get_session(), current_user.id)
     logout_user()
+    cookie_session.pop(GENERATION_KEY, None)
     return redirect(url_for("staff.login"))
+
+
+# --- revocable sessions ---------------------------------------------------------
+# The session cookie carries the account's session generation from login;
+# ``_load`` believes a cookie only while the account still has it.
+GENERATION_KEY = "_staff_generation"
+
+
+def end_sessions(session: Session, user_id: int, *, keep_current: bool = False) -> int:
+    """End every session of an account now (logout, password change, an
+    admin's disable or reset): its generation goes up, so the cookies that
+    carry the old one, copies included, are refused on their next request.
+    ``keep_current``: this browser's own cookie moves to the new generation
+    (one's own password change keeps one logged in here). Answers the new
+    generation."""
+    generation = db.write(lambda s: s.execute(
+        update(StaffUser).where(StaffUser.id == user_id)
+        .values(session_generation=StaffUser.session_generation + 1)
+        .returning(StaffUser.session_generation), execution_options={"synchronize_session": False}).scalar_one(),
+        session)
+    if keep_current:
+        cookie_session[GENERATION_KEY] = generation
+    return generation
+
+
+def _believed(user: StaffUser) -> bool:
+    """Whether this request's session cookie may act as ``user``: the account's
+    current generation, and (``session_protection`` "strong") the address and
+    browser it logged in from. Flask-Login itself only marks a permanent
+    session stale on a mismatch (and ours are permanent), so it is checked here."""
+    if cookie_session.get(GENERATION_KEY) != user.session_generation:
+        return False
+    if login_manager.session_protection == "strong":
+        return cookie_session.get("_id") == login_manager._session_identifier_generator()
+    return True
+
+
+def _unauthorized():
+    """Not logged in (or the session was ended): the login page, or a 401 in JSON for API clients."""
+    if errors.wants_json() or request.is_json:
+        return errors.respond(401, {"code": "login_required", **errors.bilingual(
+            _l("Please log in to the staff portal (your session has ended)."))})
+    return redirect(login_url("staff.login", next_url=request.url))
 
 
 @click.command("create-staff")
@@ -285,9 +332,15 @@ def init_app(app) -> None:
     login_manager.session_protection = "strong"
     app.cli.add_command(create_staff_command)
 
+    login_manager.unauthorized_handler(_unauthorized)
+
     @login_manager.user_loader
     def _load(user_id: str):
         user = get_session().get(StaffUser, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        if user is None or not user.active or not _believed(user):
+            for key in ("_user_id", "_fresh", "_id", GENERATION_KEY):
+                cookie_session.pop(key, None)  # an ended session stays ended
+            return None
+        return user
 
     app.jinja_env.globals.update(staff_allowed=allowed, staff_nav=nav_items, csp_nonce=csp_nonce)
