@@ -25,6 +25,7 @@ from .. import db, errors
 from ..clock import utcnow
 from ..db import get_session
 from ..security import csrf, login_manager
+from . import auditing
 from .models import ROLES, AuditEntry, LoginFailure, StaffUser
 from .passwords import MIN_PASSWORD, GuessablePassword, check_username, guessable
 
@@ -201,12 +202,21 @@ def authenticate(session: Session, username: str, password: str, address: str) -
     user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
     good = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if not (user and good and user.active):
-        db.write(lambda s: s.execute(delete(LoginFailure).where(LoginFailure.at < _since(24 * 60))), session)
+        def fail(s: Session) -> None:
+            s.execute(delete(LoginFailure).where(LoginFailure.at < _since(24 * 60)))
+            user_id = user.id if user else None
+            auditing.record(s, "login.failed", username=username, user_id=user_id, address=address)
+            if on_account == limit or from_address == limit:  # this failure starts the lock
+                auditing.record(s, "login.lockout", username=username, user_id=user_id, address=address,
+                                minutes=minutes, by="account" if on_account == limit else "address")
+
+        db.write(fail, session)
         raise BadLogin()
 
     def succeed(s: Session) -> None:
         s.execute(delete(LoginFailure).where(or_(LoginFailure.username == username, LoginFailure.id == row_id)))
         s.execute(update(StaffUser).where(StaffUser.id == user.id).values(last_login_at=utcnow()))
+        auditing.record(s, "login.success", username=username, user_id=user.id, address=address)
 
     db.write(succeed, session)
     session.refresh(user)
@@ -252,7 +262,10 @@ def login():
 def logout():
     if current_user.is_authenticated:
         # Every cookie of this account stops working, a copy of this one too.
-        end_sessions(get_session(), current_user.id)
+        session = get_session()
+        end_sessions(session, current_user.id)
+        db.write(lambda s: auditing.record(s, "logout", username=current_user.username, user_id=current_user.id,
+                                           address=request.remote_addr or "unknown"), session)
     logout_user()
     cookie_session.pop(GENERATION_KEY, None)
     return redirect(url_for("staff.login"))
