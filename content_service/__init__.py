@@ -25,7 +25,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # ``circulation`` checks ``PINDAI_CIRCULATION`` against it, and the SIP2 server
 # (``sip2.server_cli``) serves circulation once it is wired;
 # ``search`` indexes what all the others write; ``headers`` and ``throttle``
-# come last: throttle wraps the public views the features registered.
+# come last: throttle wraps the public views the features registered;
+# ``staff.auditing`` after them all: it audits every feature's commands.
 FEATURES = (
     "args",
     "db",
@@ -52,6 +53,7 @@ FEATURES = (
     "search",
     "headers",
     "throttle",
+    "staff.auditing",
 )
 
 

@@ -119,9 +119,11 @@ def login():
         raise refusals.UnknownCard()
     pin = str(body.get("pin") or "")
     backend = get_backend()
+    # Outside the write below: the PIN try is counted (and committed) by the
+    # backend before its PIN is compared, and a retried write never counts it twice.
+    patron = backend.authenticate(get_session(), card, pin)
 
     def operation(session):
-        patron = backend.authenticate(session, card, pin)
         row, token = sessions.open_session(session, card, patron["first_name"], kiosk.id,
                                            _minutes("CIRCULATION_SESSION_MINUTES"))
         return token, row.expires_at, backend.status(session, card)

@@ -2,13 +2,15 @@
 database, as plain functions taking a session (they flush, never commit)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l, lazy_ngettext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from .. import db
 from ..catalogue.models import Item
 from ..i18n import lazy_clock, lazy_rupiah
 from . import calendar, holds, refusals
@@ -89,39 +91,75 @@ def loan_limit_reached(session: Session, patron: Patron) -> refusals.Refusal | N
 
 def authenticate(session: Session, card: str, pin: str, now: datetime | None = None) -> Patron:
     """The patron with this card and PIN. Five wrong PINs in a row lock the
-    card for 15 minutes; a wrong PIN is recorded in the session (the caller
-    commits it even though this raises)."""
-    now = now or calendar.utcnow()
+    card for 15 minutes (``guard_pin``: each try is counted, and committed,
+    before its PIN is compared, so parallel guesses cannot slip past)."""
     patron = find_patron(session, card)
     if patron is None:
         raise refusals.UnknownCard()
     if patron.card_lost:
         raise refusals.CardLost()
-    if patron.locked_until is not None:
-        until = calendar.as_utc(patron.locked_until)
-        if until > now:
-            raise _locked(until)
-        patron.locked_until, patron.failed_pins = None, 0
     if not patron.pin_hash:
         raise refusals.NoPin()
-    if not check_pin(pin or "", patron.pin_hash):
-        patron.failed_pins += 1
-        session.flush()
-        if patron.failed_pins >= MAX_PIN_FAILURES:
-            patron.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            patron.failed_pins = 0
-            session.flush()
-            raise _locked(patron.locked_until)
-        left = MAX_PIN_FAILURES - patron.failed_pins
-        raise refusals.WrongPin(
-            lazy_ngettext("Wrong PIN. %(num)d try left before the card is locked for %(lock_minutes)s minutes.",
-                          "Wrong PIN. %(num)d tries left before the card is locked for %(lock_minutes)s minutes.",
-                          left, lock_minutes=LOCK_MINUTES),
-            attempts_left=left,
-        )
-    if patron.failed_pins:
-        patron.failed_pins = 0
-    return patron
+    stored = patron.pin_hash
+    return guard_pin(session, patron, lambda: check_pin(pin or "", stored), now)
+
+
+def guard_pin(session: Session, patron: Patron, right: Callable[[], bool], now: datetime | None = None) -> Patron:
+    """Count one PIN try on ``patron``, then ask ``right()`` whether the PIN
+    is right, and answer the patron or raise ``WrongPin`` / ``CardLocked``.
+
+    The try is counted first, in a write transaction of its own
+    (``UPDATE ... SET failed_pins = failed_pins + 1 RETURNING``: the row lock
+    orders racing tries on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), and
+    committed before the PIN's hash is even compared. So the sixth of fifty
+    parallel guesses sees six and is refused as locked without being
+    evaluated, even when its PIN is right; a right PIN within the limit
+    resets the count. Shared by every backend that keeps the count here
+    (``local``, ``slims``)."""
+    now = now or calendar.utcnow()
+    failures, until = db.write(lambda s: _count_try(s, patron.id, now), session)
+    if until is not None:
+        raise _locked(until)
+    if failures > MAX_PIN_FAILURES:  # a parallel try took the last one
+        raise _locked(db.write(lambda s: _lock(s, patron.id, now), session))
+    if right():
+        db.write(lambda s: s.execute(update(Patron).where(Patron.id == patron.id)
+                                     .values(failed_pins=0, locked_until=None)), session)
+        session.refresh(patron)
+        return patron
+    if failures >= MAX_PIN_FAILURES:
+        raise _locked(db.write(lambda s: _lock(s, patron.id, now), session))
+    session.refresh(patron)
+    left = MAX_PIN_FAILURES - failures
+    raise refusals.WrongPin(
+        lazy_ngettext("Wrong PIN. %(num)d try left before the card is locked for %(lock_minutes)s minutes.",
+                      "Wrong PIN. %(num)d tries left before the card is locked for %(lock_minutes)s minutes.",
+                      left, lock_minutes=LOCK_MINUTES),
+        attempts_left=left,
+    )
+
+
+def _count_try(session: Session, patron_id: int, now: datetime) -> tuple[int, datetime | None]:
+    """(tries counted, lock end if the card is locked now), this try included."""
+    failures, until = session.execute(
+        update(Patron).where(Patron.id == patron_id).values(failed_pins=Patron.failed_pins + 1)
+        .returning(Patron.failed_pins, Patron.locked_until), execution_options={"synchronize_session": False}).one()
+    if until is not None and calendar.as_utc(until) <= now:
+        # The lock has run out: this try is the first of a new count (the row is still ours).
+        session.execute(update(Patron).where(Patron.id == patron_id).values(failed_pins=1, locked_until=None),
+                        execution_options={"synchronize_session": False})
+        return 1, None
+    return failures, until
+
+
+def _lock(session: Session, patron_id: int, now: datetime) -> datetime:
+    """Lock the card from now (unless a parallel try has locked it already); the lock's end."""
+    until = session.scalar(select(Patron.locked_until).where(Patron.id == patron_id).with_for_update())
+    if until is None or calendar.as_utc(until) <= now:
+        until = now + timedelta(minutes=LOCK_MINUTES)
+        session.execute(update(Patron).where(Patron.id == patron_id).values(locked_until=until),
+                        execution_options={"synchronize_session": False})
+    return until
 
 
 def _locked(until: datetime) -> refusals.Refusal:

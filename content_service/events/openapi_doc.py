@@ -159,8 +159,9 @@ PATHS = {
         "responses": {
             "201": _json("Registration", "Registered (status says seat or waitlist)."),
             "400": _error("Missing or bad person details or date."),
-            "401": _error("bad_kiosk_key, or a wrong card PIN."),
-            "404": _error("No such event, or unknown_card."),
+            "401": _error("bad_kiosk_key; or card_or_pin_wrong, away from a kiosk the one answer for an unknown card, "
+                          "a wrong PIN and a locked card."),
+            "404": _error("No such event, or unknown_card (a kiosk's scanned card)."),
             "409": _error("already_registered, registration_closed or registration_not_needed."),
             "503": _error("card_check_unavailable: cards cannot be checked here (use name and phone)."),
         },

@@ -254,12 +254,19 @@ class CardCheckUnavailable(errors.PindaiError):
 
 
 class CardOrPinWrong(errors.PindaiError):
-    """Away from a kiosk an unknown card and a wrong PIN get this one answer:
-    otherwise anyone could find out which card numbers exist."""
+    """Away from a kiosk every refusal that only a card that exists can get
+    (wrong PIN, locked, no PIN yet, reported lost) is this one answer, the
+    answer of an unknown card: otherwise anyone could find out which card
+    numbers exist."""
 
     status = 401
     code = "card_or_pin_wrong"
-    message_en = _l("The library card number or the PIN is wrong.")
+    message_en = _l("The library card number or the PIN is wrong. After 5 wrong PINs a card is locked for 15 minutes; "
+                    "a librarian can help.")
+
+
+# What an existing card alone can be refused with when its PIN is checked.
+_CARD_REVEALING = ("unknown_card", "wrong_pin", "card_locked", "no_pin", "card_lost")
 
 
 def check_card(session: Session, card: str, pin: str | None, *, at_kiosk: bool = False) -> str:
@@ -282,7 +289,7 @@ def check_card(session: Session, card: str, pin: str | None, *, at_kiosk: bool =
     try:
         return backend.authenticate(session, number, pin or "")["card"]
     except errors.PindaiError as exc:
-        session.commit()  # keep the wrong-PIN count that guards the card
-        if exc.code in ("unknown_card", "wrong_pin"):
+        # (The try is already counted: circulation commits it before comparing the PIN.)
+        if exc.code in _CARD_REVEALING:
             raise CardOrPinWrong() from None
         raise

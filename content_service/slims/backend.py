@@ -15,11 +15,10 @@ SLiMS database, the way SLiMS's own circulation desk writes it.
   ``library_system_unavailable`` when SLiMS cannot be reached."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from types import SimpleNamespace
 
 import bcrypt
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
@@ -130,34 +129,22 @@ class SlimsBackend:
                                                            Patron.slims_member_id.is_not(None))).first() is not None
 
     def authenticate(self, session: Session, card: str, pin: str) -> dict:
-        now = calendar.utcnow()
         with desk.transaction(self.engine) as conn:
             member = desk.member(conn, session, card)
         patron = self._mirror(session, member)
-        if patron.locked_until is not None:
-            if calendar.as_utc(patron.locked_until) > now:
-                raise local._locked(patron.locked_until)
-            patron.locked_until, patron.failed_pins = None, 0
         stored = (member.mpasswd or "").strip()
         if not stored.startswith(("$2y$", "$2a$", "$2b$")):
             raise refusals.NoPin(message_id="Akun ini belum memiliki kata sandi OPAC. Silakan minta kepada petugas.",
                                  message_en="This member has no OPAC password yet. Please ask a librarian to set one.")
-        try:
-            right = bcrypt.checkpw((pin or "").encode()[:72], stored.encode())
-        except ValueError:
-            right = False
-        if not right:
-            patron.failed_pins += 1
-            if patron.failed_pins >= local.MAX_PIN_FAILURES:
-                patron.locked_until, patron.failed_pins = now + timedelta(minutes=local.LOCK_MINUTES), 0
-                session.flush()
-                raise local._locked(patron.locked_until)
-            session.flush()
-            left = local.MAX_PIN_FAILURES - patron.failed_pins
-            raise refusals.WrongPin(
-                _l("Wrong PIN. %(left)s tries left before the card is locked for %(lock_minutes)s minutes.", left=left, lock_minutes=local.LOCK_MINUTES),  # noqa: E501 (one msgid)
-                attempts_left=left)
-        patron.failed_pins = 0
+
+        def right() -> bool:
+            try:
+                return bcrypt.checkpw((pin or "").encode()[:72], stored.encode())
+            except ValueError:
+                return False
+
+        # The same 5-tries lock as local cards, counted on the mirror row before the password is compared.
+        patron = local.guard_pin(session, patron, right)
         return {"card": card, "first_name": patron.first_name, "category": patron.category}
 
     def status(self, session: Session, card: str) -> dict:

@@ -12,18 +12,20 @@ from datetime import datetime, timedelta
 
 import click
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask.cli import with_appcontext
 from flask_babel import lazy_gettext as _l, lazy_ngettext
-from flask_login import current_user, login_user, logout_user
-from sqlalchemy import delete, func, select
+from flask_login import current_user, login_url, login_user, logout_user
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import errors
+from .. import db, errors
 from ..clock import utcnow
 from ..db import get_session
 from ..security import csrf, login_manager
+from . import auditing
 from .models import ROLES, AuditEntry, LoginFailure, StaffUser
 from .passwords import MIN_PASSWORD, GuessablePassword, check_username, guessable
 
@@ -162,33 +164,62 @@ def _since(minutes: int) -> datetime:
     return utcnow() - timedelta(minutes=minutes)
 
 
-def lock_state(session: Session, username: str, address: str) -> bool:
-    """True while the account or the address has too many recent failures."""
-    config = current_app.config
-    since = _since(config["LOGIN_LOCK_MINUTES"])
-    for column, value in ((LoginFailure.username, username), (LoginFailure.address, address)):
-        count = session.scalar(select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.at >= since))
-        if count >= config["LOGIN_MAX_FAILURES"]:
-            return True
-    return False
+def _count_try(session: Session, username: str, address: str) -> tuple[int, int, int]:
+    """Record this login try as a failure until it proves right; answers
+    (its row's id, recent tries on the account, recent tries from the address),
+    this one included. The table is locked for the few statements on
+    PostgreSQL (SQLite's ``BEGIN IMMEDIATE`` already lets one writer in), so
+    two racing tries never both count themselves fifth."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE staff_login_failure IN SHARE ROW EXCLUSIVE MODE"))
+    row = LoginFailure(username=username, address=address)
+    session.add(row)
+    session.flush()
+    since = _since(current_app.config["LOGIN_LOCK_MINUTES"])
+    counts = [session.scalar(select(func.count()).select_from(LoginFailure).where(column == value, LoginFailure.at >= since))
+              or 0 for column, value in ((LoginFailure.username, username), (LoginFailure.address, address))]
+    return row.id, counts[0], counts[1]
 
 
 def authenticate(session: Session, username: str, password: str, address: str) -> StaffUser:
     """The account for these credentials; raises ``LoginLocked`` or ``BadLogin``.
-    Failures are recorded (and committed by the caller even when refused)."""
+
+    Each try is recorded as a failure and committed (``_count_try``) before
+    its password is compared; only a try that finds at most
+    ``LOGIN_MAX_FAILURES`` on the account and on the address is evaluated.
+    So of fifty parallel guesses five are, and the rest (the right password
+    too) are refused as locked. A refused try's own row is removed again, so
+    the lock ends when the fifth failure is ``LOGIN_LOCK_MINUTES`` old; a
+    right password clears the account's failures."""
     username = (username or "").strip().lower()[:80]
-    minutes = current_app.config["LOGIN_LOCK_MINUTES"]
-    if lock_state(session, username, address):
+    address = address[:64]
+    limit, minutes = current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCK_MINUTES"]
+    row_id, on_account, from_address = db.write(lambda s: _count_try(s, username, address), session)
+    if on_account > limit or from_address > limit:
+        db.write(lambda s: s.execute(delete(LoginFailure).where(LoginFailure.id == row_id)), session)
         raise LoginLocked(lazy_ngettext("Too many failed logins. Try again within %(num)d minute.",
                                         "Too many failed logins. Try again within %(num)d minutes.", minutes))
     user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
     good = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if not (user and good and user.active):
-        session.add(LoginFailure(username=username, address=address))
-        session.execute(delete(LoginFailure).where(LoginFailure.at < _since(24 * 60)))
+        def fail(s: Session) -> None:
+            s.execute(delete(LoginFailure).where(LoginFailure.at < _since(24 * 60)))
+            user_id = user.id if user else None
+            auditing.record(s, "login.failed", username=username, user_id=user_id, address=address)
+            if on_account == limit or from_address == limit:  # this failure starts the lock
+                auditing.record(s, "login.lockout", username=username, user_id=user_id, address=address,
+                                minutes=minutes, by="account" if on_account == limit else "address")
+
+        db.write(fail, session)
         raise BadLogin()
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
-    user.last_login_at = utcnow()
+
+    def succeed(s: Session) -> None:
+        s.execute(delete(LoginFailure).where(or_(LoginFailure.username == username, LoginFailure.id == row_id)))
+        s.execute(update(StaffUser).where(StaffUser.id == user.id).values(last_login_at=utcnow()))
+        auditing.record(s, "login.success", username=username, user_id=user.id, address=address)
+
+    db.write(succeed, session)
+    session.refresh(user)
     return user
 
 
@@ -223,17 +254,66 @@ def login():
         return render_template("staff/login.html", error=exc, next=request.form.get("next", "")), exc.status
     session.commit()
     login_user(user)
-    from flask import session as cookie_session
-
     cookie_session.permanent = True
+    cookie_session[GENERATION_KEY] = user.session_generation
     return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")
 @public
 def logout():
+    if current_user.is_authenticated:
+        # Every cookie of this account stops working, a copy of this one too.
+        session = get_session()
+        end_sessions(session, current_user.id)
+        db.write(lambda s: auditing.record(s, "logout", username=current_user.username, user_id=current_user.id,
+                                           address=request.remote_addr or "unknown"), session)
     logout_user()
+    cookie_session.pop(GENERATION_KEY, None)
     return redirect(url_for("staff.login"))
+
+
+# --- revocable sessions ---------------------------------------------------------
+# The session cookie carries the account's session generation from login;
+# ``_load`` believes a cookie only while the account still has it.
+GENERATION_KEY = "_staff_generation"
+
+
+def end_sessions(session: Session, user_id: int, *, keep_current: bool = False) -> int:
+    """End every session of an account now (logout, password change, an
+    admin's disable or reset): its generation goes up, so the cookies that
+    carry the old one, copies included, are refused on their next request.
+    ``keep_current``: this browser's own cookie moves to the new generation
+    (one's own password change keeps one logged in here). Answers the new
+    generation."""
+    generation = db.write(lambda s: s.execute(
+        update(StaffUser).where(StaffUser.id == user_id)
+        .values(session_generation=StaffUser.session_generation + 1)
+        .returning(StaffUser.session_generation), execution_options={"synchronize_session": False}).scalar_one(),
+        session)
+    if keep_current:
+        cookie_session[GENERATION_KEY] = generation
+    return generation
+
+
+def _believed(user: StaffUser) -> bool:
+    """Whether this request's session cookie may act as ``user``: the account's
+    current generation, and (``session_protection`` "strong") the address and
+    browser it logged in from. Flask-Login itself only marks a permanent
+    session stale on a mismatch (and ours are permanent), so it is checked here."""
+    if cookie_session.get(GENERATION_KEY) != user.session_generation:
+        return False
+    if login_manager.session_protection == "strong":
+        return cookie_session.get("_id") == login_manager._session_identifier_generator()
+    return True
+
+
+def _unauthorized():
+    """Not logged in (or the session was ended): the login page, or a 401 in JSON for API clients."""
+    if errors.wants_json() or request.is_json:
+        return errors.respond(401, {"code": "login_required", **errors.bilingual(
+            _l("Please log in to the staff portal (your session has ended)."))})
+    return redirect(login_url("staff.login", next_url=request.url))
 
 
 @click.command("create-staff")
@@ -267,9 +347,15 @@ def init_app(app) -> None:
     login_manager.session_protection = "strong"
     app.cli.add_command(create_staff_command)
 
+    login_manager.unauthorized_handler(_unauthorized)
+
     @login_manager.user_loader
     def _load(user_id: str):
         user = get_session().get(StaffUser, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        if user is None or not user.active or not _believed(user):
+            for key in ("_user_id", "_fresh", "_id", GENERATION_KEY):
+                cookie_session.pop(key, None)  # an ended session stays ended
+            return None
+        return user
 
     app.jinja_env.globals.update(staff_allowed=allowed, staff_nav=nav_items, csp_nonce=csp_nonce)

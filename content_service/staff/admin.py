@@ -13,7 +13,7 @@ from .. import errors, kiosks
 from ..clock import utcnow
 from ..db import get_session
 from ..kiosks.models import Kiosk
-from .access import WeakPassword, audit, bp, create_staff, hash_password, requires
+from .access import WeakPassword, audit, bp, create_staff, end_sessions, hash_password, requires
 from .models import ROLES, AuditEntry, StaffUser
 
 
@@ -73,9 +73,12 @@ def update_user(user_id: int):
         except errors.PindaiError as exc:
             return _users_page(exc, exc.status)
         changes["password"] = "reset"
+    ended = (user.active and not active) or "password" in changes
     user.role, user.active = role, active
     audit(session, "staff.update", "staff_user", user.id, username=user.username, **changes)
     session.commit()
+    if ended:  # a disabled account or a reset password: its open sessions end now
+        end_sessions(session, user.id, keep_current=user.id == current_user.id)
     return redirect(url_for("staff.admin"), 303)
 
 
@@ -138,4 +141,6 @@ def account():
         return render_template("staff/account.html", error=exc, done=False), exc.status
     audit(session, "staff.password", "staff_user", user.id, username=user.username)
     session.commit()
+    # Every other session of this account ends (a copied cookie too); this browser stays logged in.
+    end_sessions(session, user.id, keep_current=True)
     return render_template("staff/account.html", done=True)

@@ -23,9 +23,8 @@ from werkzeug.utils import secure_filename
 from .. import errors
 from ..db import get_session
 from ..imports import import_file, marc, tabular
-from . import access
+from . import access, auditing
 from .access import bp, requires
-from .models import AuditEntry
 
 log = logging.getLogger(__name__)
 KINDS = ("marc", "csv")
@@ -117,24 +116,40 @@ def parse_mapping(text: str) -> dict[str, str]:
 
 def _work(app, events: queue.Queue, path: Path, kind: str, source: str, mapping: dict, who: tuple[int, str]) -> None:
     """Run the import in its own app context and session; report through ``events``."""
+    run_id = None
     try:
         with app.app_context():
             session = get_session()
+            run_id = auditing.import_started(session, who[1], who[0], kind=kind, file=path.name, via="browser")
             try:
                 report = import_file(session, path, kind, mapping=mapping or None, source=source,
                                      progress=lambda n=1: events.put(("progress", n)))
             except (tabular.ImportProblem, UnicodeDecodeError, ValueError) as exc:
                 session.rollback()
+                auditing.import_ended(session, run_id, "import.interrupted", who[1], who[0], kind=kind,
+                                      file=path.name, reason=str(exc)[:300])
                 events.put(("error", errors.BadRequest(_l("The file cannot be imported: %(exc)s", exc=exc))))
                 return
-            session.add(AuditEntry(staff_user_id=who[0], username=who[1], action="catalogue.import",
-                                   detail={"kind": kind, "file": report.source, "summary": report.summary()}))
             session.commit()
+            auditing.import_ended(session, run_id, "catalogue.import", who[1], who[0], kind=kind, file=report.source,
+                                  summary=report.summary())
             events.put(("done", report))
-    except Exception:  # noqa: BLE001 - the page must end with an answer, not hang
+    except Exception as exc:  # noqa: BLE001 - the page must end with an answer, not hang
         log.exception("import of %s failed", path.name)
+        if run_id is not None:
+            _interrupted(app, run_id, who, kind, path.name, exc)
         events.put(("error", errors.PindaiError(_l("The import stopped on an unexpected error; the records written so far are kept."))))
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def _interrupted(app, run_id: int, who: tuple[int, str], kind: str, name: str, exc: Exception) -> None:
+    """The audit log's "interrupted" entry of an import that raised (in a fresh context: its own may be broken)."""
+    try:
+        with app.app_context():
+            auditing.import_ended(get_session(), run_id, "import.interrupted", who[1], who[0], kind=kind, file=name,
+                                  reason=f"{type(exc).__name__}: {str(exc)[:200]}")
+    except Exception:  # noqa: BLE001 - the next import's start marks it from the open entry
+        log.exception("could not record the interrupted import")
 
 

@@ -31,6 +31,10 @@ class StaffUser(Base):
     library_id: Mapped[int | None] = mapped_column(ForeignKey("library.id", ondelete="RESTRICT"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Copied into the session at login and checked on every request; raised
+    # (``access.end_sessions``) by logout, a password change, or an admin's
+    # disable/reset, so older cookies, copies included, stop working at once.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'librarian', 'editor')", name="staff_user_role"),

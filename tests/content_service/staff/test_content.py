@@ -80,7 +80,8 @@ def test_each_kind_uploads_unpublished_then_publishes_in_order(app, client, sess
     staff.post(f"/staff/assets/{assets[0].id}/publish", data={"published": "0", "csrf_token": token})
     assert [a["kind"] for a in client.get(f"/api/v1/books/{book.id}").get_json()["assets"]][:2] == ["link", "audio"]
     session.rollback()  # end the test session's read snapshot
-    actions = [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    actions = [e.action for e in session.scalars(select(AuditEntry).where(AuditEntry.action.not_like("login.%"))
+                                                 .order_by(AuditEntry.id))]
     assert actions.count("asset.upload") == 6 and "asset.reorder" in actions and actions[-1] == "asset.unpublish"
 
 
