@@ -7,7 +7,8 @@ from . import codes, db, errors, kiosks
 from .catalogue import shapes
 from .db import get_session
 from .catalogue.models import Item
-from .catalogue.queries import get_book
+from .catalogue.merging import merged_into
+from .catalogue.queries import NoSuchBook, get_book
 
 bp = Blueprint("public", __name__)
 
@@ -63,7 +64,13 @@ def label(code: str):
 
 @bp.get("/books/<int:book_id>")
 def book_page(book_id: int):
-    return _render_book(book_id, None)
+    try:
+        return _render_book(book_id, None)
+    except NoSuchBook:
+        kept = merged_into(get_session(), book_id)  # a record merged into another: old links lead on
+        if kept is None:
+            raise
+        return redirect(url_for(".book_page", book_id=kept), 301)
 
 
 def _render_book(book_id: int, item: Item | None):

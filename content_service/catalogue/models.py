@@ -146,6 +146,29 @@ class Asset(Base):
     )
 
 
+ALIAS_KINDS = ("book", "control", "title")
+
+
+class BookAlias(Base):
+    """What a merged-away record was known by, pointing at the record kept:
+    its old id (old links keep working), its control number and, for a record
+    with neither ISBN nor control number, its title key (a re-import of the
+    same file updates the kept record instead of bringing the duplicate back)."""
+
+    __tablename__ = "book_alias"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    value: Mapped[str] = mapped_column(String(700))
+    book_id: Mapped[int] = mapped_column(ForeignKey("book.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("kind", "value", name="uq_book_alias_kind_value"),
+        CheckConstraint("kind IN ('book', 'control', 'title')", name="book_alias_kind"),
+    )
+
+
 class CatalogueState(Base):
     """One row whose ``version`` goes up with every change to what a resolve
     answer shows (books, ISBNs, copies, codes, assets). Workers cache answers

@@ -30,6 +30,9 @@ def init_app(app: Flask) -> None:
     def local_time(iso: str) -> str:
         return when(datetime.fromisoformat(iso), "full")
 
+    from ..catalogue import merging
+
+    merging.register_step(app, calendar.merge_books)
     app.jinja_env.globals.update(wib=schedule.WIB, local_time=local_time)
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)

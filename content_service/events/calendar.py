@@ -8,13 +8,13 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from .. import errors
 from ..catalogue.models import Book
 from . import schedule
-from .models import AUDIENCES, CATEGORIES, EVENT_STATUSES, Event, EventBook, EventOccurrence, Registration
+from .models import AUDIENCES, CATEGORIES, EVENT_STATUSES, Event, EventBook, EventOccurrence, Feedback, Registration
 
 HORIZON_DAYS = 120  # how far ahead "upcoming" looks
 EDITABLE = (
@@ -265,3 +265,18 @@ def resolve_event_code(session: Session, event_id: int, via: str, code: str):
     answer: dict[str, Any] = {"type": "event", "via": via, "code": code, "event": event_dicts(session, [occ])[0],
               "book": None, "item": None, "availability": None, "assets": []}
     return Resolution(type="event", via=via, code=code, answer=answer)
+
+
+def merge_books(session: Session, keep_id: int, other_ids: list[int]) -> None:
+    """A merge of catalogue records (``catalogue.merging``): the events
+    related to a merged-away book are related to the kept one, and survey
+    answers about it count for the kept one."""
+    linked = set(session.scalars(select(EventBook.event_id).where(EventBook.book_id == keep_id)))
+    for row in session.scalars(select(EventBook).where(EventBook.book_id.in_(other_ids))):
+        if row.event_id in linked:
+            session.delete(row)
+        else:
+            linked.add(row.event_id)
+            row.book_id = keep_id
+    session.flush()
+    session.execute(update(Feedback).where(Feedback.book_id.in_(other_ids)).values(book_id=keep_id))

@@ -44,10 +44,14 @@ def _no_store(response):
 @bp.get("")
 def index():
     session = get_session()
-    events = session.scalars(select(Event).order_by(Event.status, Event.starts_at.desc())).all()
+    events = session.scalars(select(Event).order_by(Event.starts_at)).all()
     rows = []
-    for event in events:
-        nxt = calendar.upcoming_dates(session, event, limit=1)
+    nexts = {event.id: calendar.upcoming_dates(session, event, limit=1) for event in events}
+    # Soonest first: what staff prepare for next; events with no date ahead after, latest first.
+    ahead = sorted((e for e in events if nexts[e.id]), key=lambda e: nexts[e.id][0].start)
+    past = sorted((e for e in events if not nexts[e.id]), key=lambda e: e.starts_at, reverse=True)
+    for event in ahead + past:
+        nxt = nexts[event.id]
         seats = calendar.seats_left(session, nxt) if nxt else {}
         rows.append({"event": event, "next": nxt[0] if nxt else None,
                      "seats": seats.get((event.id, nxt[0].key)) if nxt else None,

@@ -18,13 +18,34 @@ from ..db import get_session
 from . import marc, tabular
 from .records import ImportReport, Outcome, run
 
-__all__ = ["import_file", "ImportReport", "Outcome"]
+__all__ = ["detect_kind", "estimate", "import_file", "ImportReport", "Outcome"]
+
+
+def detect_kind(path: Path, chosen: str) -> str:
+    """The format a file is in, by its bytes: a CSV uploaded with MARC left
+    selected (or MARC with CSV) is read as what it is. When the bytes do not
+    say, the chosen format stands."""
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text.startswith((b"<", b"{", b"[", b"=LDR")) or (marc.RECORD_END in head and head[:5].strip().isdigit()):
+        return "marc"
+    first_line = text.split(b"\n", 1)[0]
+    if chosen == "marc" and marc.RECORD_END not in head and any(sep in first_line for sep in (b",", b";", b"\t", b"|")):
+        return "csv"
+    return chosen
 
 
 def import_file(session: Session, path: Path, kind: str, *, mapping=None, source=None, progress=None) -> ImportReport:
-    """Import a MARC (binary, MARCXML, MARC-in-JSON, MARCMaker) or CSV file."""
+    """Import a MARC (binary, MARCXML, MARC-in-JSON, MARCMaker) or CSV file.
+    The file's own bytes decide between the two (``detect_kind``); the report
+    says when that was not the format chosen."""
     path = Path(path)
     report = ImportReport(source=path.name)
+    actual = detect_kind(path, kind) if kind in ("marc", "csv") else kind
+    if actual != kind:
+        report.chosen, kind = kind, actual
+    report.kind = kind
     if kind == "marc":
         records = marc.read(path)
     elif kind == "csv":
@@ -32,6 +53,11 @@ def import_file(session: Session, path: Path, kind: str, *, mapping=None, source
     else:
         raise ValueError(f"unknown import kind {kind!r}")
     return run(session, report, records, progress=progress)
+
+
+def estimate(path: Path, kind: str) -> int:
+    """How many records a file holds, for a progress bar."""
+    return marc.estimate(path) if kind == "marc" else tabular.count_rows(path)
 
 
 def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
@@ -45,13 +71,18 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def _run_cli(path: Path, kind: str, report_path: Path | None, **options) -> None:
-    total = marc.estimate(path) if kind == "marc" else tabular.count_rows(path)
+    total = estimate(path, detect_kind(path, kind))
     try:
         with click.progressbar(length=total, label=f"Importing {path.name}", file=sys.stderr) as bar:
             report = import_file(get_session(), path, kind, progress=bar.update, **options)
     except (tabular.ImportProblem, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from exc
+    if report.chosen:
+        click.echo(f"{path.name} is a {report.kind.upper() if report.kind else ''} file: read as such.")
     click.echo(report.summary())
+    for outcome in report.duplicates:
+        click.echo(f"  likely duplicate: {outcome.position}: {outcome.label} (book {outcome.book_id}) is like "
+                   + ", ".join(f"book {book_id}" for book_id, _title in outcome.duplicates))
     for outcome in report.outcomes:
         if outcome.status in ("failed", "skipped"):
             click.echo(f"  {outcome.status}: {outcome.position}: {outcome.reason}" + (f" [{outcome.label}]" if outcome.label else ""))

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..catalogue.models import ITEM_STATUSES, Book, Isbn, Item
+from ..catalogue.duplicates import same_year, work_key
+from ..catalogue.merging import import_title_key
+from ..catalogue.models import ITEM_STATUSES, Book, BookAlias, Isbn, Item
 
 BOOK_FIELDS = (
     "title", "subtitle", "authors", "subjects", "summary", "publisher",
@@ -52,12 +54,17 @@ class Outcome:
     label: str = ""  # title or identifier, for people reading the report
     reason: str = ""
     notes: list[str] = field(default_factory=list)
+    book_id: int | None = None  # the record written, once committed
+    # A new record that is likely a book the catalogue already had: (book id, title) of each.
+    duplicates: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
 class ImportReport:
     source: str
     outcomes: list[Outcome] = field(default_factory=list)
+    chosen: str | None = None  # the format picked when the file turned out to be another
+    kind: str | None = None  # the format the file was read as
 
     def add(self, outcome: Outcome) -> Outcome:
         self.outcomes.append(outcome)
@@ -74,12 +81,18 @@ class ImportReport:
     def repaired(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.notes and o.status != "failed"]
 
+    @property
+    def duplicates(self) -> list[Outcome]:
+        """New records that are likely books already in the catalogue: for a librarian to merge."""
+        return [o for o in self.outcomes if o.duplicates]
+
     def summary(self) -> str:
         return (
             f"{self.source}: {len(self.outcomes)} records: {self.count('imported')} imported, "
             f"{self.count('updated')} updated, {self.count('unchanged')} unchanged, "
             f"{self.count('skipped')} skipped, "
             f"{self.count('failed')} failed; {len(self.repaired)} with repairs or warnings"
+            + (f"; {len(self.duplicates)} likely duplicates to merge" if self.duplicates else "")
         )
 
 
@@ -103,6 +116,16 @@ class Catalogue:
             )
         ):
             self.by_title.setdefault(_title_key(BookRecord(title=title, authors=authors or [], year=year)), book_id)
+        # Records merged into another by a librarian: a re-import finds the kept one.
+        for kind, value, book_id in session.execute(select(BookAlias.kind, BookAlias.value, BookAlias.book_id)
+                                                    .where(BookAlias.kind.in_(("control", "title")))):
+            (self.by_control if kind == "control" else self.by_title).setdefault(value, book_id)
+        # Every book by work (title and first author), to tell a librarian about likely duplicates.
+        self.by_work: dict[str, list[tuple[int | Book, int | None, str]]] = {}
+        for book_id, title, authors, year in session.execute(select(Book.id, Book.title, Book.authors, Book.year)):
+            self.by_work.setdefault(work_key(title, authors), []).append((book_id, year, title))
+        self.last_book: Book | None = None
+        self.last_duplicates: list[tuple[int | Book, str]] = []
         self.loaded: dict[int, Book] = {}
         self.touched: dict[int, str] = {}  # book id (or id() while unflushed) -> first record that wrote it
         self.pending: list[Book] = []
@@ -124,6 +147,7 @@ class Catalogue:
         that describes a book an earlier record of this run already wrote is
         a duplicate within the file, and is skipped."""
         notes = list(record.notes)
+        self.last_book, self.last_duplicates = None, []
         found = self.match(record)
         if found is not None:
             earlier = self.touched.get(id(found) if isinstance(found, Book) else found)
@@ -154,7 +178,20 @@ class Catalogue:
         self.pending.append(book)
         if not record.isbns and not record.control_number:
             self.by_title.setdefault(_title_key(record), book)
+        key = work_key(book.title, book.authors)
+        others = self.by_work.setdefault(key, [])
+        if status == "imported":
+            self.last_duplicates = [(ref, title) for ref, year, title in others if same_year(year, book.year)]
+            others.append((book, book.year, book.title))
+        self.last_book = book
         return status, notes
+
+    def outcome(self, position: str, label: str, status: str, notes: list[str],
+                book: Book | None, duplicates: list[tuple[int | Book, str]]) -> Outcome:
+        """The report's line for a written record (after the commit: ids are known)."""
+        found = [(_id_of(ref) if isinstance(ref, Book) else ref, title) for ref, title in duplicates]
+        return Outcome(position, status, label, notes=notes, book_id=_id_of(book) if book is not None else None,
+                       duplicates=[(i, t) for i, t in found if i is not None])
 
     def committed(self) -> None:
         """After a commit every new book has its id: key them by it."""
@@ -251,7 +288,10 @@ def run(session: Session, report: ImportReport, records, batch_size: int = 500, 
         touched_before = dict(catalogue.touched)
         try:
             catalogue.preload([r for _, _, r in batch])
-            results = [(p, l, r, *catalogue.apply(r, p)) for p, l, r in batch]
+            results = []
+            for p, l, r in batch:
+                status, notes = catalogue.apply(r, p)
+                results.append((p, l, r, status, notes, catalogue.last_book, catalogue.last_duplicates))
             session.commit()
             catalogue.committed()
         except Exception:  # noqa: BLE001 - replayed one by one below
@@ -274,10 +314,10 @@ def run(session: Session, report: ImportReport, records, batch_size: int = 500, 
                     catalogue.touched.update(before)
                     report.add(Outcome(p, "failed", l or (r.title or ""), reason=_reason(exc), notes=r.notes))
                     continue
-                results.append((p, l, r, status, notes))
+                results.append((p, l, r, status, notes, catalogue.last_book, catalogue.last_duplicates))
             session.commit()
-        for p, l, r, status, notes in results:
-            report.add(Outcome(p, status, l or r.title or "", notes=notes))
+        for p, l, r, status, notes, book, duplicates in results:
+            report.add(catalogue.outcome(p, l or r.title or "", status, notes, book, duplicates))
         batch.clear()
 
     for position, label, record in records:
@@ -297,9 +337,14 @@ def run(session: Session, report: ImportReport, records, batch_size: int = 500, 
     return report
 
 
+def _id_of(book: Book) -> int | None:
+    # By the identity map's key: a book of an earlier batch may be expired and detached by now.
+    identity = inspect(book).identity
+    return identity[0] if identity else None
+
+
 def _title_key(record: BookRecord) -> str:
-    author = record.authors[0] if record.authors else ""
-    return "|".join((" ".join((record.title or "").lower().split()), author.lower(), str(record.year or "")))
+    return import_title_key(record.title, record.authors, record.year)
 
 
 def _same_system_other_record(existing: str | None, incoming: str | None) -> bool:

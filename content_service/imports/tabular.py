@@ -29,7 +29,8 @@ ALIASES = {
     "authors": ["author", "authors", "pengarang", "penulis", "pengarang utama", "creator", "creators", "nama pengarang"],
     "isbn": ["isbn", "isbn10", "isbn 10", "isbn13", "isbn 13", "isbn issn", "isbn/issn", "no isbn", "nomor isbn"],
     "year": ["year", "tahun", "tahun terbit", "publication year", "publish year", "original publication year",
-             "publish date", "tanggal terbit", "date", "thn terbit"],
+             "publish date", "tanggal terbit", "date", "thn terbit", "first published", "tahun terbit pertama",
+             "terbit pertama"],
     "publisher": ["publisher", "penerbit", "nama penerbit", "extra penerbit"],
     "language": ["language", "bahasa", "language code", "language id", "lang"],
     "summary": ["description", "deskripsi", "summary", "ringkasan", "sinopsis", "synopsis", "abstract", "abstrak", "blurb"],
@@ -43,6 +44,10 @@ ALIASES = {
     "location": ["location", "lokasi", "rak", "shelf", "lokasi rak"],
 }
 _LOOKUP = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
+# A book's year is its first publication when the file says it (as goodbooks'
+# "original publication year"): a reprint's year would hide that two records
+# are one book.
+_FIRST_YEAR = ("original publication year", "first published", "tahun terbit pertama", "terbit pertama")
 
 
 class ImportProblem(ValueError):
@@ -69,6 +74,8 @@ def map_columns(headers: Sequence[str], overrides: dict[str, str] | None = None)
         field = overrides.get(header) or _LOOKUP.get(_key(header))
         if field and field != "ignore":
             mapping.setdefault(field, []).append(header)
+    if "year" in mapping:
+        mapping["year"].sort(key=lambda column: _key(column) not in _FIRST_YEAR)
     # Scrapers keep an unparsed twin ("language_raw"): use it only for a
     # field no other column feeds.
     for header in headers:

@@ -23,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .. import errors
+from ..catalogue.duplicates import work_key
 from ..catalogue.models import Book, Isbn, Item
 from .analysis import stem, words
 from .documents import count_books, iter_documents
@@ -210,6 +211,7 @@ def search(parsed: ParsedQuery, filters: Filters, page: int, per_page: int, back
     searcher, lexicon = backend.snapshot()
     corrections = _corrections(backend, searcher, lexicon, parsed)
     book_ids, total, facets, corrected = backend.page(searcher, lexicon, parsed, corrections, filters, page, per_page)
+    book_ids = holdings_first(lexicon, book_ids)
     suggestion = None
     if corrected and corrections:
         top = book_ids if page == 1 else backend.page(searcher, lexicon, parsed, corrections, filters, 1, 1)[0]
@@ -247,9 +249,48 @@ def autocomplete(text: str, limit: int, backend=None) -> list[dict]:
 
 
 def related(book_id: int, limit: int, backend=None) -> list[int]:
-    """Ids of books by the same author or on the same subjects."""
+    """Ids of books by the same author or on the same subjects; never the
+    book itself, nor another record of it (a duplicate import), and each
+    other book once (its record with copies)."""
     backend = backend or ensure_index()
-    return backend.related(book_id, limit)
+    lexicon = backend.lexicon()
+    slot = lexicon.slot_of.get(book_id)
+    if slot is None:
+        return []
+    seen: set[str | None] = {_work(lexicon.book(slot))}
+    found = []
+    for other in holdings_first(lexicon, backend.related(book_id, limit + 10)):
+        other_slot = lexicon.slot_of.get(other)
+        work = _work(lexicon.book(other_slot)) if other_slot is not None else None
+        if other == book_id or work in seen:
+            continue
+        seen.add(work)
+        found.append(other)
+    return found[:limit]
+
+
+def _work(entry: dict) -> str:
+    return work_key(entry.get("title"), entry.get("authors"))
+
+
+def holdings_first(lexicon: Lexicon, book_ids: list[int]) -> list[int]:
+    """Where two records of one book (same title and first author) are in a
+    result, the one with copies comes first: a copy-less duplicate from an
+    import never outranks the record the library lends."""
+    works: dict[str, list[int]] = {}
+    for position, book_id in enumerate(book_ids):
+        slot = lexicon.slot_of.get(book_id)
+        if slot is not None:
+            works.setdefault(_work(lexicon.book(slot)), []).append(position)
+    ordered = list(book_ids)
+    for positions in works.values():
+        if len(positions) < 2:
+            continue
+        members = sorted((book_ids[p] for p in positions),
+                         key=lambda i: not (lexicon.book(lexicon.slot_of[i]).get("holdings") or 0))
+        for position, book_id in zip(positions, members):
+            ordered[position] = book_id
+    return ordered
 
 
 # -- the command ----------------------------------------------------------

@@ -55,16 +55,18 @@ def _documents(session: Session, rows) -> Iterator[dict]:
         isbns.setdefault(book_id, []).append(isbn13)
     # "On the shelf now": at least one copy that can be taken from the shelf.
     on_shelf = case((Item.status == "available", 1), else_=0)
-    available: dict[int, int] = dict(
-        session.execute(
-            select(Item.book_id, func.max(on_shelf)).where(Item.book_id.between(low, high)).group_by(Item.book_id)
-        ).all()
-    )
+    available: dict[int, int] = {}
+    holdings: dict[int, int] = {}
+    for book_id, any_on_shelf, copies in session.execute(
+        select(Item.book_id, func.max(on_shelf), func.count()).where(Item.book_id.between(low, high))
+        .group_by(Item.book_id)
+    ):
+        available[book_id], holdings[book_id] = any_on_shelf, copies
     for row in rows:
-        yield document(row, isbns.get(row.id, []), bool(available.get(row.id)))
+        yield document(row, isbns.get(row.id, []), bool(available.get(row.id)), holdings.get(row.id, 0))
 
 
-def document(row, isbns: list[str], available: bool) -> dict:
+def document(row, isbns: list[str], available: bool, holdings: int = 0) -> dict:
     """The index document of one book (``row`` has the Book columns)."""
     codes = list(isbns)
     codes += [isbn10 for isbn10 in map(to_isbn10, isbns) if isbn10]
@@ -85,4 +87,5 @@ def document(row, isbns: list[str], available: bool) -> dict:
         "call_number": row.call_number,
         "codes": codes,
         "available": available,
+        "holdings": holdings,  # copies the library has: a record without any never outranks its twin with some
     }

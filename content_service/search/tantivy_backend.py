@@ -23,7 +23,8 @@ from .query import ParsedQuery
 from .snapshot import IndexBusy, Snapshots
 from .whoosh_backend import BOOSTS, REFRESH_SECONDS
 
-_STORED_KEYS = ("id", "title", "authors", "subjects", "audience", "language", "year", "available", "cover_url")
+_STORED_KEYS = ("id", "title", "authors", "subjects", "audience", "language", "year", "available", "cover_url",
+                "holdings")
 _FACETS = ("audience", "language", "subject", "availability", "year")
 
 

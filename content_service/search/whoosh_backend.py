@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 BOOSTS = {"title": 6.0, "authors": 4.0, "subjects": 2.0, "summary": 1.0, "codes": 8.0}
 # A searcher checks for commits by other processes at most this often.
 REFRESH_SECONDS = 1.0
-_STORED_KEYS = ("id", "title", "authors", "subjects", "audience", "language", "year", "available", "cover_url")
+_STORED_KEYS = ("id", "title", "authors", "subjects", "audience", "language", "year", "available", "cover_url",
+                "holdings")
 
 
 class WordTokenizer(Tokenizer):

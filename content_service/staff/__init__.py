@@ -5,7 +5,7 @@ links), label sheets, imports and the analytics dashboard.
 The parts, one module each: ``access`` (accounts, roles, login throttling,
 the permission guard, audit log), ``content`` (a book's extras; the files are checked by
 ``content_service.media.checks``), ``catalogue`` (records, copies), ``labelling`` (codes, label sheets),
-``importing`` (MARC/CSV from the browser), ``analytics`` (dashboard, CSV),
+``importing`` (MARC/CSV from the browser), ``merging`` (likely duplicates, merge records), ``analytics`` (dashboard, CSV),
 ``admin`` (accounts, kiosks, audit log) and ``plays`` (the plays API).
 Logins, CSRF and cookies for the whole app are set up by ``security``."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ from . import access
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, analytics, catalogue, content, importing, labelling, plays  # noqa: F401  (views join the blueprint)
+    from . import admin, analytics, catalogue, content, importing, labelling, merging, plays  # noqa: F401  (views join the blueprint)
 
     access.init_app(app)
     app.register_blueprint(access.bp)

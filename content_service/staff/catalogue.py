@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import errors, isbn
 from ..args import int_arg
+from ..catalogue.duplicates import duplicates_of
+from ..catalogue.merging import merged_into
 from ..catalogue.models import ITEM_STATUSES, Asset, Book, Isbn, Item
-from ..catalogue.queries import get_book
+from ..catalogue.queries import NoSuchBook, get_book
 from ..codes import labels
 from ..codes.models import Code
 from ..db import get_session
@@ -183,7 +185,8 @@ def _book_page(book: Book, error: errors.PindaiError | None = None, status: int 
             (Code.target_type == "item") & Code.target_id.in_(item_ids) if item_ids else False))
         .order_by(Code.created_at)).all()
     return render_template("staff/book.html", book=book, codes=rows, statuses=ITEM_STATUSES, audiences=AUDIENCES,
-                           history=book_history(session, book),
+                           history=book_history(session, book), duplicates=duplicates_of(session, book),
+                           merged=int_arg("merged", 0, 0, 1000),
                            error=error, base_url=current_app.config["PUBLIC_BASE_URL"],
                            layouts=sorted(labels.LAYOUTS), default_layout=current_app.config["LABEL_LAYOUT"]), status
 
@@ -191,7 +194,14 @@ def _book_page(book: Book, error: errors.PindaiError | None = None, status: int 
 @bp.get("/books/<int:book_id>")
 @requires("content")
 def book(book_id: int):
-    return _book_page(_book(book_id))
+    try:
+        found = _book(book_id)
+    except NoSuchBook:
+        kept = merged_into(get_session(), book_id)
+        if kept is None:
+            raise
+        return redirect(url_for("staff.book", book_id=kept), 301)
+    return _book_page(found)
 
 
 @bp.post("/books/<int:book_id>/edit")

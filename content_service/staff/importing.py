@@ -22,7 +22,7 @@ from werkzeug.utils import secure_filename
 
 from .. import errors
 from ..db import get_session
-from ..imports import import_file, marc, tabular
+from ..imports import detect_kind, estimate, import_file, tabular
 from . import access, auditing
 from .access import bp, requires
 
@@ -56,7 +56,7 @@ def run_import():
     folder = Path(tempfile.mkdtemp(prefix="pindai-import-"))
     path = folder / name
     upload.save(path)
-    total = marc.estimate(path) if kind == "marc" else tabular.count_rows(path)
+    total = estimate(path, detect_kind(path, kind))
     source = (request.form.get("source") or "").strip() or None  # not the file name: see tabular.read_rows
     events: queue.Queue = queue.Queue()
     worker = threading.Thread(
@@ -83,7 +83,9 @@ def run_import():
                     shown = time.monotonic()
                     yield f'<script nonce="{nonce}">pindaiProgress({done}, {total})</script>\n'
                 continue
-            yield f'<script nonce="{nonce}">pindaiProgress({total}, {total})</script>\n'
+            # The last word on progress says how it ended, with what was really read.
+            final = (done, done, "done") if event == "done" else (done, total, "stopped")
+            yield f'<script nonce="{nonce}">pindaiProgress({final[0]}, {final[1]}, "{final[2]}")</script>\n'
             if event == "done":
                 yield render_template("staff/_import_report.html", report=value)
             else:

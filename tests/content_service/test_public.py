@@ -162,3 +162,15 @@ def test_media_cors_limited_to_listed_origins(make_app):
 def test_home_page_searches_the_catalogue(client):
     html = client.get("/", headers={"Accept-Language": "id"}).get_data(as_text=True)
     assert 'action="/search"' in html and "Cari buku di katalog" in html
+
+
+def test_home_search_does_not_capitalise_and_a_missing_page_offers_search(client):
+    home = client.get("/", headers={"Accept-Language": "id"}).get_data(as_text=True)
+    box = home.split('id="q"')[1].split(">")[0]
+    assert 'autocapitalize="off"' in box  # "laskar pelangi" typed on a phone stays as typed
+    missing = client.get("/no/such/page", headers={"Accept-Language": "id"})
+    page = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and 'id="error-search"' in page and "Cari buku di katalog" in page
+    assert 'action="/search"' in page.split('id="error-search"')[0].rsplit("<form", 1)[1]
+    bad = client.get("/q/", headers={"Accept-Language": "id"})
+    assert bad.status_code != 500

@@ -91,6 +91,42 @@ def test_indonesian_uses_the_words_of_indonesian_librarians():
     assert "cantuman" in words and "daftar tunggu" in words and "Kembalikan paling lambat" in words
 
 
+# Words Indonesian librarians do not use, in any case; and English that leaks into Indonesian.
+WRONG_WORDS = re.compile(r"\b(rekaman|antrean tunggu|kembali paling lambat|kartu perpustakaan|bukumu)\b", re.I)
+ENGLISH_INSIDE = re.compile(r"\b(books? found|records?:|imported|failed|confirmed|waitlisted|likely duplicates?)\b", re.I)
+# Indonesian writes the time with a full stop ("pukul 09.00"); a colon is English.
+COLON_TIME = re.compile(r"\b(pukul|jam) \d{1,2}:\d{2}\b", re.I)
+
+
+def _indonesian_strings() -> list[tuple[str, str]]:
+    """(where, text) of every Indonesian string people read: both apps' catalogues and the
+    Indonesian written straight into code (refusals, SIP2 screen messages)."""
+    found = []
+    for po in (TRANSLATIONS / "id" / "LC_MESSAGES" / "messages.po",
+               ROOT / "kiosk" / "translations" / "id" / "LC_MESSAGES" / "messages.po"):
+        with open(po, "rb") as f:
+            for m in read_po(f, locale="id"):
+                if m.id:
+                    for text in m.string if isinstance(m.string, tuple) else (m.string,):
+                        found.append((f"{po.parent.parent.parent.parent.name}: {m.id!r}", text))
+    for path in (ROOT / "content_service" / "circulation" / "refusals.py", ROOT / "content_service" / "sip2" / "server_text.py",
+                 *sorted((ROOT / "content_service").rglob("text.py")), *sorted((ROOT / "kiosk").rglob("text.py"))):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            found.append((f"{path.relative_to(ROOT)}:{number}", line))
+    return found
+
+
+def test_no_word_indonesian_librarians_would_not_write_anywhere():
+    strings = _indonesian_strings()
+    assert len(strings) > 500  # both catalogues and the code were read
+    wrong = [(where, text) for where, text in strings if WRONG_WORDS.search(text) or COLON_TIME.search(text)]
+    assert not wrong, wrong[:10]
+    catalogues = [(where, text) for where, text in strings if ": '" in where or ': "' in where]
+    english = [(where, text) for where, text in catalogues
+               if ENGLISH_INSIDE.search(re.sub(r"%\(\w+\)[sd]|\{\w+\}", "", text))]
+    assert not english, english[:10]
+
+
 def test_the_language_comes_from_the_query_then_the_cookie_then_the_browser(client):
     home = client.get("/")
     assert '<html lang="id">' in home.get_data(as_text=True)

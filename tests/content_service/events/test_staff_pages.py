@@ -129,3 +129,15 @@ def test_a_printable_poster_carries_the_event_label_qr(session, staff):
     assert [s.text for s in decode(image)] == [f"https://pindai.example.id/q/{code}"]
     again = client.get(f"/staff/events/{event.id}/poster").get_data(as_text=True)
     assert f'data-code="{code}"' in again  # the same code every time: posters stay valid
+
+
+def test_the_staff_list_shows_the_soonest_event_first(session, staff):
+    now = schedule.now()
+    make_event(session, title="Lomba Mewarnai", start=now + timedelta(days=20))
+    make_event(session, title="Cerita di Pagi Hari", start=now + timedelta(days=1))
+    make_event(session, title="Diskusi Buku Lama", start=now - timedelta(days=30))
+    make_event(session, title="Kelas Menulis", start=now + timedelta(days=5))
+    client, _token = staff("librarian")
+    page = client.get("/staff/events").get_data(as_text=True)
+    order = [page.index(t) for t in ("Cerita di Pagi Hari", "Kelas Menulis", "Lomba Mewarnai", "Diskusi Buku Lama")]
+    assert order == sorted(order)

@@ -168,7 +168,7 @@ def test_csv_import_from_the_browser_shows_the_report(librarian, session):
     assert "records:" not in report and ">imported<" not in report and ">failed<" not in report
     assert page.index("Perlu diperiksa") < page.index("Semua cantuman")
     # The answer streamed: the page head, progress to the end, the report, the page's end.
-    assert page.index('id="import-progress"') < page.index("pindaiProgress(2, 2)") < page.index("import-report")
+    assert page.index('id="import-progress"') < page.index("pindaiProgress(2, 2, \"done\")") < page.index("import-report")
     assert page.rstrip().endswith("</html>")
     # Those progress scripts run under the portal's CSP: they carry this page's nonce.
     nonce = re.search(r"'nonce-([^']+)'", res.headers["Content-Security-Policy"]).group(1)
