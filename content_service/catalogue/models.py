@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    Float,
     JSON,
     CheckConstraint,
     DateTime,
@@ -193,7 +194,7 @@ class Narration(Base):
     text_hash: Mapped[str] = mapped_column(String(64))
     media_hash: Mapped[str] = mapped_column(String(64))
     media_type: Mapped[str] = mapped_column(String(100))
-    seconds: Mapped[float] = mapped_column()
+    seconds: Mapped[float] = mapped_column(Float)
     voice: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

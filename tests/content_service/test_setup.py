@@ -12,6 +12,22 @@ from content_service.catalogue.models import Asset, Book, Item
 from content_service.codes.models import Code
 
 
+def _added_in_place_on_sqlite(change) -> bool:
+    """Migration 0015 adds the library columns in place on SQLite, where ALTER
+    TABLE cannot add NOT NULL or a named foreign key (rebuilding ``item`` would
+    trip its loans' and codes' foreign keys): those, and only those, differ from
+    the models there; PostgreSQL gets the full constraints and is compared whole."""
+    columns = {("item", "library_id"), ("kiosk", "library_id"), ("event", "library_id"),
+               ("patron", "home_library_id")}
+    first = change[0] if isinstance(change, list) else change
+    if first[0] == "modify_nullable":
+        return (first[2], first[3]) in columns and first[5] is True and first[6] is False
+    if first[0] in ("add_fk", "remove_fk"):
+        fk = first[1]
+        return (fk.parent.name, tuple(fk.column_keys)) in {(t, (c,)) for t, c in columns | {("staff_user", "library_id")}}
+    return False
+
+
 def test_migrations_build_the_schema_the_models_describe(db_url):
     engine = make_engine(db_url)
     try:
@@ -19,6 +35,8 @@ def test_migrations_build_the_schema_the_models_describe(db_url):
         upgrade(engine)  # a second run is a no-op
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        if engine.dialect.name == "sqlite":
+            diff = [d for d in diff if not _added_in_place_on_sqlite(d)]
         assert diff == []
         assert {"book", "isbn", "item", "code", "asset", "alembic_version"} <= set(inspect(engine).get_table_names())
     finally:
