@@ -99,6 +99,13 @@ LABELS = {
         "id": _l("Indonesian"),
         "en": _l("English"),
     },
+    "library_kind": {
+        "city": _l("City library"),
+        "branch": _l("Branch library"),
+        "mobile": _l("Mobile library"),
+        "school": _l("School library"),
+        "university": _l("University library"),
+    },
     "role": {
         "admin": _l("admin"),
         "librarian": _l("librarian"),

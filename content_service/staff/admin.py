@@ -13,6 +13,7 @@ from .. import errors, kiosks
 from ..clock import utcnow
 from ..db import get_session
 from ..kiosks.models import Kiosk
+from ..libraries import all_libraries, get_library
 from .access import WeakPassword, audit, bp, create_staff, end_sessions, hash_password, requires
 from .models import ROLES, AuditEntry, StaffUser
 
@@ -22,7 +23,14 @@ def _users_page(error=None, status=200, new_key=None):
     users = session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
     kiosk_rows = session.scalars(select(Kiosk).order_by(Kiosk.name)).all()
     return render_template("staff/admin.html", users=users, kiosks=kiosk_rows, roles=ROLES, error=error,
-                           new_key=new_key), status
+                           new_key=new_key, libraries=all_libraries(session)), status
+
+
+def _account_library(session, form) -> int | None:
+    """The library an account is limited to: the form's ``library`` code, or
+    none (the whole network)."""
+    code = (form.get("library") or "").strip()
+    return get_library(session, code).id if code else None
 
 
 @bp.get("/admin")
@@ -37,15 +45,19 @@ def add_user():
     session = get_session()
     form = request.form
     try:
+        library_id = _account_library(session, form)
         user = create_staff(session, form.get("username", ""), form.get("password", ""), form.get("role", ""),
                             (form.get("display_name") or "").strip() or None)
+        user.library_id = library_id
+        session.flush()
     except IntegrityError:
         session.rollback()
         return _users_page(errors.BadRequest(_l("That username is taken.")), 409)
     except errors.PindaiError as exc:
         session.rollback()
         return _users_page(exc, exc.status)
-    audit(session, "staff.create", "staff_user", user.id, username=user.username, role=user.role)
+    audit(session, "staff.create", "staff_user", user.id, username=user.username, role=user.role,
+          library_id=user.library_id)
     session.commit()
     return redirect(url_for("staff.admin"), 303)
 
@@ -66,7 +78,11 @@ def update_user(user_id: int):
     if user.role == "admin" and (role != "admin" or not active) and not others:
         # Somebody must always be able to manage accounts.
         return _users_page(errors.BadRequest(_l("The last active admin cannot be demoted or deactivated.")), 409)
-    changes = {"role": role, "active": active}
+    try:
+        library_id = _account_library(session, form)
+    except errors.PindaiError as exc:
+        return _users_page(exc, exc.status)
+    changes = {"role": role, "active": active, "library_id": library_id}
     if form.get("password"):
         try:
             user.password_hash = hash_password(form["password"])
@@ -74,7 +90,7 @@ def update_user(user_id: int):
             return _users_page(exc, exc.status)
         changes["password"] = "reset"
     ended = (user.active and not active) or "password" in changes
-    user.role, user.active = role, active
+    user.role, user.active, user.library_id = role, active, library_id
     audit(session, "staff.update", "staff_user", user.id, username=user.username, **changes)
     session.commit()
     if ended:  # a disabled account or a reset password: its open sessions end now
@@ -90,7 +106,14 @@ def add_kiosk():
     if not name or len(name) > 100:
         return _users_page(errors.BadRequest(_l("A kiosk needs a name.")), 400)
     try:
-        kiosk, key = kiosks.create_kiosk(session, name, (request.form.get("location") or "").strip() or None)
+        code = (request.form.get("library") or "").strip()
+        library_id = get_library(session, code).id if code else None
+        kiosk, key = kiosks.create_kiosk(session, name, (request.form.get("location") or "").strip() or None,
+                                         library_id)
+        session.flush()
+    except errors.PindaiError as exc:
+        session.rollback()
+        return _users_page(exc, exc.status)
     except IntegrityError:
         session.rollback()
         return _users_page(errors.BadRequest(_l("A kiosk with that name exists.")), 409)

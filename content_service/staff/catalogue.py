@@ -16,8 +16,11 @@ from ..catalogue.merging import merged_into
 from ..catalogue.models import ITEM_STATUSES, Asset, Book, Isbn, Item
 from ..catalogue.queries import NoSuchBook, get_book
 from ..codes import labels
+from ..libraries import all_libraries
 from ..codes.models import Code
 from ..db import get_session
+from ..libraries.models import Library
+from . import scope
 from .access import audit, bp, requires
 from .models import AuditEntry
 
@@ -30,8 +33,9 @@ def _like(text: str) -> str:
 
 
 def find_books(session: Session, q: str = "", audience: str = "", language: str = "", extras: str = "",
-               page: int = 1) -> tuple[list[Book], int]:
-    """Books matching a staff search (title, author, ISBN, barcode or code) and filters."""
+               page: int = 1, library: str = "") -> tuple[list[Book], int]:
+    """Books matching a staff search (title, author, ISBN, barcode or code) and
+    filters; ``library`` (a library's code): titles with a copy there."""
     query = select(Book)
     q = q.strip()
     if q:
@@ -47,6 +51,9 @@ def find_books(session: Session, q: str = "", audience: str = "", language: str 
         query = query.where(Book.audience == audience)
     if language:
         query = query.where(Book.language == language)
+    if library:
+        held = select(Item.book_id).join(Item.library).where(Library.code == library.strip().lower())
+        query = query.where(Book.id.in_(held))
     if extras == "yes":
         query = query.where(Book.id.in_(select(Asset.book_id)))
     elif extras == "no":
@@ -121,10 +128,10 @@ def home():
 @requires("content")
 def books():
     page = int_arg("page", 1, 1, 10**6)
-    args = {k: request.args.get(k, "") for k in ("q", "audience", "language", "extras")}
+    args = {k: request.args.get(k, "") for k in ("q", "audience", "language", "extras", "library")}
     found, total = find_books(get_session(), page=page, **args)
     return render_template("staff/books.html", books=found, total=total, page=page, pages=max(1, -(-total // PAGE)),
-                           args=args, audiences=AUDIENCES)
+                           args=args, audiences=AUDIENCES, libraries=all_libraries(get_session()))
 
 
 def create_book(session: Session, form) -> Book:
@@ -161,8 +168,8 @@ def new_book():
         session.rollback()
         found, total = find_books(session)
         return render_template("staff/books.html", books=found, total=total, page=1, pages=max(1, -(-total // PAGE)),
-                               args={"q": "", "audience": "", "language": "", "extras": ""}, audiences=AUDIENCES,
-                               error=exc), exc.status
+                               args={"q": "", "audience": "", "language": "", "extras": "", "library": ""},
+                               audiences=AUDIENCES, libraries=all_libraries(session), error=exc), exc.status
     audit(session, "book.create", "book", book.id, title=book.title)
     session.commit()
     return redirect(url_for("staff.book", book_id=book.id), 303)
@@ -186,7 +193,8 @@ def _book_page(book: Book, error: errors.PindaiError | None = None, status: int 
         .order_by(Code.created_at)).all()
     return render_template("staff/book.html", book=book, codes=rows, statuses=ITEM_STATUSES, audiences=AUDIENCES,
                            history=book_history(session, book), duplicates=duplicates_of(session, book),
-                           merged=int_arg("merged", 0, 0, 1000),
+                           merged=int_arg("merged", 0, 0, 1000), libraries=scope.choices(session),
+                           may_change_item=scope.may_change_item, may_change_book=scope.may_change_book(book),
                            error=error, base_url=current_app.config["PUBLIC_BASE_URL"],
                            layouts=sorted(labels.LAYOUTS), default_layout=current_app.config["LABEL_LAYOUT"]), status
 
@@ -210,6 +218,7 @@ def edit_book(book_id: int):
     session = get_session()
     book = _book(book_id)
     try:
+        scope.check_book(book)
         changed = update_book(book, request.form)
         session.flush()
     except errors.PindaiError as exc:
@@ -227,7 +236,8 @@ def add_item(book_id: int):
     session = get_session()
     book = _book(book_id)
     try:
-        item = Item(book_id=book.id, **_item_values(request.form))
+        item = Item(book_id=book.id, library_id=scope.library_for_copy(session, request.form.get("library")),
+                    **_item_values(request.form))
         session.add(item)
         session.flush()
     except IntegrityError:
@@ -250,7 +260,10 @@ def update_item(item_id: int):
         raise errors.NotFound(_l("No copy with id %(item_id)s.", item_id=item_id))
     book_id = item.book_id
     try:
+        scope.check_item(item)
         values = _item_values(request.form)
+        if request.form.get("library"):  # moving a copy to another library
+            values["library_id"] = scope.library_for_copy(session, request.form["library"])
         changed = [k for k, v in values.items() if getattr(item, k) != v]
         for k in changed:
             setattr(item, k, values[k])
