@@ -183,6 +183,13 @@ def _routes(app: Flask, runtime: KioskRuntime) -> None:
             return _error(400, "missing_payload", "Send {\"payload\": \"...\"}.", "Kirim {\"payload\": \"...\"}.")
         return jsonify(runtime.submit(payload.strip()))
 
+    def _relay_timeout(path: str) -> float:
+        # A book's first read-aloud is made by the service then (espeak-ng and an encoder):
+        # slower than a search, and worth waiting for rather than calling the service down.
+        if path.startswith("books/") and path.endswith("/narration"):
+            return max(app.config["RELAY_TIMEOUT"], app.config["NARRATION_TIMEOUT"])
+        return app.config["RELAY_TIMEOUT"]
+
     @app.route("/service/api/v1/<path:path>", methods=["GET", "POST", "DELETE"])
     def relay(path: str):
         headers = {"Content-Type": request.content_type} if request.content_type else {}
@@ -192,7 +199,7 @@ def _routes(app: Flask, runtime: KioskRuntime) -> None:
             response = runtime.client.request(request.method, f"/api/v1/{path}",
                                               params=list(request.args.items(multi=True)),
                                               data=request.get_data() if request.method == "POST" else None,
-                                              headers=headers, timeout=app.config["RELAY_TIMEOUT"])
+                                              headers=headers, timeout=_relay_timeout(path))
         except ServiceDown as exc:
             runtime.service_failed(str(exc))
             return _error(503, "service_down", "The library service is not reachable.",
