@@ -375,6 +375,8 @@ def _with_common_responses(paths: dict) -> dict:
             if takes_input:
                 responses.setdefault("400", _error_response(
                     "bad_request: a parameter or the body is not as this document says (the message names it)."))
+            if any(p.get("name") == "library" and p.get("in") == "query" for p in operation.get("parameters", [])):
+                responses.setdefault("404", _error_response("no_such_library: no library has that code."))
             if any(p.get("in") == "path" for p in operation.get("parameters", [])):
                 responses.setdefault("404", _error_response("not_found: nothing has this id."))
             responses.setdefault("414", {"description": "The request line is longer than the web server reads "

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import errors
+from ..args import MAX_ID
 from ..db import get_session, write
 from .models import KINDS, Library
 
@@ -29,10 +30,13 @@ class NoSuchLibrary(errors.PindaiError):
 def get_library(session: Session, ref: int | str) -> Library:
     """The library with this id or code; ``NoSuchLibrary`` otherwise."""
     query = select(Library)
-    if isinstance(ref, int) or str(ref).isdigit():
-        query = query.where(Library.id == int(ref))
+    text = str(ref).strip()
+    if isinstance(ref, int) or (text.isascii() and text.isdigit()):
+        if not 0 < int(text) <= MAX_ID:  # no row has it (and PostgreSQL's integer ends there)
+            raise NoSuchLibrary()
+        query = query.where(Library.id == int(text))
     else:
-        query = query.where(Library.code == str(ref).strip().lower())
+        query = query.where(Library.code == text.lower())
     library = session.scalars(query).first()
     if library is None:
         raise NoSuchLibrary()

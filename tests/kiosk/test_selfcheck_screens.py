@@ -206,9 +206,14 @@ def test_a_member_who_cannot_borrow_is_told_so_not_invited_to_scan(service, kios
 
 
 def test_a_return_refused_shows_the_book_title_and_cover(service, kiosk, page):
+    label = service.label(service.samples[2][0])
+    # The demo seeds some copies marked on loan with no loan: a first return puts such a
+    # copy right (the desk's repair), so return it once through the relay to start on the shelf.
+    page.request.post(kiosk.url + "/service/api/v1/circulation/checkins", data=json.dumps({"payload": label}),
+                      headers={"Content-Type": "application/json"})
     open_kiosk(page, kiosk)
     page.click("#circ-return")
-    scan(page, kiosk, service.label(service.samples[2][0]))  # on the shelf: nothing to return
+    scan(page, kiosk, label)  # on the shelf: nothing to return
     refused = wait_mark(page, "checkin-refused", code="not_on_loan")
     assert refused["title"] == service.samples[2][1]
     row = page.locator("#return-list li.refused").first
