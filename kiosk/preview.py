@@ -108,12 +108,14 @@ class Preview:
         seen = -1
         while not self._closed:
             with self._cond:
-                if self._seq == seen and not self._closed:
+                # No new frame (none yet, or the camera is lost): wait for one and keep the
+                # connection. Never spin: a busy loop here takes the GIL from every request.
+                if (self._seq == seen or self._frame is None) and not self._closed:
                     self._cond.wait(1.0)
                 if self._closed:
                     break
                 if self._seq == seen or self._frame is None:
-                    continue  # no new frame (camera lost): keep the connection
+                    continue
                 frame, scans, seen = self._frame, self._scans, self._seq
             started = time.monotonic()
             data = self.jpeg(frame, scans)

@@ -270,3 +270,33 @@ def test_a_quick_ping_does_not_hide_slow_scan_answers(service):
     finally:
         runtime.stop()
         slow.close()
+
+
+def test_the_preview_waits_for_the_first_frame_without_spinning():
+    """A preview opened before the camera gives a frame (or after it is lost)
+    waits: a loop that spun there took a core and starved the service's
+    requests in the same process of the GIL (a read-aloud took 14 s)."""
+    import threading
+
+    from kiosk.preview import Preview
+
+    preview = Preview()
+    parts: list[bytes] = []
+    used: list[float] = []
+
+    def watch():
+        start = time.thread_time()
+        stream = preview.stream()
+        parts.extend(stream)  # until close(): the first part, then the end
+        used.append(time.thread_time() - start)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    time.sleep(1.0)
+    preview.on_frame(np.full((240, 320, 3), 200, np.uint8), [])
+    time.sleep(0.3)
+    preview.close()
+    watcher.join(5)
+    assert not watcher.is_alive()
+    assert len(parts) == 1 and parts[0].startswith(b"--") and b"image/jpeg" in parts[0]
+    assert used[0] < 0.2, f"the waiting stream used {used[0]:.2f} s of CPU in 1.3 s"
