@@ -10,6 +10,7 @@ from . import db, errors, kiosks
 from .args import choice_arg, int_arg
 from .catalogue import narration, queries, shapes
 from .db import get_session
+from .inputs import free_text
 from .libraries import all_libraries, get_library
 from .openapi import document
 from .codes.resolve import Resolution, resolve
@@ -18,6 +19,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @bp.get("/resolve")
+@free_text("payload")  # what a camera read: any bytes; not a label of ours is an answer, not an error
 def resolve_payload():
     payload = request.args.get("payload")
     config = current_app.config

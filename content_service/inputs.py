@@ -4,7 +4,10 @@ same inputs:
 
 - **Text**: no NUL character (PostgreSQL cannot store one; SQLite would
   keep it) and no lone UTF-16 surrogate (neither database can encode one: a
-  500), in form fields, JSON strings and the query strings of writes.
+  500), in form fields, JSON strings and query strings. A view that reads
+  an argument as free text and copes with any character (a search box, a
+  scanned payload) says so with ``@free_text("q")``; every other argument
+  with such a character is refused before the view can look it up.
 - **What is written** (every flush, whatever wrote it: a form, the API, an
   import, a command): text within its column's length and without NUL,
   integers within the column's type. PostgreSQL refuses an over-long string
@@ -20,7 +23,7 @@ clients and the friendly error page for people."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
@@ -32,6 +35,18 @@ from . import errors, openapi
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _NO_BODY = object()
+_FREE_TEXT = "_pindai_free_text"
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def free_text(*names: str) -> Callable[[View], View]:
+    """Mark query arguments `names` of a view as text it reads with any
+    character in it (it removes or ignores what it cannot use): they are not
+    refused for a NUL or a broken character. Put it under the route decorator."""
+    def mark(view: View) -> View:
+        setattr(view, _FREE_TEXT, frozenset(names))
+        return view
+    return mark
 
 
 def init_app(app: Flask) -> None:
@@ -103,14 +118,14 @@ def _walk_json(value: Any, path: str) -> None:
 
 
 def _check_request() -> None:
-    # A read's query string is text to search or to resolve (those views read
-    # a NUL as a separator or as not ours, and the flush check below still
-    # guards anything they log); what a write sends is stored, so it is checked.
-    sources = (request.form,) if request.method in ("GET", "HEAD", "OPTIONS") else (request.args, request.form)
-    for source in sources:
-        for name, value in source.items(multi=True):
-            if bad_text(name) or bad_text(value):
-                _refuse_text("?" if bad_text(name) else name)
+    view = current_app.view_functions.get(request.endpoint or "")
+    free: frozenset[str] = getattr(view, _FREE_TEXT, frozenset())
+    for name, value in request.args.items(multi=True):
+        if bad_text(name) or (name not in free and bad_text(value)):
+            _refuse_text("?" if bad_text(name) else name)
+    for name, value in request.form.items(multi=True):
+        if bad_text(name) or bad_text(value):
+            _refuse_text("?" if bad_text(name) else name)
     if request.path.startswith("/api/"):
         _check_json_body()
     elif request.is_json and request.get_data(cache=True):

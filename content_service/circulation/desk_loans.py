@@ -120,7 +120,7 @@ def _closed_page(error=None, status: int = 200):
     done = {"added": _l("The closed days are saved."), "removed": _l("The day is open again.")}.get(
         request.args.get("done", ""))
     return render_template("circulation/desk/closed_days.html", days=operations.upcoming_closed_days(session),
-                           error=error, done=done, added=request.args.get("n")), status
+                           error=error, done=done), status
 
 
 @bp.get("/closed-days")
@@ -141,7 +141,7 @@ def add_closed_days():
     access.audit(session, "closed_day.add", first=days[0].isoformat(), last=days[-1].isoformat(), added=added,
                  reason=(form.get("reason") or "").strip()[:200] or None)
     session.commit()
-    return redirect(url_for(".closed_days", done="added", n=added), 303)
+    return redirect(url_for(".closed_days", done="added"), 303)
 
 
 @bp.post("/closed-days/remove")

@@ -7,13 +7,15 @@ its own built from the portal's parts: log in first; librarians and admins
 change things, every role may look; CSRF on every form; changes audited."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from .. import codes, errors
-from ..args import int_arg
+from ..args import MAX_ID, int_arg
 from ..codes.qr import qr_svg
 from ..db import get_session
 from ..staff import access
@@ -57,7 +59,15 @@ def index():
                      "seats": seats.get((event.id, nxt[0].key)) if nxt else None,
                      "code": codes.active_code_for(session, "event", event.id)})
     return render_template("events/staff/index.html", rows=rows, pending=len(visits.pending(session)),
-                           message=request.args.get("saved"))
+                           saved=_saved_note(session, request.args.get("saved", "")))
+
+
+def _saved_note(session, value: str) -> dict | None:
+    """What the redirect after a save says (``saved=<event id>:<people promoted>``):
+    the event's poster code as the database has it, never text from the URL."""
+    match = re.fullmatch(r"(\d{1,10}):(\d{1,6})", value)
+    code = codes.active_code_for(session, "event", int(match[1])) if match and int(match[1]) <= MAX_ID else None
+    return {"code": code.code, "promoted": int(match[2])} if match and code else None
 
 
 def _form_fields(form) -> tuple[dict, list[int]]:
@@ -121,7 +131,7 @@ def _save(event: Event | None):
     try:
         fields, book_ids = _form_fields(request.form)
         saved = calendar.save_event(session, event, book_ids=book_ids, **fields)
-        code = codes.ensure_code(session, "event", saved.id)
+        codes.ensure_code(session, "event", saved.id)  # the poster code the saved note shows
         access.audit(session, "event.edit" if event else "event.create", "event", saved.id, title=saved.title)
         session.commit()
     except errors.PindaiError as exc:
@@ -130,7 +140,7 @@ def _save(event: Event | None):
         error = {"code": exc.code, "message_en": body["message"], "message_id": body["message_id"]}
         return _form_page(event, request.form, error, exc.status)
     promoted = registration.capacity_changed(session, saved) if event is not None else 0
-    return redirect(url_for(".index", saved=f"{saved.id}:{code.code}:{promoted}"), 303)
+    return redirect(url_for(".index", saved=f"{saved.id}:{promoted}"), 303)
 
 
 @bp.get("/<int:event_id>/poster")

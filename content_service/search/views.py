@@ -12,6 +12,7 @@ from ..catalogue import shapes
 from ..catalogue.queries import get_book
 from ..args import int_arg, raw_arg
 from ..db import get_session
+from ..inputs import free_text
 from ..catalogue.models import Book
 from . import autocomplete, related, search
 from .lexicon import YEAR_RANGES, Filters
@@ -113,12 +114,14 @@ def run_search() -> tuple[dict, list[Book]]:
 
 
 @api.get("/search")
+@free_text("q")  # the query parser reads control characters as spaces
 def search_api():
     body, books = run_search()
     return jsonify({"items": [book_json(book) for book in books], **body})
 
 
 @api.get("/search/autocomplete")
+@free_text("q")
 def autocomplete_api():
     text = request.args.get("q", "")
     if len(text) > MAX_QUERY_LENGTH:
@@ -141,6 +144,7 @@ def related_api(book_id: int):
 
 
 @pages.get("/search")
+@free_text("q")
 def search_page():
     """The public search page (phones and the library's own computers)."""
     body, books = run_search()

@@ -4,6 +4,8 @@ need a librarian at the desk). Librarians and admins; "replay now" is a form wit
 CSRF, audited like other staff actions."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -39,7 +41,13 @@ def queue():
     session = get_session()
     return render_template("sip2/queue.html", rows=offline.recent(session), counts=offline.counts(session),
                            sip2=current_app.config.get("CIRCULATION") == "sip2",
-                           sent=request.args.get("sent"))
+                           sent=_sent(request.args.get("sent", "")))
+
+
+def _sent(value: str) -> dict | None:
+    """The counts the redirect after a replay carries (``sent=done,failed,left``), as numbers."""
+    match = re.fullmatch(r"(\d{1,6}),(\d{1,6}),(\d{1,6})", value)
+    return dict(zip(("done", "failed", "left"), map(int, match.groups()))) if match else None
 
 
 @bp.post("/replay")

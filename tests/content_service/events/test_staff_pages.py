@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from content_service import codes
 from content_service.events import registration, schedule
 from content_service.events.models import Event, Feedback, Registration, SchoolVisit
 from content_service.staff.access import create_staff
@@ -56,8 +57,13 @@ def test_librarian_creates_a_weekly_event_with_a_poster_code(session, staff):
     saved = client.post("/staff/events/new", data=form)
     assert saved.status_code == 303
     listing = client.get(saved.headers["Location"]).get_data(as_text=True)
-    assert "https://pindai.example.id/q/" in listing and "Cerita di Pagi Hari" in listing
     event = session.scalars(select(Event)).one()
+    poster = codes.active_code_for(session, "event", event.id).code
+    assert f"Tersimpan. Kode QR poster: https://pindai.example.id/q/{poster}" in listing
+    assert "Cerita di Pagi Hari" in listing
+    # The note comes from the database: a link with made-up text shows none.
+    for forged in (f"{event.id}:EVIL:0", "9:9", f"{event.id}:x", "99999999999:0"):
+        assert "Tersimpan" not in client.get("/staff/events", query_string={"saved": forged}).get_data(as_text=True)
     assert (schedule.local(event.starts_at).hour, event.rrule, event.related_subjects) == (9, "FREQ=WEEKLY;BYDAY=SA", ["Dongeng", "Fabel"])
     assert [b.title for b in event.books] == ["Kancil"]
     edit = client.get(f"/staff/events/{event.id}/edit").get_data(as_text=True)

@@ -152,6 +152,8 @@ def test_a_librarian_sends_the_queue_from_the_staff_page(sip2_app, library_peer,
     text = res.get_data(as_text=True)
     assert res.status_code == 200 and "Terkirim: 1 terkonfirmasi, 0 ditolak, 0 masih menunggu." in text
     assert "Cantik Itu Luka" in text and 'data-state="done">1<' in text  # the server's title now
+    for made_up in ("1,2", "a,b,c", "<b>9</b>,0,0"):  # a link's text is never shown as a result
+        assert "Terkirim" not in staff.get("/staff/sip2", query_string={"sent": made_up}).get_data(as_text=True)
     session.rollback()
     assert session.scalars(select(AuditEntry.action)).all()[-1] == "sip2.replay"
     assert staff.post("/staff/sip2/replay").status_code == 400  # no CSRF token: refused
