@@ -95,7 +95,7 @@ def ensure_index(app: Flask | None = None):
     request would outlast the server's timeout), answering 503 meanwhile."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # the thread needs the app, not the proxy
     backend = get_backend(app)
-    if backend.exists():
+    if _ready(app, backend):
         return backend
     lock = app.extensions["pindai.search.build_lock"]
     with app.extensions["pindai.sessionmaker"]() as session:
@@ -105,16 +105,52 @@ def ensure_index(app: Flask | None = None):
             threading.Thread(target=_build_in_background, args=(app, lock), daemon=True,
                              name="pindai-search-build").start()
         raise IndexBuilding()
-    with lock:
-        if not backend.exists():
-            rebuild(app)
+    with lock:  # a build under way in this process: wait for it
+        if not _ready(app, backend):
+            _first_build(app)
     return backend
+
+
+def _ready(app: Flask, backend) -> bool:
+    """An index exists and is not a first build still filling up. A first
+    build creates an empty index before its first document: a search then
+    would find nothing (another thread's, or another worker's)."""
+    if not backend.exists() or app.extensions["pindai.search.first_build"].is_set():
+        return False
+    marker = _building_marker(backend)
+    return marker is None or not marker.exists()
+
+
+def _building_marker(backend) -> Path | None:
+    """Beside an index folder while its first build runs (seen by every worker)."""
+    location = getattr(backend, "location", "memory")
+    return None if location == "memory" else Path(location).with_name(Path(location).name + ".building")
+
+
+def _first_build(app: Flask) -> int:
+    """Build the index in place, marked as not ready until it is whole. (In
+    place, not in a folder swapped in after: a catalogue commit meanwhile
+    waits for the writer and lands in the index, never lost.) A marker a
+    crashed build left is replaced by the next first use."""
+    backend = get_backend(app)
+    marker = _building_marker(backend)
+    building = app.extensions["pindai.search.first_build"]
+    building.set()
+    try:
+        if marker is not None:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        return rebuild(app)
+    finally:
+        if marker is not None:
+            marker.unlink(missing_ok=True)
+        building.clear()
 
 
 def _build_in_background(app: Flask, lock: threading.Lock) -> None:
     try:
-        if not get_backend(app).exists():
-            rebuild(app)
+        if not _ready(app, get_backend(app)):
+            _first_build(app)
     except Exception:
         log.exception("building the search index failed; run `flask reindex`")
     finally:
@@ -318,6 +354,7 @@ def init_app(app: Flask) -> None:
         raise ConfigError(f"PINDAI_SEARCH_BACKEND={name!r}: choose one of {', '.join(sorted(BACKENDS))}")
     app.extensions["pindai.search"] = BACKENDS[name](index_location(app))
     app.extensions["pindai.search.build_lock"] = threading.Lock()
+    app.extensions["pindai.search.first_build"] = threading.Event()
     _install_sync(app)
     if not app.testing:
         _warm_up_on_first_request(app)

@@ -150,3 +150,43 @@ def test_a_large_catalogue_without_an_index_builds_it_in_the_background(disk_app
         if thread.name == "pindai-search-build":
             thread.join(timeout=60)
     assert total(client, "babad") == 3
+
+
+def test_searches_during_the_first_build_wait_for_the_whole_index(disk_app, make_app, monkeypatch):
+    """A kiosk's first scan asks for a book and its related titles at once:
+    the searches that arrive while the index is first built wait for it, in
+    this worker and in another one, instead of reading the empty index the
+    build starts with (related titles came back empty)."""
+    import threading
+
+    import content_service.search as search
+
+    session = disk_app.extensions["pindai.sessionmaker"]()
+    for n in range(12):
+        make_book(session, title=f"Hikayat Nomor {n}")
+    session.commit()
+    session.close()
+    real = search.iter_documents
+    started, go_on = threading.Event(), threading.Event()
+
+    def paused(*args, **kwargs):  # the real documents, with the build held after the first
+        for n, doc in enumerate(real(*args, **kwargs)):
+            yield doc
+            if n == 0:
+                started.set()
+                go_on.wait(10)
+
+    monkeypatch.setattr(search, "iter_documents", paused)
+    totals: dict[str, int] = {}
+    build = threading.Thread(target=lambda: totals.update(first=total(disk_app.test_client(), "hikayat")))
+    build.start()
+    assert started.wait(10)
+    other = make_app(SEARCH_BACKEND=disk_app.config["SEARCH_BACKEND"], SEARCH_INDEX=disk_app.config["SEARCH_INDEX"])
+    readers = [threading.Thread(target=lambda: totals.update(same=total(disk_app.test_client(), "hikayat"))),
+               threading.Thread(target=lambda: totals.update(other=total(other.test_client(), "hikayat")))]
+    for reader in readers:
+        reader.start()
+    threading.Timer(0.5, go_on.set).start()
+    for thread in (build, *readers):
+        thread.join(30)
+    assert totals == {"first": 12, "same": 12, "other": 12}
