@@ -34,8 +34,9 @@ HONEYPOT_FIELD = "website"
 # endpoint -> (limits per address, limits per phone/card). Limits use
 # Flask-Limiter's notation; settings scale them (RATE_LIMITS=False turns them off).
 PUBLIC_POSTS: dict[str, tuple[str, str | None]] = {
-    "events_public.register": ("10 per minute; 60 per hour", "5 per hour"),
-    "events_api.register": ("10 per minute; 60 per hour", "5 per hour"),
+    # Per phone: a parent registering four children for two dates, and a name typed twice.
+    "events_public.register": ("10 per minute; 60 per hour", "10 per hour"),
+    "events_api.register": ("10 per minute; 60 per hour", "10 per hour"),
     "events_public.cancel": ("20 per minute", None),
     "events_api.cancel": ("20 per minute", None),
     "events_public.survey": ("10 per minute; 100 per hour", None),

@@ -125,7 +125,7 @@ class Registration(Base):
     occurrence_id: Mapped[int] = mapped_column(ForeignKey("event_occurrence.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20))
     seat: Mapped[int | None] = mapped_column(Integer)
-    # Who, normalised: "card:<card number>" or "phone:<digits>"; one active
+    # Who, normalised: "card:<card number>" or "phone:<digits>:<name key>"; one active
     # registration per person and date.
     identity: Mapped[str] = mapped_column(String(80))
     card_number: Mapped[str | None] = mapped_column(String(40))

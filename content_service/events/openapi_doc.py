@@ -162,7 +162,8 @@ PATHS = {
             "401": _error("bad_kiosk_key; or card_or_pin_wrong, away from a kiosk the one answer for an unknown card, "
                           "a wrong PIN and a locked card."),
             "404": _error("No such event, or unknown_card (a kiosk's scanned card)."),
-            "409": _error("already_registered, registration_closed or registration_not_needed."),
+            "409": _error("already_registered (the same card, or the same name and phone), phone_limit (more than "
+                          "four people on one phone number for a date), registration_closed or registration_not_needed."),
             "503": _error("card_check_unavailable: cards cannot be checked here (use name and phone)."),
         },
     }},

@@ -77,6 +77,7 @@ def _render_date(occ: schedule.Occurrence, status: int = 200, error: dict | None
         "events/event.html", occ=occ, event=event, seats=calendar.seats_left(session, [occ])[(event.id, occ.key)],
         others=others, past=occ.end <= schedule.now(), error=error, form=form or {},
         cover_url=calendar.cover_url(event), today=schedule.local(schedule.now()).date(),
+        max_per_phone=registration.MAX_PER_PHONE,
     ), status
 
 
@@ -96,8 +97,8 @@ def register(event_id: int, key: str):
             card = registration.check_card(session, card, form.get("pin"))
         made = registration.register(session, occ.event, occ.start, card_number=card, name=form.get("name"),
                                      phone=form.get("phone"), channel="phone")
-    except registration.AlreadyRegistered as exc:
-        return redirect(url_for(".registration_page", token=exc.details["token"]), 303)
+    except registration.AlreadyRegistered as exc:  # the same person again: their registration, saying so
+        return redirect(url_for(".registration_page", token=exc.details["token"], again=1), 303)
     except errors.PindaiError as exc:
         session.rollback()
         shown = {k: v for k, v in form.items() if k != "pin"}
@@ -110,7 +111,9 @@ def registration_page(token: str):
     session = get_session()
     made = registration.by_token(session, token)
     body = calendar.registration_dict(session, made)
-    response = Response(render_template("events/registration.html", reg=body, made=made))
+    response = Response(render_template("events/registration.html", reg=body, made=made,
+                                        again=request.args.get("again") == "1",
+                                        max_per_phone=registration.MAX_PER_PHONE))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is the key to cancel
     return response

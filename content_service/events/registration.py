@@ -1,6 +1,11 @@
 """Registering for an event date: seats up to capacity, a waitlist that moves
 up by itself when someone cancels, one place per person, a cancel link.
 
+A person is a library card, or a name with a phone number: a parent may
+register each child with the same phone (up to ``MAX_PER_PHONE`` people per
+number and date, each a seat of their own); the same name and number again
+is the registration already made.
+
 Concurrency. Every change to a date's registrations starts its transaction
 by updating that date's ``event_occurrence`` row: on PostgreSQL a row lock,
 on SQLite the database's write lock (a write as the first statement waits
@@ -10,11 +15,12 @@ numbered 1..capacity and unique per date in the database, so no interleaving
 can ever seat more people than there are seats."""
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +29,9 @@ from ..cards import UnknownCard, normalise_card
 from ..tokens import url_token
 from . import schedule
 from .models import Event, EventOccurrence, Registration
+
+MAX_PER_PHONE = 4  # people one phone number may register for one date (a parent and children)
+
 
 class RegistrationClosed(errors.PindaiError):
     status = 409
@@ -40,6 +49,12 @@ class AlreadyRegistered(errors.PindaiError):
     status = 409
     code = "already_registered"
     message_en = _l("You are already registered for this event.")
+
+
+class PhoneLimit(errors.PindaiError):
+    status = 409
+    code = "phone_limit"
+    message_en = _l("At most %(n)d people can be registered with one phone number for a date.", n=MAX_PER_PHONE)
 
 
 class UnknownRegistration(errors.PindaiError):
@@ -72,7 +87,12 @@ def person(card_number: str | None = None, name: str | None = None, phone: str |
     number = normalise_phone(phone)
     if number is None:
         raise errors.BadRequest(_l("Please give a phone number we can reach, e.g. 0812 3456 7890."))
-    return {"identity": f"phone:{number}", "card_number": None, "name": name, "phone": number}
+    return {"identity": f"phone:{number}:{name_key(name)}", "card_number": None, "name": name, "phone": number}
+
+
+def name_key(name: str) -> str:
+    """A name as the same person types it twice ("Siti  Aminah", "siti aminah")."""
+    return hashlib.sha256(" ".join(name.split()).casefold().encode()).hexdigest()[:16]
 
 
 def open_for_registration(event: Event, start: datetime, now: datetime | None = None) -> None:
@@ -149,6 +169,8 @@ def register(session: Session, event: Event, start: datetime, *, card_number: st
             Registration.status != "cancelled"))
         if existing is not None:
             raise AlreadyRegistered(token=existing.token, status=existing.status)
+        if who["phone"] is not None and _on_one_phone(session, occurrence.id, who["phone"]) >= MAX_PER_PHONE:
+            raise PhoneLimit()
         seat = _free_seat(event, _taken_seats(session, occurrence.id))
         registration = Registration(
             occurrence_id=occurrence.id, status="confirmed" if seat else "waitlisted", seat=seat,
@@ -159,6 +181,12 @@ def register(session: Session, event: Event, start: datetime, *, card_number: st
         return registration
 
     return _in_one_transaction(session, occurrence_id, work)
+
+
+def _on_one_phone(session: Session, occurrence_id: int, phone: str) -> int:
+    return session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.occurrence_id == occurrence_id, Registration.identity.startswith(f"phone:{phone}:"),
+        Registration.status != "cancelled")) or 0
 
 
 def by_token(session: Session, token: str) -> Registration:

@@ -48,12 +48,41 @@ def test_register_on_the_page_then_cancel_by_the_link(client, session):
     assert f'href="/events/{event.id}/{key}.ics"' in mine.get_data(as_text=True)  # into the person's calendar
     again = client.post(f"/events/{event.id}/{key}/register", data={"csrf_token": token, "name": "Siti",
                                                                       "phone": "+62 812 3456 7890"})
-    assert again.headers["Location"] == done.headers["Location"]  # the same place, not a second one
+    assert again.headers["Location"] == done.headers["Location"] + "?again=1"  # the same place, not a second one
     assert "Penuh" in client.get(f"/events/{event.id}/{key}").get_data(as_text=True)
     client.post(done.headers["Location"] + "/cancel")
     assert session.scalars(select(Registration.status)).all() == ["cancelled"]
     assert client.get(f"/events/{event.id}/20200101T000000Z").status_code == 404
     assert client.get("/registrations/nope").status_code == 404
+
+
+def test_a_parent_registers_two_children_with_one_phone_and_is_told_of_a_repeat(client, session):
+    event = make_event(session, capacity=10, registration_required=True)
+    key = schedule.occurrence_key(event.starts_at)
+    url = f"/events/{event.id}/{key}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Datang bersama anak? Daftarkan setiap anak dengan namanya" in page
+    token = form_token(client, url)
+    siti = client.post(f"{url}/register", data={"csrf_token": token, "name": "Siti", "phone": "0812 7000 1234"})
+    budi = client.post(f"{url}/register", data={"csrf_token": token, "name": "Budi", "phone": "0812-7000-1234"})
+    assert siti.headers["Location"] != budi.headers["Location"]  # a second registration, not the first one back
+    budi_page = client.get(budi.headers["Location"]).get_data(as_text=True)
+    assert "Atas nama: Budi" in budi_page and "Nomor kursi: 2" in budi_page
+    assert "Daftarkan orang lain dengan nomor telepon yang sama (paling banyak 4 orang)." in budi_page
+    assert "sudah terdaftar" not in budi_page
+    repeat = client.post(f"{url}/register", data={"csrf_token": token, "name": "siti", "phone": "081270001234"})
+    assert repeat.status_code == 303
+    told = client.get(repeat.headers["Location"]).get_data(as_text=True)
+    assert "Atas nama: Siti" in told and "Nomor kursi: 1" in told
+    assert "Siti sudah terdaftar untuk tanggal ini: inilah pendaftarannya, tidak ada pendaftaran baru." in told
+    for name in ("Rina", "Ayu"):
+        client.post(f"{url}/register", data={"csrf_token": token, "name": name, "phone": "0812 7000 1234"})
+    fifth = client.post(f"{url}/register", data={"csrf_token": token, "name": "Dewi", "phone": "0812 7000 1234"})
+    assert fifth.status_code == 409
+    html = fifth.get_data(as_text=True)
+    assert "Satu nomor telepon dapat mendaftarkan paling banyak 4 orang untuk satu tanggal." in html
+    assert 'value="Dewi"' in html  # what was typed is kept
+    assert sorted(session.scalars(select(Registration.name)).all()) == ["Ayu", "Budi", "Rina", "Siti"]
 
 
 def test_card_and_pin_registration_on_a_phone(client, session):

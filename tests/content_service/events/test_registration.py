@@ -42,11 +42,33 @@ def test_one_place_per_person_per_date(session):
     with pytest.raises(registration.AlreadyRegistered):
         registration.register(session, event, event.starts_at, card_number="BK000123")
     first = _register(session, event, 7)
-    with pytest.raises(registration.AlreadyRegistered):
-        registration.register(session, event, event.starts_at, name="Someone", phone="+62 812 0000 0007")
+    with pytest.raises(registration.AlreadyRegistered) as twice:  # the same name, typed otherwise
+        registration.register(session, event, event.starts_at, name="  pengunjung   7 ", phone="+62 812 0000 0007")
+    assert twice.value.details["token"] == first.token
     registration.cancel(session, first.token)
     again = _register(session, event, 7)  # after cancelling, one may register again
     assert again.status == "confirmed"
+
+
+def test_a_parent_registers_each_child_with_one_phone(session):
+    event = make_event(session, capacity=5, registration_required=True)
+    phone = "0812 7000 1234"
+    children = [registration.register(session, event, event.starts_at, name=name, phone=phone)
+                for name in ("Siti", "Budi", "Rina", "Ayu")]
+    assert [(r.name, r.status, r.seat) for r in children] == [
+        ("Siti", "confirmed", 1), ("Budi", "confirmed", 2), ("Rina", "confirmed", 3), ("Ayu", "confirmed", 4)]
+    assert len({r.token for r in children}) == 4  # each has a link of their own to cancel
+    with pytest.raises(registration.PhoneLimit) as refused:
+        registration.register(session, event, event.starts_at, name="Dewi", phone="+62 812-7000-1234")
+    assert refused.value.status == 409 and refused.value.code == "phone_limit"
+    assert str(refused.value.message_en).startswith("At most 4 people")  # the page test reads it in Indonesian
+    registration.cancel(session, children[1].token)  # Budi is ill: his seat frees a place on the phone too
+    dewi = registration.register(session, event, event.starts_at, name="Dewi", phone=phone)
+    assert (dewi.status, dewi.seat) == ("confirmed", 2)
+    other = registration.register(session, event, event.starts_at, name="Siti", phone="0813 0000 0001")
+    assert other.status == "confirmed"  # another family's Siti is another person
+    assert session.scalar(select(func.count()).select_from(Registration)
+                          .where(Registration.status == "confirmed")) == 5
 
 
 def test_registration_is_refused_clearly(session):
