@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
@@ -33,10 +33,13 @@ HONEYPOT_FIELD = "website"
 
 # endpoint -> (limits per address, limits per phone/card). Limits use
 # Flask-Limiter's notation; settings scale them (RATE_LIMITS=False turns them off).
-PUBLIC_POSTS: dict[str, tuple[str, str | None]] = {
-    # Per phone: a parent registering four children for two dates, and a name typed twice.
-    "events_public.register": ("10 per minute; 60 per hour", "10 per hour"),
-    "events_api.register": ("10 per minute; 60 per hour", "10 per hour"),
+# The second limit counts per phone or card; a dict gives each its own.
+# Per phone: a parent registering four children for two dates, and a name typed twice;
+# per card: one person, whose PIN guesses are also counted here.
+SIGN_UPS = {"card": "5 per hour", "phone": "10 per hour"}
+PUBLIC_POSTS: dict[str, tuple[str, str | dict[str, str] | None]] = {
+    "events_public.register": ("10 per minute; 60 per hour", SIGN_UPS),
+    "events_api.register": ("10 per minute; 60 per hour", SIGN_UPS),
     "events_public.cancel": ("20 per minute", None),
     "events_api.cancel": ("20 per minute", None),
     "events_public.survey": ("10 per minute; 100 per hour", None),
@@ -71,6 +74,15 @@ def _body_value(*names: str) -> str | None:
         if isinstance(value, str) and value.strip():
             return value
     return None
+
+
+def person_kind() -> str:
+    """"card" or "phone": what a sign-up names (a card first); empty for neither."""
+    return "card" if _body_value("card_number") else "phone" if _body_value("phone") else ""
+
+
+def _unless_kind(kind: str) -> Callable[[], bool]:
+    return lambda: person_kind() != kind
 
 
 def person_key() -> str:
@@ -151,8 +163,10 @@ def init_app(app: Flask) -> None:
         if view is None:
             continue  # that feature is not installed in this deployment
         if per_person:
-            view = limiter.limit(per_person, key_func=person_key, scope=f"{endpoint}:person", methods=["POST"],
-                                 exempt_when=lambda: not person_key())(view)
+            by_kind = per_person if isinstance(per_person, dict) else {"card": per_person, "phone": per_person}
+            for kind, limit in by_kind.items():
+                view = limiter.limit(limit, key_func=person_key, scope=f"{endpoint}:{kind}", methods=["POST"],
+                                     exempt_when=_unless_kind(kind))(view)
         view = limiter.limit(per_address, scope=f"{endpoint}:address", methods=["POST"], exempt_when=_from_kiosk)(view)
         app.view_functions[endpoint] = view
     for rule in app.url_map.iter_rules():  # the API document says so, for each limited operation
