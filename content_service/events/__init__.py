@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
 
     merging.register_step(app, calendar.merge_books)
     app.jinja_env.globals.update(wib=schedule.WIB, local_time=local_time)
+    app.jinja_env.filters["wib_date"] = lambda moment: schedule.local(moment).date()
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)
     api.init_app(app)

@@ -43,12 +43,32 @@ def index():
     for n in range(WEEKS_SHOWN):
         monday = first + timedelta(days=7 * n)
         dates = [occ for occ in found if schedule.week_start(schedule.local(occ.start).date()) == monday]
-        weeks.append({"start": monday, "end": monday + timedelta(days=6), "dates": dates})
+        weeks.append({"start": monday, "end": monday + timedelta(days=6), "runs": runs_of_days(dates)})
     return render_template(
         "events/index.html", weeks=weeks, seats=seats, category=category, audience=audience,
         categories=CATEGORIES, audiences=AUDIENCES, today=schedule.local(schedule.now()).date(),
         earlier=first - timedelta(days=7 * WEEKS_SHOWN), later=first + timedelta(days=7 * WEEKS_SHOWN),
     )
+
+
+def runs_of_days(dates: list[schedule.Occurrence]) -> list[list[schedule.Occurrence]]:
+    """The dates (by start) as runs: one event's dates on consecutive days at the
+    same hours are one run (a week-long exhibition is one entry, not seven);
+    every other date is a run of its own. Runs keep the order of their first date."""
+    runs: list[list[schedule.Occurrence]] = []
+    open_run: dict[int, list[schedule.Occurrence]] = {}
+    for occ in dates:
+        run = open_run.get(occ.event.id)
+        if run is not None:
+            last = run[-1]
+            next_day = schedule.local(last.start) + timedelta(days=1)
+            if (schedule.local(occ.start), schedule.local(occ.end)) == (next_day, schedule.local(last.end) + timedelta(days=1)):
+                run.append(occ)
+                continue
+        run = [occ]
+        open_run[occ.event.id] = run
+        runs.append(run)
+    return runs
 
 
 @bp.get("/events/<int:event_id>")
@@ -113,16 +133,34 @@ def registration_page(token: str):
     body = calendar.registration_dict(session, made)
     response = Response(render_template("events/registration.html", reg=body, made=made,
                                         again=request.args.get("again") == "1",
+                                        cancelled=request.args.get("cancelled") == "1",
                                         max_per_phone=registration.MAX_PER_PHONE))
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token is the key to cancel
+    # The token is the key to cancel: never sent to another site. "same-origin", not
+    # "no-referrer": under no-referrer browsers send "Origin: null" with the page's own
+    # form posts, and the cancel question's "yes" was refused as coming from another site.
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
-@bp.post("/registrations/<token>/cancel")
+@bp.route("/registrations/<token>/cancel", methods=["GET", "POST"])
 def cancel(token: str):
-    registration.cancel(get_session(), token)
-    return redirect(url_for(".registration_page", token=token), 303)
+    """Cancelling asks first: the registration page's button opens this page,
+    which names who and what is cancelled; only its "yes" (``confirm=yes``)
+    cancels. A seat given up by a slip of the thumb goes to the next person
+    waiting at once, and cannot be taken back."""
+    session = get_session()
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        registration.cancel(session, token)
+        return redirect(url_for(".registration_page", token=token, cancelled=1), 303)
+    made = registration.by_token(session, token)
+    body = calendar.registration_dict(session, made)
+    if made.status == "cancelled":
+        return redirect(url_for(".registration_page", token=token), 303)
+    response = Response(render_template("events/cancel.html", reg=body, made=made))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
 
 
 def _ics(body: bytes, filename: str) -> Response:

@@ -50,8 +50,21 @@ def test_register_on_the_page_then_cancel_by_the_link(client, session):
                                                                       "phone": "+62 812 3456 7890"})
     assert again.headers["Location"] == done.headers["Location"] + "?again=1"  # the same place, not a second one
     assert "Penuh" in client.get(f"/events/{event.id}/{key}").get_data(as_text=True)
-    client.post(done.headers["Location"] + "/cancel")
+    mine = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert f'href="{done.headers["Location"]}/cancel"' in mine  # "Batalkan" opens a question, cancels nothing
+    asked = client.get(done.headers["Location"] + "/cancel")
+    question = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Batalkan pendaftaran?" in question and "Atas nama: Siti" in question
+    assert "Ya, batalkan" in question and "Tidak, tetap terdaftar" in question
+    assert client.post(done.headers["Location"] + "/cancel").status_code == 200  # no "yes": still only asks
+    assert session.scalars(select(Registration.status)).all() == ["confirmed"]
+    yes = client.post(done.headers["Location"] + "/cancel", data={"confirm": "yes"})
+    assert yes.status_code == 303
+    after = client.get(yes.headers["Location"]).get_data(as_text=True)
+    assert "Pendaftaran ini dibatalkan." in after and "Terima kasih sudah memberi tahu" in after
+    session.rollback()
     assert session.scalars(select(Registration.status)).all() == ["cancelled"]
+    assert client.get(done.headers["Location"] + "/cancel").status_code == 303  # nothing left to ask
     assert client.get(f"/events/{event.id}/20200101T000000Z").status_code == 404
     assert client.get("/registrations/nope").status_code == 404
 
@@ -213,3 +226,24 @@ def test_registered_people_see_when_their_date_is_cancelled(client, session):
     session.commit()
     page = client.get(f"/registrations/{made.token}").get_data(as_text=True)
     assert "dibatalkan oleh perpustakaan" in page
+
+
+def test_a_daily_exhibition_is_one_entry_per_week_not_seven(client, session):
+    now = schedule.local(schedule.now())
+    monday = (now - timedelta(days=now.weekday())).replace(hour=9, minute=0, second=0, microsecond=0)
+    start = monday + timedelta(days=7)  # next week's Monday, 09.00 WIB
+    make_event(session, title="Pameran Foto Batam", category="exhibition", audience="all",
+               start=start, hours=7, rrule="FREQ=DAILY;COUNT=10")
+    make_event(session, title="Cerita di Pagi Hari", category="storytelling", audience="children",
+               start=start + timedelta(days=2), rrule="FREQ=WEEKLY;COUNT=2")
+    page = client.get("/events", query_string={"week": start.date().isoformat()}).get_data(as_text=True)
+    weeks = page.split('class="card week"')[1:]
+    first, second = weeks[0], weeks[1]
+    assert first.count("Pameran Foto Batam") == 1 and 'data-dates="7"' in first
+    assert "Setiap hari, " in first and "09.00–16.00 WIB" in first
+    assert second.count("Pameran Foto Batam") == 1 and 'data-dates="3"' in second  # the run goes on, then ends
+    assert first.count("Cerita di Pagi Hari") == 1 and second.count("Cerita di Pagi Hari") == 1
+    # The run is listed at its first date, before the storytelling on Wednesday.
+    assert first.index("Pameran Foto Batam") < first.index("Cerita di Pagi Hari")
+    english = client.get("/events", query_string={"week": start.date().isoformat(), "lang": "en"}).get_data(as_text=True)
+    assert "Every day, " in english
