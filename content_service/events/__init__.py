@@ -3,15 +3,16 @@ the kiosk's events panel and the visitor survey.
 
 The parts, one module each: ``models`` (tables), ``schedule`` (UTC storage,
 WIB display, RRULE recurrence), ``calendar`` (making events, upcoming dates,
-JSON shapes), ``registration`` (seats, waitlist, locking), ``visits``
-(school-visit requests), ``feedback`` (the survey), ``ical`` (.ics and
+JSON shapes), ``recurrence`` (the staff form's repetition choices, rules in
+words), ``registration`` (seats, waitlist, locking), ``visits`` (school-visit
+requests), ``feedback`` (the survey), ``ical`` (.ics and
 feeds), ``api`` (``/api/v1``), ``public`` (pages), ``staff`` (``/staff/events``,
 behind the staff portal's login), ``cli`` (``flask events``)."""
 from __future__ import annotations
 
 from flask import Flask
 
-from . import schedule
+from . import recurrence, schedule
 
 
 def init_app(app: Flask) -> None:
@@ -33,7 +34,7 @@ def init_app(app: Flask) -> None:
     from ..catalogue import merging
 
     merging.register_step(app, calendar.merge_books)
-    app.jinja_env.globals.update(wib=schedule.WIB, local_time=local_time)
+    app.jinja_env.globals.update(wib=schedule.WIB, local_time=local_time, recurrence_words=recurrence.event_words)
     app.jinja_env.filters["wib_date"] = lambda moment: schedule.local(moment).date()
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)

@@ -19,7 +19,7 @@ from ..args import MAX_ID, int_arg
 from ..codes.qr import qr_svg
 from ..db import get_session
 from ..staff import access
-from . import calendar, feedback, registration, schedule, visits
+from . import calendar, feedback, recurrence, registration, schedule, visits
 from .models import AUDIENCES, CATEGORIES, EVENT_STATUSES, Event, EventOccurrence, Registration
 
 bp = Blueprint("events_staff", __name__, url_prefix="/staff/events")
@@ -70,8 +70,10 @@ def _saved_note(session, value: str) -> dict | None:
     return {"code": code.code, "promoted": int(match[2])} if match and code else None
 
 
-def _form_fields(form) -> tuple[dict, list[int]]:
-    """Event fields from the form; bad numbers and times are a clear BadRequest."""
+def _form_fields(form, event: Event | None) -> tuple[dict, list[int]]:
+    """Event fields from the form; bad numbers, times and repetitions are a
+    clear BadRequest. The recurrence comes from its fieldset (``recurrence``):
+    an event's custom rule is kept unless another repetition is chosen."""
     def number(name):
         raw = (form.get(name) or "").strip()
         if not raw:
@@ -82,28 +84,43 @@ def _form_fields(form) -> tuple[dict, list[int]]:
 
     fields = {name: form.get(name, "") for name in (
         "title", "title_en", "summary", "summary_en", "description", "description_en", "category", "audience",
-        "location", "rrule", "cover_url", "status")}
+        "location", "cover_url", "status")}
     fields.update(age_min=number("age_min"), age_max=number("age_max"), capacity=number("capacity"),
                   registration_required=form.get("registration_required") == "on",
                   related_subjects=[s for s in (form.get("related_subjects") or "").split(",")])
     for name, key in (("starts_at", "start"), ("ends_at", "end")):
         fields[name] = schedule.parse_local(form.get(key) or "") if form.get(key) else None
+    if fields["starts_at"] is not None:  # without one, save_event says an event needs a start
+        fields["rrule"] = recurrence.rule_from_form(form, fields["starts_at"], event.rrule if event else None)
     book_ids = [part.strip() for part in (form.get("book_ids") or "").split(",") if part.strip()]
     if not all(part.isdigit() for part in book_ids):
         raise errors.BadRequest(_l("Related books are book ids separated by commas."))
     return fields, [int(part) for part in book_ids]
 
 
-def _form_page(event: Event | None, form: dict, error: dict | None = None, status: int = 200):
+def _custom_rule(event: Event | None) -> str | None:
+    """The event's rule when the recurrence fieldset cannot show it (it is kept as it is)."""
+    if event is None or not event.rrule or recurrence.form_values(event.rrule, event.starts_at) is not None:
+        return None
+    return event.rrule
+
+
+def _form_page(event: Event | None, form, error: dict | None = None, status: int = 200):
+    if hasattr(form, "getlist"):  # a refused post: shown again as typed, ticked days too
+        form = {**form.to_dict(), "repeat_days": form.getlist("repeat_days")}
     return render_template("events/staff/form.html", event=event, form=form, error=error, categories=CATEGORIES,
-                           audiences=AUDIENCES, statuses=EVENT_STATUSES), status
+                           audiences=AUDIENCES, statuses=EVENT_STATUSES, custom_rule=_custom_rule(event),
+                           weekdays=recurrence.day_names(), ordinals=recurrence.ORDINALS,
+                           max_interval=recurrence.MAX_INTERVAL, max_count=recurrence.MAX_COUNT), status
 
 
 def _form_values(event: Event) -> dict:
     local = lambda moment: schedule.local(moment).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
     values = {name: getattr(event, name) or "" for name in (
         "title", "title_en", "summary", "summary_en", "description", "description_en", "category", "audience",
-        "location", "rrule", "cover_url", "status", "age_min", "age_max", "capacity")}
+        "location", "cover_url", "status", "age_min", "age_max", "capacity")}
+    values.update(recurrence.form_values(event.rrule, event.starts_at)
+                  or {**recurrence.defaults(event.starts_at), "repeat": "custom"})
     values.update(start=local(event.starts_at), end=local(event.ends_at),
                   registration_required="on" if event.registration_required else "",
                   related_subjects=", ".join(event.related_subjects or []),
@@ -114,7 +131,8 @@ def _form_values(event: Event) -> dict:
 @bp.route("/new", methods=["GET", "POST"])
 def create():
     if request.method == "GET":
-        return _form_page(None, {"category": "storytelling", "audience": "all", "status": "published"})
+        return _form_page(None, {"category": "storytelling", "audience": "all", "status": "published",
+                                 **recurrence.defaults(None)})
     return _save(None)
 
 
@@ -129,7 +147,7 @@ def edit(event_id: int):
 def _save(event: Event | None):
     session = get_session()
     try:
-        fields, book_ids = _form_fields(request.form)
+        fields, book_ids = _form_fields(request.form, event)
         saved = calendar.save_event(session, event, book_ids=book_ids, **fields)
         codes.ensure_code(session, "event", saved.id)  # the poster code the saved note shows
         access.audit(session, "event.edit" if event else "event.create", "event", saved.id, title=saved.title)

@@ -48,11 +48,12 @@ def test_librarian_creates_a_weekly_event_with_a_poster_code(session, staff):
     form = {"csrf_token": token, "title": "Cerita di Pagi Hari", "title_en": "Morning Stories",
             "category": "storytelling", "audience": "children", "age_min": "4", "age_max": "8",
             "location": "Ruang Anak", "start": "2030-01-05T09:00", "end": "2030-01-05T10:30",
-            "rrule": "FREQ=WEEKLY;BYDAY=SA", "capacity": "20", "registration_required": "on",
+            "repeat": "weekly", "repeat_days": "SA", "repeat_every": "1", "repeat_end": "never",
+            "capacity": "20", "registration_required": "on",
             "book_ids": str(book.id), "related_subjects": "Dongeng, Fabel", "status": "published"}
     assert client.post("/staff/events/new", data={**form, "csrf_token": "forged"}).status_code == 400
-    bad = client.post("/staff/events/new", data={**form, "rrule": "FREQ=MINUTELY"})
-    assert bad.status_code == 400 and "Pengulangan" in bad.get_data(as_text=True)
+    bad = client.post("/staff/events/new", data={**form, "repeat": "minutely"})
+    assert bad.status_code == 400 and "Pilih cara acara ini berulang" in bad.get_data(as_text=True)
     assert 'value="Cerita di Pagi Hari"' in bad.get_data(as_text=True)  # what was typed is kept
     saved = client.post("/staff/events/new", data=form)
     assert saved.status_code == 303

@@ -207,3 +207,29 @@ def test_dashboard_shows_the_seeded_numbers(live, browser):
     axe(page, "book record")
     assert page.csp_errors == []
     page.context.close()
+
+
+def test_the_event_form_chooses_the_repetition_a_click_belongs_to(live, browser):
+    from content_service.events.models import Event
+
+    page = log_in(browser, live, "budi")
+    page.goto(f"{live.url}/staff/events/new")
+    axe(page, "event form")
+    page.fill("input[name=title]", "Dongeng Akhir Pekan")
+    page.fill("input[name=start]", "2030-01-05T09:00")  # a Saturday
+    page.fill("input[name=end]", "2030-01-05T10:00")
+    assert page.is_checked("input[name=repeat_days][value=SA]")  # the start's weekday, ticked for staff
+    assert page.input_value("select[name=repeat_nth]") == "1" and page.input_value("select[name=repeat_weekday]") == "SA"
+    assert page.is_checked("input[name=repeat][value=none]")
+    page.check("input[name=repeat_days][value=SU]")
+    assert page.is_checked("input[name=repeat][value=weekly]")
+    page.fill("input[name=repeat_count]", "3")
+    assert page.is_checked("input[name=repeat_end][value=count]")
+    page.click("form.event-form button")
+    page.wait_for_url(f"{live.url}/staff/events?saved=*")
+    assert "Setiap pekan pada Sabtu dan Minggu, sebanyak 3 kali" in page.content()
+    with db(live) as session:
+        assert session.scalars(select(Event.rrule).where(Event.title == "Dongeng Akhir Pekan")).one() == \
+            "FREQ=WEEKLY;BYDAY=SA,SU;COUNT=3"
+    assert page.csp_errors == []
+    page.context.close()
