@@ -214,3 +214,17 @@ def test_book_screen(page, kiosk, service):
         assert summary["y"] >= bottom(facts)
     else:
         assert facts["x"] >= right(cover) and facts["y"] < bottom(cover), (cover, facts)
+
+
+def test_survey_screen_with_its_keyboard(page, kiosk, service):
+    scan(page, kiosk, service.label(service.samples[2][0]))
+    wait_mark(page, "title")
+    page.click("#home-button")  # leaving a book asks the survey
+    page.locator("#screen-survey").wait_for()
+    page.evaluate("Kiosk.config.surveyAutoSeconds = 600")
+    page.click("#survey-faces .face[data-rating='5']")
+    check_screen(page, "survey", ["#survey-comment", "#survey-send", "#survey-keyboard",
+                                  "#survey-keyboard button[data-key='backspace']"])
+    if page.orientation == "portrait":
+        first, last = box(page, "#survey-keyboard button[data-key='1']"), box(page, "#survey-keyboard button[data-key='0']")
+        assert right(last) - first["x"] >= 0.85 * page.viewport_size["width"], (first, last)
