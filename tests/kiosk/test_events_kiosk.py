@@ -24,6 +24,7 @@ from tests.kiosk.live import LiveService, expose_core
 
 pytestmark = pytest.mark.browser
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "kiosk"
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("needs Debian's Chromium at /usr/bin/chromium (make setup installs it)", allow_module_level=True)
@@ -102,6 +103,12 @@ def axe(page, name: str) -> None:
     assert not bad, f"{name}: {bad}"
 
 
+def type_on_keys(page, keyboard: str, text: str) -> None:
+    """Tap the on-screen keyboard's keys, as a visitor does."""
+    for ch in text:
+        page.click(f"{keyboard} button[data-key={json.dumps(ch)}]")
+
+
 def qr_text(element) -> list[str]:
     """Decode a QR code from a screenshot of the element, with the kiosk's own decoder."""
     png = np.frombuffer(element.screenshot(), np.uint8)
@@ -165,7 +172,7 @@ def test_book_screen_shows_the_related_event_and_leaving_asks_the_survey(page, k
     assert page.locator("#survey-faces .face").count() == 5
     axe(page, "survey")
     page.click("#survey-faces .face[data-rating='5']")
-    page.fill("#survey-comment", "Seru, anak saya senang")
+    type_on_keys(page, "#survey-keyboard", "seru, anak saya senang")
     page.click("#survey-send")
     sent = wait_mark(page, "survey-sent")
     assert sent["rating"] == 5 and sent["context"] == "kiosk_book"
@@ -173,12 +180,63 @@ def test_book_screen_shows_the_related_event_and_leaving_asks_the_survey(page, k
     with service.app.app_context():
         answer = get_session().scalars(select(Feedback).order_by(Feedback.id.desc())).first()
     assert (answer.rating, answer.comment, answer.context, answer.kiosk_id is not None) == (
-        5, "Seru, anak saya senang", "kiosk_book", True)
+        5, "seru, anak saya senang", "kiosk_book", True)
     # Once per visit: leaving a book again does not ask twice.
     scan(page, kiosk, service.label(service.laskar_code))
     wait_mark(page, "related-event", after=1)
     page.click("#home-button")
     assert page.locator("#screen-attract").is_visible() and page.locator("#screen-survey").is_hidden()
+
+
+def test_a_comment_typed_on_the_survey_keyboard_is_stored(page, kiosk, service):
+    """A kiosk has no physical keyboard: the comment is typed on the screen's keys."""
+    scan(page, kiosk, service.label(service.laskar_code))
+    wait_mark(page, "title")
+    page.click("#home-button")
+    page.locator("#screen-survey").wait_for()
+    page.evaluate("Kiosk.config.surveyAutoSeconds = 2")
+    assert page.locator("#survey-faces .face[data-rating='4']").inner_text() == "Baik"  # Indonesian from the start
+    page.click("#survey-faces .face[data-rating='4']")
+    comment, keys = page.locator("#survey-comment"), page.locator("#survey-keyboard")
+    assert comment.get_attribute("readonly") is not None  # no system keyboard pops up on the touch screen
+    assert keys.is_visible() and keys.get_attribute("aria-label") == "Papan ketik untuk komentar Anda"
+    assert page.locator("#survey-keyboard button[data-key=' ']").inner_text() == "spasi"
+    type_on_keys(page, "#survey-keyboard", "bagux")
+    page.click("#survey-keyboard button[data-key='backspace']")
+    page.wait_for_timeout(2500)  # longer than the countdown: a key stopped it
+    assert page.evaluate("Kiosk.marks.filter(m => m.name === 'survey-sent').length") == 0
+    type_on_keys(page, "#survey-keyboard", "s, buku banyak!")
+    assert comment.input_value() == "bagus, buku banyak!"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "survey-keyboard.png"))
+    axe(page, "survey with its keyboard")
+    send = page.locator("#survey-send").bounding_box()
+    assert send["y"] + send["height"] <= page.viewport_size["height"], "Send is on screen under the keyboard"
+    page.click("#survey-send")
+    sent = wait_mark(page, "survey-sent")
+    assert (sent["rating"], sent["comment"]) == (4, "bagus, buku banyak!")
+    thanks = page.locator("#survey-thanks")
+    assert thanks.is_visible() and thanks.inner_text() == "Terima kasih atas pendapat Anda!"
+    with service.app.app_context():
+        answer = get_session().scalars(select(Feedback).order_by(Feedback.id.desc())).first()
+    assert (answer.rating, answer.comment, answer.context) == (4, "bagus, buku banyak!", "kiosk_book")
+
+
+def test_the_survey_keyboard_stops_at_the_comment_s_length_limit(page, kiosk, service):
+    scan(page, kiosk, service.label(service.laskar_code))
+    wait_mark(page, "title")
+    page.click("#home-button")
+    page.locator("#screen-survey").wait_for()
+    page.click("#survey-faces .face[data-rating='3']")
+    limit = int(page.locator("#survey-comment").get_attribute("maxlength"))
+    assert limit == 500  # the service keeps 500 characters
+    page.evaluate("n => { document.getElementById('survey-comment').value = 'x'.repeat(n); }", limit - 2)
+    type_on_keys(page, "#survey-keyboard", "abc")
+    assert page.locator("#survey-comment").input_value() == "x" * (limit - 2) + "ab"
+    page.click("#survey-keyboard button[data-key='backspace']")
+    type_on_keys(page, "#survey-keyboard", "z")
+    page.click("#survey-send")
+    assert wait_mark(page, "survey-sent")["comment"] == "x" * (limit - 2) + "az"
 
 
 def test_one_tap_is_an_answer(page, kiosk, service):

@@ -7,9 +7,9 @@
 import { mark, on, screen, state } from "../js/core.js";
 import { api } from "../js/http.js";
 import { applyStrings, N_, nt, t } from "../js/i18n.js";
+import { keyboard } from "../js/keyboard.js";
 import { coverButton, openBook } from "./book.js";
 
-const ROWS = ["1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"];
 const PER_PAGE = 12;
 const input = document.getElementById("search-input");
 const info = document.getElementById("search-info");
@@ -19,44 +19,6 @@ let timer = null;
 let latest = 0;
 let latestSuggest = 0;
 let found = { q: "", page: 0, total: 0, shown: 0, suggestion: null };
-
-function key(label, value, className, labelKey) {
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "key " + (className || "");
-  button.textContent = label;
-  button.dataset.key = value;
-  if (labelKey) button.dataset.tLabel = labelKey;
-  return button;
-}
-
-function buildKeyboard() {
-  const keyboard = document.getElementById("keyboard");
-  ROWS.forEach((row) => {
-    const line = document.createElement("div");
-    line.className = "key-row";
-    row.split("").forEach((ch) => line.append(key(ch.toUpperCase(), ch)));
-    keyboard.append(line);
-  });
-  const last = document.createElement("div");
-  last.className = "key-row";
-  const space = key("", " ", "wide");
-  space.dataset.t = N_("space");
-  const enter = key("", "enter", "enter");
-  enter.dataset.t = N_("Search ↵");
-  last.append(key("⌫", "backspace", "", N_("Delete one letter")), space, key("✕", "clear", "", N_("Clear")), enter);
-  keyboard.append(last);
-  keyboard.addEventListener("click", (event) => {
-    const button = event.target.closest("button[data-key]");
-    if (!button) return;
-    const value = button.dataset.key;
-    if (value === "enter") { submit(); return; }
-    if (value === "backspace") input.value = input.value.slice(0, -1);
-    else if (value === "clear") input.value = "";
-    else if (input.value.length < 100) input.value += value;
-    schedule();
-  });
-}
 
 function schedule() {
   clearTimeout(timer);
@@ -162,7 +124,8 @@ async function search(page) {
                            child: state.child });
 }
 
-buildKeyboard();
+keyboard(document.getElementById("keyboard"), input,
+         { onChange: schedule, onEnter: submit, enterLabel: N_("Search ↵") });
 screen("search", {
   show() { applyStrings(document.getElementById("keyboard")); },
   reset() {

@@ -5,10 +5,12 @@
  * timer resets the kiosk: nobody is there. Other screens may ask for it with
  * `survey(context)` (exported). One tap on a face is an answer: it
  * is sent after a few seconds (`Kiosk.config.surveyAutoSeconds`, default 8)
- * unless the visitor starts writing a comment. */
+ * unless the visitor starts writing a comment, on the on-screen keyboard
+ * (js/keyboard.js; a kiosk has no physical one). */
 import { config, mark, on, reset, screen, show, state } from "../js/core.js";
 import { api } from "../js/http.js";
 import { nt, pt, t } from "../js/i18n.js";
+import { keyboard } from "../js/keyboard.js";
 
 const AUTO_SECONDS = 8;
 const COLOURS = ["#c0392b", "#e67e22", "#f1c40f", "#7dbb42", "#27ae60"];
@@ -114,6 +116,7 @@ export function survey(askContext, options) {
   context = askContext || "kiosk_book";
   bookId = (options && options.bookId) || null;
   clear();
+  labelFaces();
   show("survey");
 }
 
@@ -139,11 +142,15 @@ on("screen", (msg) => {
 on("member-signed-in", () => { member = true; });
 let lastBook = null;
 on("book-shown", (book) => { lastBook = book.id; });
-on("lang", () => {
+/* The faces' words in the current language (they are first drawn before the catalogues load). */
+function labelFaces() {
   document.querySelectorAll("#survey-faces .face-label").forEach((label, i) => { label.textContent = faceLabel(i + 1); });
-});
+}
+on("lang", labelFaces);
 
 build();
+// Punctuation a short comment needs; a key stops the countdown as typing does.
+keyboard($("survey-keyboard"), $("survey-comment"), { onChange: stopCountdown, extra: ",.?!" });
 $("survey-send").addEventListener("click", send);
 $("survey-skip").addEventListener("click", () => {
   clear();
