@@ -18,6 +18,7 @@ from .models import AUDIENCES, CATEGORIES, Event
 
 bp = Blueprint("events_public", __name__)
 WEEKS_SHOWN = 4
+MIN_RUN = 3  # consecutive days of one event shown as one entry
 
 
 def _week_param() -> date:
@@ -52,9 +53,10 @@ def index():
 
 
 def runs_of_days(dates: list[schedule.Occurrence]) -> list[list[schedule.Occurrence]]:
-    """The dates (by start) as runs: one event's dates on consecutive days at the
-    same hours are one run (a week-long exhibition is one entry, not seven);
-    every other date is a run of its own. Runs keep the order of their first date."""
+    """The dates (by start) as runs: one event's dates on ``MIN_RUN`` or more
+    consecutive days at the same hours are one run (a week-long exhibition is
+    one entry, not seven; a Saturday and Sunday stay two); every other date is
+    a run of its own. Runs keep the order of their first date."""
     runs: list[list[schedule.Occurrence]] = []
     open_run: dict[int, list[schedule.Occurrence]] = {}
     for occ in dates:
@@ -68,7 +70,9 @@ def runs_of_days(dates: list[schedule.Occurrence]) -> list[list[schedule.Occurre
         run = [occ]
         open_run[occ.event.id] = run
         runs.append(run)
-    return runs
+    split = [[occ] for run in runs if len(run) < MIN_RUN for occ in run]
+    return sorted([run for run in runs if len(run) >= MIN_RUN] + split,
+                  key=lambda run: (run[0].start, run[0].event.id))
 
 
 @bp.get("/events/<int:event_id>")

@@ -236,6 +236,8 @@ def test_a_daily_exhibition_is_one_entry_per_week_not_seven(client, session):
                start=start, hours=7, rrule="FREQ=DAILY;COUNT=10")
     make_event(session, title="Cerita di Pagi Hari", category="storytelling", audience="children",
                start=start + timedelta(days=2), rrule="FREQ=WEEKLY;COUNT=2")
+    make_event(session, title="Kelas Menggambar", category="class", audience="children",  # a weekend: two entries
+               start=start + timedelta(days=5), rrule="FREQ=WEEKLY;BYDAY=SA,SU;COUNT=2")
     page = client.get("/events", query_string={"week": start.date().isoformat()}).get_data(as_text=True)
     weeks = page.split('class="card week"')[1:]
     first, second = weeks[0], weeks[1]
@@ -243,6 +245,7 @@ def test_a_daily_exhibition_is_one_entry_per_week_not_seven(client, session):
     assert "Setiap hari, " in first and "09.00–16.00 WIB" in first
     assert second.count("Pameran Foto Batam") == 1 and 'data-dates="3"' in second  # the run goes on, then ends
     assert first.count("Cerita di Pagi Hari") == 1 and second.count("Cerita di Pagi Hari") == 1
+    assert first.count("Kelas Menggambar") == 2 and "Setiap hari" not in first.split("Kelas Menggambar")[1]
     # The run is listed at its first date, before the storytelling on Wednesday.
     assert first.index("Pameran Foto Batam") < first.index("Cerita di Pagi Hari")
     english = client.get("/events", query_string={"week": start.date().isoformat(), "lang": "en"}).get_data(as_text=True)
