@@ -9,6 +9,7 @@ renders the generated video of a labelled book the kiosk scans.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from content_service import create_app as create_service
@@ -164,6 +165,25 @@ def launch_chromium(playwright):
 # the core module the way a screen does (same URL, so the same instance) and
 # name it `Kiosk` in the page for their expressions (`Kiosk.marks`, `Kiosk.state`).
 CORE_MODULE = "/static/js/core.js"
+
+
+@contextmanager
+def kiosk_page(browser, url: str, viewport: dict, *, ready: str = "connected"):
+    """The kiosk page at `url` in a fresh Chromium context of `viewport`, opened
+    until its `ready` mark, with `Kiosk` exposed; any script error the page
+    raised fails the test when the block ends."""
+    context = browser.new_context(viewport=viewport, locale="id-ID")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url + "/", wait_until="domcontentloaded")  # the camera preview streams for ever
+    expose_core(page)
+    page.wait_for_function(f"Kiosk.marks.some(m => m.name === {ready!r})")
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not errors, f"script errors on the kiosk page: {errors}"
 
 
 def expose_core(page) -> None:

@@ -20,7 +20,7 @@ from content_service.events.models import Feedback, Registration
 from content_service.catalogue.models import Book
 from kiosk.app import KioskServer, create_app
 from kiosk.scan.decoding import decode
-from tests.kiosk.live import LiveService, expose_core
+from tests.kiosk.live import LiveService, kiosk_page
 
 pytestmark = pytest.mark.browser
 
@@ -68,16 +68,8 @@ def kiosk(service):
 
 @pytest.fixture
 def page(browser, kiosk):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID")
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(kiosk.url + "/", wait_until="domcontentloaded")  # the camera preview streams for ever
-    expose_core(page)
-    page.wait_for_function("Kiosk.marks.some(m => m.name === 'connected')")
-    yield page
-    context.close()
-    assert not errors, f"script errors on the kiosk page: {errors}"
+    with kiosk_page(browser, kiosk.url, {"width": 1280, "height": 800}) as page:
+        yield page
 
 
 def scan(page, kiosk, payload: str) -> dict:

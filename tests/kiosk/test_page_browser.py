@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.app import KioskServer, create_app
-from tests.kiosk.live import expose_core
+from tests.kiosk.live import kiosk_page
 
 pytestmark = pytest.mark.browser
 
@@ -40,16 +40,8 @@ def kiosk(hung_service):
 
 @pytest.fixture
 def page(browser, kiosk):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID")
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(kiosk.url + "/", wait_until="domcontentloaded")
-    expose_core(page)
-    page.wait_for_function("Kiosk.marks.some(m => m.name === 'ready')")
-    yield page
-    context.close()
-    assert not errors, f"script errors on the kiosk page: {errors}"
+    with kiosk_page(browser, kiosk.url, {"width": 1280, "height": 800}, ready="ready") as page:
+        yield page
 
 
 def test_the_page_is_es_modules_with_one_fetch_and_no_globals(page):

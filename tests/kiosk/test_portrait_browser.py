@@ -25,7 +25,7 @@ from content_service.circulation.patrons import hash_pin
 from content_service.db import get_session
 from content_service.events import calendar, schedule
 from kiosk.app import KioskServer, create_app
-from tests.kiosk.live import LiveService, expose_core
+from tests.kiosk.live import LiveService, kiosk_page
 
 pytestmark = pytest.mark.browser
 
@@ -67,17 +67,9 @@ def kiosk(service):
 @pytest.fixture(params=list(SCREENS))
 def page(browser, kiosk, request):
     """The kiosk page on a screen of either orientation (``page.orientation``)."""
-    context = browser.new_context(viewport=SCREENS[request.param], locale="id-ID")
-    page = context.new_page()
-    page.orientation = request.param
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(kiosk.url + "/", wait_until="domcontentloaded")  # the camera preview streams for ever
-    expose_core(page)
-    page.wait_for_function("Kiosk.marks.some(m => m.name === 'connected')")
-    yield page
-    context.close()
-    assert not errors, f"script errors on the kiosk page: {errors}"
+    with kiosk_page(browser, kiosk.url, SCREENS[request.param]) as page:
+        page.orientation = request.param
+        yield page
 
 
 def scan(page, kiosk, payload: str) -> None:
