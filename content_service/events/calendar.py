@@ -114,6 +114,32 @@ def upcoming(session: Session, *, after: datetime | None = None, days: int = HOR
     return found
 
 
+MIN_RUN = 3  # consecutive days of one event shown as one entry
+
+
+def runs_of_days(dates: list[schedule.Occurrence]) -> list[list[schedule.Occurrence]]:
+    """The dates (by start) as runs: one event's dates on ``MIN_RUN`` or more
+    consecutive days at the same hours are one run (a week-long exhibition is
+    one entry, not seven; a Saturday and Sunday stay two); every other date is
+    a run of its own. Runs keep the order of their first date."""
+    runs: list[list[schedule.Occurrence]] = []
+    open_run: dict[int, list[schedule.Occurrence]] = {}
+    for occ in dates:
+        run = open_run.get(occ.event.id)
+        if run is not None:
+            last = run[-1]
+            next_day = schedule.local(last.start) + timedelta(days=1)
+            if (schedule.local(occ.start), schedule.local(occ.end)) == (next_day, schedule.local(last.end) + timedelta(days=1)):
+                run.append(occ)
+                continue
+        run = [occ]
+        open_run[occ.event.id] = run
+        runs.append(run)
+    split = [[occ] for run in runs if len(run) < MIN_RUN for occ in run]
+    return sorted([run for run in runs if len(run) >= MIN_RUN] + split,
+                  key=lambda run: (run[0].start, run[0].event.id))
+
+
 def related_to_book(session: Session, book: Book, *, limit: int = 1, after: datetime | None = None) -> list[schedule.Occurrence]:
     """The next dates of events that list this book or one of its subjects."""
     subjects = {s.casefold() for s in (book.subjects or [])}

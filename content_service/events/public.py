@@ -18,7 +18,6 @@ from .models import AUDIENCES, CATEGORIES, Event
 
 bp = Blueprint("events_public", __name__)
 WEEKS_SHOWN = 4
-MIN_RUN = 3  # consecutive days of one event shown as one entry
 
 
 def _week_param() -> date:
@@ -44,35 +43,12 @@ def index():
     for n in range(WEEKS_SHOWN):
         monday = first + timedelta(days=7 * n)
         dates = [occ for occ in found if schedule.week_start(schedule.local(occ.start).date()) == monday]
-        weeks.append({"start": monday, "end": monday + timedelta(days=6), "runs": runs_of_days(dates)})
+        weeks.append({"start": monday, "end": monday + timedelta(days=6), "runs": calendar.runs_of_days(dates)})
     return render_template(
         "events/index.html", weeks=weeks, seats=seats, category=category, audience=audience,
         categories=CATEGORIES, audiences=AUDIENCES, today=schedule.local(schedule.now()).date(),
         earlier=first - timedelta(days=7 * WEEKS_SHOWN), later=first + timedelta(days=7 * WEEKS_SHOWN),
     )
-
-
-def runs_of_days(dates: list[schedule.Occurrence]) -> list[list[schedule.Occurrence]]:
-    """The dates (by start) as runs: one event's dates on ``MIN_RUN`` or more
-    consecutive days at the same hours are one run (a week-long exhibition is
-    one entry, not seven; a Saturday and Sunday stay two); every other date is
-    a run of its own. Runs keep the order of their first date."""
-    runs: list[list[schedule.Occurrence]] = []
-    open_run: dict[int, list[schedule.Occurrence]] = {}
-    for occ in dates:
-        run = open_run.get(occ.event.id)
-        if run is not None:
-            last = run[-1]
-            next_day = schedule.local(last.start) + timedelta(days=1)
-            if (schedule.local(occ.start), schedule.local(occ.end)) == (next_day, schedule.local(last.end) + timedelta(days=1)):
-                run.append(occ)
-                continue
-        run = [occ]
-        open_run[occ.event.id] = run
-        runs.append(run)
-    split = [[occ] for run in runs if len(run) < MIN_RUN for occ in run]
-    return sorted([run for run in runs if len(run) >= MIN_RUN] + split,
-                  key=lambda run: (run[0].start, run[0].event.id))
 
 
 @bp.get("/events/<int:event_id>")

@@ -95,6 +95,14 @@ def axe(page, name: str) -> None:
     assert not bad, f"{name}: {bad}"
 
 
+def leave_a_book_for_the_survey(page, kiosk, service) -> None:
+    """Scan Laskar Pelangi, then leave its screen: the survey asks."""
+    scan(page, kiosk, service.label(service.laskar_code))
+    wait_mark(page, "title")
+    page.click("#home-button")
+    page.locator("#screen-survey").wait_for()
+
+
 def type_on_keys(page, keyboard: str, text: str) -> None:
     """Tap the on-screen keyboard's keys, as a visitor does."""
     for ch in text:
@@ -182,10 +190,7 @@ def test_book_screen_shows_the_related_event_and_leaving_asks_the_survey(page, k
 
 def test_a_comment_typed_on_the_survey_keyboard_is_stored(page, kiosk, service):
     """A kiosk has no physical keyboard: the comment is typed on the screen's keys."""
-    scan(page, kiosk, service.label(service.laskar_code))
-    wait_mark(page, "title")
-    page.click("#home-button")
-    page.locator("#screen-survey").wait_for()
+    leave_a_book_for_the_survey(page, kiosk, service)
     page.evaluate("Kiosk.config.surveyAutoSeconds = 2")
     assert page.locator("#survey-faces .face[data-rating='4']").inner_text() == "Baik"  # Indonesian from the start
     page.click("#survey-faces .face[data-rating='4']")
@@ -215,10 +220,7 @@ def test_a_comment_typed_on_the_survey_keyboard_is_stored(page, kiosk, service):
 
 
 def test_the_survey_keyboard_stops_at_the_comment_s_length_limit(page, kiosk, service):
-    scan(page, kiosk, service.label(service.laskar_code))
-    wait_mark(page, "title")
-    page.click("#home-button")
-    page.locator("#screen-survey").wait_for()
+    leave_a_book_for_the_survey(page, kiosk, service)
     page.click("#survey-faces .face[data-rating='3']")
     limit = int(page.locator("#survey-comment").get_attribute("maxlength"))
     assert limit == 500  # the service keeps 500 characters

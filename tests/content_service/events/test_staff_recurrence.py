@@ -15,19 +15,14 @@ from werkzeug.datastructures import MultiDict
 
 from content_service.events import schedule
 from content_service.events.models import Event
-from content_service.staff.access import create_staff
-from tests.content_service.staff.conftest import FAST_HASH, PASSWORD, csrf_token, login
+from tests.content_service.staff.conftest import make_staff, staff_client  # noqa: F401 (fixtures)
 
 from .helpers import make_event, wib
 
 
 @pytest.fixture
-def librarian(app, session):
-    create_staff(session, "librarian-user", PASSWORD, "librarian", "Staf Perpustakaan", method=FAST_HASH)
-    session.commit()
-    client = app.test_client()
-    assert login(client, "librarian-user").status_code == 302
-    return client, csrf_token(client, "/staff/events/new")
+def librarian(staff_client):
+    return staff_client("librarian")
 
 
 def _saturday(weeks_ahead: int) -> date:
