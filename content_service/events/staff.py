@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -170,8 +170,13 @@ def poster(event_id: int):
     code = codes.ensure_code(session, "event", event.id)
     session.commit()
     url = codes.label_url(current_app.config["PUBLIC_BASE_URL"], code.code)
+    repeats = {}
+    if event.rrule:  # "Setiap Sabtu" and, under it, "Every week on Saturday": the poster speaks both
+        for language in ("id", "en"):
+            with force_locale(language):
+                repeats[language] = recurrence.event_words(event)
     return render_template("events/staff/poster.html", event=event, url=url, code=code.code, qr_svg=qr_svg(url),
-                           dates=calendar.upcoming_dates(session, event, limit=4))
+                           dates=calendar.upcoming_dates(session, event, limit=4), repeats=repeats)
 
 
 @bp.post("/<int:event_id>/cancel-date")

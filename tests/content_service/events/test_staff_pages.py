@@ -148,3 +148,13 @@ def test_the_staff_list_shows_the_soonest_event_first(session, staff):
     page = client.get("/staff/events").get_data(as_text=True)
     order = [page.index(t) for t in ("Cerita di Pagi Hari", "Kelas Menulis", "Lomba Mewarnai", "Diskusi Buku Lama")]
     assert order == sorted(order)
+
+
+def test_a_regular_event_s_poster_says_when_it_repeats_in_both_languages(session, staff):
+    event = make_event(session, title="Cerita di Pagi Hari", rrule="FREQ=WEEKLY;BYDAY=SA")
+    client, _ = staff("editor")
+    page = client.get(f"/staff/events/{event.id}/poster").get_data(as_text=True)
+    repeats = page[page.index('class="where repeats"'):]
+    repeats = repeats[:repeats.index("</p>")]
+    assert "Setiap pekan pada Sabtu" in repeats and "Every week on Saturday" in repeats
+    assert "FREQ=" not in page and "Acara rutin" not in page
