@@ -12,7 +12,9 @@ Routes:
 - `/service/api/v1/<path>`  the content service API, relayed with the kiosk key
                        (GET and POST). Screens call the service only through this,
                        so the key never reaches the page. 503 `service_down` when
-                       the service is unreachable.
+                       the service is unreachable, except for the lists in
+                       `KEPT_ANSWERS`: their last good answer, marked
+                       `X-Pindai-Stale: <age in seconds>`.
 - `/vendor/<name>`     front-end files installed from npm (`node_modules/`), never a CDN
 - `/i18n/<lang>.json`  the page's text in one language, from the gettext catalogue
                        `kiosk/translations/<lang>/LC_MESSAGES/messages.po` (see `kiosk.i18n`)
@@ -104,6 +106,11 @@ VENDOR = {
     "axe.min.js": "axe-core/axe.min.js",
 }
 
+# Relayed GETs whose last good answer the kiosk keeps and serves while the
+# service is down: what the attract screen shows between visitors.
+KEPT_ANSWERS = ("events/upcoming",)
+
+
 def create_app(config: dict | None = None, runtime: KioskRuntime | None = None) -> Flask:
     """Build the kiosk app. Its runtime (scanner, resolver) is created from
     the config unless given, and started on the first request's server by
@@ -193,6 +200,8 @@ def _routes(app: Flask, runtime: KioskRuntime) -> None:
     @app.route("/service/api/v1/<path:path>", methods=["GET", "POST", "DELETE"])
     def relay(path: str):
         headers = {"Content-Type": request.content_type} if request.content_type else {}
+        kept = f"{path}?{request.query_string.decode('latin-1')}" if (
+            request.method == "GET" and path in KEPT_ANSWERS) else None
         if request.headers.get("X-Patron-Session"):  # a member's self-checkout session
             headers["X-Patron-Session"] = request.headers["X-Patron-Session"]
         try:
@@ -202,10 +211,18 @@ def _routes(app: Flask, runtime: KioskRuntime) -> None:
                                               headers=headers, timeout=_relay_timeout(path))
         except ServiceDown as exc:
             runtime.service_failed(str(exc))
+            last = runtime.cache.answer(kept) if kept else None
+            if last is not None:
+                body, content_type, age = last
+                stale = Response(body, status=200, content_type=content_type)
+                stale.headers["X-Pindai-Stale"] = str(int(age))
+                return stale
             return _error(503, "service_down", "The library service is not reachable.",
                           "Layanan perpustakaan tidak dapat dihubungi.")
-        return Response(response.content, status=response.status_code,
-                        content_type=response.headers.get("Content-Type", "application/json"))
+        content_type = response.headers.get("Content-Type", "application/json")
+        if kept and response.status_code == 200:
+            runtime.cache.keep_answer(kept, response.content, content_type)
+        return Response(response.content, status=response.status_code, content_type=content_type)
 
     @app.get("/i18n/<lang>.json")
     def catalogue(lang: str):

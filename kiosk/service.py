@@ -23,6 +23,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,7 +138,13 @@ class BookCache:
     plus the `popular` most scanned ones (counted on this kiosk).
 
     Keys are scanned payloads (what the scanner reads again) and book ids
-    (what search results and "more like this" open)."""
+    (what search results and "more like this" open).
+
+    Beside the books, the last good answer to a few lists the screens show
+    between visitors (the upcoming events), so a kiosk whose service is down,
+    or restarted while it is, still shows them: `keep_answer` / `answer`."""
+
+    ANSWERS = 16  # distinct requests kept (audiences, limits)
 
     def __init__(self, recent: int = 50, popular: int = 20, path: str | os.PathLike | None = None):
         self.recent, self.popular = recent, popular
@@ -145,6 +152,7 @@ class BookCache:
         self._books: OrderedDict[int, dict] = OrderedDict()
         self._payloads: dict[str, tuple[int, dict | None]] = {}  # payload -> (book id, its item)
         self._scans: Counter[int] = Counter()
+        self._answers: OrderedDict[str, dict] = OrderedDict()  # request -> {"body", "type", "at"}
         self._lock = threading.Lock()
         if self.path is not None:
             self._load(self.path)
@@ -156,17 +164,20 @@ class BookCache:
             books = OrderedDict((int(view["book"]["id"]), view) for view in data["books"])
             payloads = {p: (int(book_id), item) for p, (book_id, item) in data["payloads"].items()}
             scans = Counter({int(k): int(v) for k, v in data["scans"].items()})
+            answers = OrderedDict((str(k), {"body": str(v["body"]), "type": str(v["type"]), "at": float(v["at"])})
+                                  for k, v in data.get("answers", {}).items())
         except FileNotFoundError:
             return
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("ignoring the unreadable kiosk cache %s: %s", path, exc)
             return
-        self._books, self._payloads, self._scans = books, payloads, scans
+        self._books, self._payloads, self._scans, self._answers = books, payloads, scans, answers
 
     def _save(self, path: Path) -> None:
         data = {"books": list(self._books.values()),
                 "payloads": {p: [book_id, item] for p, (book_id, item) in self._payloads.items()},
-                "scans": {str(k): v for k, v in self._scans.items()}}
+                "scans": {str(k): v for k, v in self._scans.items()},
+                "answers": dict(self._answers)}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kiosk-cache-")
@@ -190,6 +201,31 @@ class BookCache:
             self._evict()
             if self.path is not None:
                 self._save(self.path)
+
+    def keep_answer(self, request: str, body: bytes, content_type: str) -> None:
+        """Keep the service's good answer to `request` (a path with its query)."""
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        with self._lock:
+            if self._answers.get(request, {}).get("body") == text:
+                self._answers[request]["at"] = time.time()
+                return  # the same list again: no write to the disk every minute
+            self._answers[request] = {"body": text, "type": content_type, "at": time.time()}
+            self._answers.move_to_end(request)
+            while len(self._answers) > self.ANSWERS:
+                self._answers.popitem(last=False)
+            if self.path is not None:
+                self._save(self.path)
+
+    def answer(self, request: str) -> tuple[bytes, str, float] | None:
+        """The last good answer to `request`: (body, content type, its age in seconds)."""
+        with self._lock:
+            kept = self._answers.get(request)
+        if kept is None:
+            return None
+        return kept["body"].encode("utf-8"), kept["type"], max(0.0, time.time() - kept["at"])
 
     def by_payload(self, payload: str) -> dict | None:
         """The cached view a payload led to, or None."""

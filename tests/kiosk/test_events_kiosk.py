@@ -20,7 +20,7 @@ from content_service.events.models import Feedback, Registration
 from content_service.catalogue.models import Book
 from kiosk.app import KioskServer, create_app
 from kiosk.scan.decoding import decode
-from tests.kiosk.live import LiveService, kiosk_page
+from tests.kiosk.live import LiveService, expose_core, kiosk_page
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +49,13 @@ def service(tmp_path_factory):
             age_max=8, location="Ruang Anak", starts_at=now + timedelta(days=1, hours=1),
             ends_at=now + timedelta(days=1, hours=2), rrule="FREQ=WEEKLY", capacity=1,
             registration_required=True).id
+        # Two more dates ahead, so the panel has more than it shows at once on a landscape screen.
+        live.more = [calendar.save_event(
+            session, title=title, title_en=title_en, category=category, audience="all", location="Aula Lantai 1",
+            starts_at=now + timedelta(days=days), ends_at=now + timedelta(days=days, hours=2)).id
+            for title, title_en, category, days in (
+                ("Kelas Menulis Kreatif", "Creative writing class", "class", 3),
+                ("Kunjungan Sekolah SDN 5", "School visit", "school_visit", 4))]
         from content_service import codes
 
         live.story_code = codes.ensure_code(session, "event", live.story).code
@@ -118,7 +125,7 @@ def qr_text(element) -> list[str]:
 
 
 def test_events_panel_today_first_children_first_and_qr_to_a_phone(page, service):
-    card = page.locator("#events-rotator .event-card")
+    card = page.locator("#events-rotator .event-card").first
     card.wait_for()
     assert "Diskusi Lingkungan" in card.inner_text()
     today = schedule.local(schedule.now() + timedelta(minutes=2)).date() == schedule.local(schedule.now()).date()
@@ -131,10 +138,75 @@ def test_events_panel_today_first_children_first_and_qr_to_a_phone(page, service
     page.click("#child-button")
     page.wait_for_function("document.querySelector('#events-rotator .event-card h3')"
                            ".textContent.includes('Cerita di Pagi Hari')")
-    assert "today" not in page.locator("#events-rotator .event-card").get_attribute("class")
+    assert "today" not in page.locator("#events-rotator .event-card").first.get_attribute("class")
     page.locator("#events-rotator .event-card h3", has_text="Cerita di Pagi Hari").click()  # a tap opens it
     page.locator("#screen-event").wait_for()
     assert page.locator("#event-title").inner_text() == "Cerita di Pagi Hari"
+
+
+def card_titles(page) -> list[str]:
+    return page.locator("#events-rotator .event-card h3").all_inner_texts()
+
+
+def test_the_panel_shows_the_next_events_together_and_turns_to_the_rest(page, service):
+    page.locator("#events-rotator .event-card").first.wait_for()
+    # Beside the camera, three at once, soonest first, filling the panel's height.
+    assert card_titles(page) == ["Diskusi Lingkungan", "Cerita di Pagi Hari", "Kelas Menulis Kreatif"]
+    panel, last = page.locator(".events-panel").bounding_box(), page.locator(".event-card").last.bounding_box()
+    assert last["y"] + last["height"] >= panel["y"] + 0.6 * panel["height"], (panel, last)
+    assert page.locator("#events-rotator").get_attribute("data-pages") == "2"
+    page.evaluate("Kiosk.config.eventsRotateSeconds = 0.5; Kiosk.show('search'); Kiosk.show('attract')")
+    page.wait_for_function("document.querySelector('#events-rotator .event-card h3').textContent"
+                           ".includes('Kunjungan Sekolah')")
+    assert card_titles(page) == ["Kunjungan Sekolah SDN 5"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "attract-events-page-2.png"))
+
+
+def test_with_the_service_down_the_panel_keeps_the_last_list(browser, service, tmp_path):
+    """The service goes down; then the kiosk process restarts and the page
+    reloads; then a restarted kiosk opens in a fresh browser: the events stay
+    each time (the relay's last answer, the page's own copy, the cache file)."""
+    sibling = service.sibling()
+    settings = {"SERVICE_URL": sibling.url, "KIOSK_KEY": service.key, "EVENTS_ROTATE_SECONDS": 600,
+                "HEALTH_INTERVAL": 0.5}
+    cache = {"CACHE_FILE": str(tmp_path / "kiosk-cache.json")}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    server = KioskServer(create_app({**settings, **cache})).start()
+    try:
+        with kiosk_page(browser, server.url, {"width": 1280, "height": 800}) as page:
+            page.locator("#events-rotator .event-card").first.wait_for()
+            shown = card_titles(page)
+            assert len(shown) == 3
+            sibling.stop()
+            page.evaluate("Kiosk.show('search'); Kiosk.show('attract')")  # asks again: no service
+            page.wait_for_function("Kiosk.state.service === 'down'", timeout=15_000)
+            assert card_titles(page) == shown and page.locator("#events-empty").is_hidden()
+            stale = server.app.test_client().get("/service/api/v1/events/upcoming?limit=24")
+            assert stale.status_code == 200 and int(stale.headers["X-Pindai-Stale"]) >= 0
+            assert [e["title"] for e in stale.get_json()["items"]][:3] == shown
+            # A kiosk process with no cache file in its place: the page's own copy.
+            port = server.port
+            server.stop()
+            server = KioskServer(create_app(settings), port=port).start()
+            assert server.app.test_client().get("/service/api/v1/events/upcoming?limit=24").status_code == 503
+            page.reload(wait_until="domcontentloaded")
+            expose_core(page)
+            page.wait_for_function("Kiosk.marks.some(m => m.name === 'connected')")
+            page.locator("#events-rotator .event-card").first.wait_for()
+            assert card_titles(page) == shown
+    finally:
+        server.stop()
+    # A restarted kiosk with its cache file, a fresh browser profile.
+    server = KioskServer(create_app({**settings, **cache})).start()
+    try:
+        with kiosk_page(browser, server.url, {"width": 1280, "height": 800}) as page:
+            page.locator("#events-rotator .event-card").first.wait_for()
+            assert card_titles(page) == shown
+            page.screenshot(path=str(ARTIFACTS / "attract-service-down-events.png"))
+    finally:
+        server.stop()
+        sibling.close()
 
 
 def test_event_screen_registers_a_scanned_card_then_waitlists_the_next(page, kiosk, service):
@@ -167,6 +239,11 @@ def test_book_screen_shows_the_related_event_and_leaving_asks_the_survey(page, k
     wait_mark(page, "related-event")
     box = page.locator("#book-event-box")
     assert box.is_visible() and "Diskusi Lingkungan" in box.inner_text() and "Acara terkait" in box.inner_text()
+    page.click("#lang-button")  # the card follows the language switch, as the rest of the screen does
+    page.wait_for_function("document.getElementById('book-event-box').textContent.includes('Environment talk')")
+    assert "Related event" in box.inner_text() and "Diskusi Lingkungan" not in box.inner_text()
+    page.click("#lang-button")
+    page.wait_for_function("document.getElementById('book-event-box').textContent.includes('Diskusi Lingkungan')")
     page.click("#home-button")
     page.locator("#screen-survey").wait_for()
     assert page.locator("#survey-faces .face").count() == 5

@@ -51,6 +51,10 @@ def service(tmp_path_factory):
             session, title="Mendongeng Bersama", title_en="Storytelling together", category="storytelling",
             audience="children", location="Ruang Anak", starts_at=now + timedelta(days=1),
             ends_at=now + timedelta(days=1, hours=1), book_ids=[laskar.id])
+        for days, title, category in ((2, "Kelas Menulis Kreatif", "class"), (3, "Diskusi Buku Bumi", "discussion"),
+                                      (5, "Kunjungan Sekolah SMPN 3", "school_visit")):
+            calendar.save_event(session, title=title, category=category, audience="all", location="Aula",
+                                starts_at=now + timedelta(days=days), ends_at=now + timedelta(days=days, hours=2))
         session.commit()
     yield live
     live.close()
@@ -127,9 +131,23 @@ def check_screen(page, name: str, needed: list[str]) -> None:
     assert not bad, f"{page.orientation} {name}: {bad}"
 
 
+def event_cards(page) -> list[dict]:
+    """The boxes of the event cards shown, each wholly on the screen."""
+    cards = [box(page, f"#events-rotator .event-card >> nth={n}")
+             for n in range(page.locator("#events-rotator .event-card").count())]
+    for card in cards:
+        assert bottom(card) <= page.viewport_size["height"] + 0.5, f"an event card runs off the screen: {card}"
+    return cards
+
+
 def test_attract_screen(page):
-    page.locator("#events-rotator .event-card").wait_for()
+    page.locator("#events-rotator .event-card").first.wait_for()
     check_screen(page, "attract", ["#attract-title", "#events-rotator .event-card", "#circ-borrow", "#search-button"])
+    cards = event_cards(page)
+    # The panel holds several events at once: four in two columns under the camera, three beside it.
+    assert len(cards) == (4 if page.orientation == "portrait" else 3), cards
+    if page.orientation == "portrait":
+        assert cards[1]["x"] >= right(cards[0]) and abs(cards[1]["y"] - cards[0]["y"]) < 1, cards
     title, preview, events = box(page, "#attract-title"), box(page, "#camera-preview"), box(page, ".events-panel")
     screen_height = page.viewport_size["height"]
     if page.orientation == "portrait":
@@ -161,6 +179,31 @@ def test_search_screen(page):
         assert box(page, "#keyboard button[data-key='q']")["height"] >= 64
 
 
+def test_child_mode_attract_search_and_book_screens(page, kiosk, service):
+    """Child mode makes everything bigger: it must still fit either screen."""
+    page.click("#child-button")
+    page.wait_for_function("Kiosk.state.child && document.documentElement.classList.contains('child')")
+    page.wait_for_function("document.querySelector('#events-rotator').dataset.child === 'true'")
+    assert page.locator("#events-rotator .event-card h3").first.inner_text() == "Mendongeng Bersama"
+    check_screen(page, "child-attract", ["#attract-title", "#events-rotator .event-card", "#search-button"])
+    assert len(event_cards(page)) >= 2
+    page.click("#search-button")
+    for letter in "caterpillar":
+        page.click(f"#keyboard button[data-key='{letter}']")
+    page.wait_for_function("Kiosk.marks.some(m => m.name === 'search-results' && m.q === 'caterpillar')")
+    page.locator("#search-results .cover-button").first.wait_for()
+    check_screen(page, "child-search", ["#search-input", "#keyboard", "#search-results .cover-button",
+                                        "#keyboard button[data-key='enter']"])
+    code, title = service.samples[2]  # The Very Hungry Caterpillar, with its illustration
+    scan(page, kiosk, service.label(code))
+    wait_mark(page, "title")
+    page.locator("#book-cover").wait_for()
+    page.wait_for_function("document.getElementById('book-cover').complete")
+    check_screen(page, "child-book", ["#book-cover", "#book-title", "#book-read"])
+    if page.orientation == "portrait":
+        assert bottom(box(page, "#book-cover")) <= box(page, ".book-facts")["y"]
+
+
 def test_checkout_card_pin_and_borrow_screens(page, kiosk, service):
     page.click("#circ-borrow")
     wait_mark(page, "checkout-panel", panel="card")
@@ -182,9 +225,28 @@ def test_checkout_card_pin_and_borrow_screens(page, kiosk, service):
     scan(page, kiosk, service.label(code))
     wait_mark(page, "checkout-loan", title=title)
     check_screen(page, "checkout-borrow", ["#co-borrow-list li.ok", "#co-done", "#co-to-account"])
-    page.click("#co-done")
+    page.click("#co-to-account")
+    wait_mark(page, "checkout-account")
+    check_screen(page, "checkout-account", ["#co-account-list li", "#co-renew-all", "#co-account-done"])
+    page.click("#co-account-done")
     wait_mark(page, "checkout-receipt")
     check_screen(page, "checkout-receipt", ["#co-qr", "#co-finish"])
+    page.click("#co-finish")
+    if page.locator("#screen-survey").is_visible():
+        page.click("#survey-skip")
+    page.locator("#screen-attract").wait_for()
+    # The same book back, without a card.
+    page.click("#circ-return")
+    scan(page, kiosk, service.label(code))
+    wait_mark(page, "checkin", title=title)
+    check_screen(page, "return", ["#return-list li", "#return-done"])
+
+
+def test_event_screen(page):
+    page.locator("#events-rotator .event-card h3", has_text="Mendongeng Bersama").click()
+    page.locator("#screen-event").wait_for()
+    page.wait_for_function("document.getElementById('event-qr').complete")
+    check_screen(page, "event", ["#event-title", "#event-when", "#event-qr", "#home-button"])
 
 
 def test_book_screen(page, kiosk, service):

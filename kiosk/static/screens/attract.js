@@ -1,13 +1,38 @@
-/* Attract screen: how to scan, the camera preview, upcoming events (rotating). */
+/* Attract screen: how to scan, the camera preview, and the upcoming events:
+ * as many cards as the panel holds (three beside the camera, four under it
+ * on a portrait screen), turning to the next ones when there are more.
+ *
+ * The last list the service gave stays when it cannot be reached (and over
+ * a reload: it is kept in localStorage); dates that are over drop out, and
+ * "today" is worked out again here, so an old list never shows a past event. */
 import { config, on, screen, state } from "../js/core.js";
 import { api } from "../js/http.js";
 import { locale, pick, t } from "../js/i18n.js";
 import { openEvent } from "./event.js";
 
+const STORE = "pindai.attract.events";
+const PORTRAIT = window.matchMedia("(orientation: portrait)");
+
 let events = [];
-let index = 0;
+let listFor = null;  // the audience the list was asked for ("" or "children")
+let page = 0;
 let rotateTimer = null;
 let loadedAt = 0;
+
+function remembered(audience) {
+  try {
+    const kept = JSON.parse(localStorage.getItem(STORE + audience) || "null");
+    return kept && Array.isArray(kept.items) ? kept.items : [];
+  } catch (err) {
+    return [];
+  }
+}
+
+function keep(items, audience) {
+  try { localStorage.setItem(STORE + audience, JSON.stringify({ items, at: Date.now() })); } catch (err) { /* full or off */ }
+}
+
+const libraryDay = (date) => date.toLocaleDateString("en-CA", { timeZone: "Asia/Jakarta" });
 
 function when(item) {
   const raw = item.start_local || item.start;
@@ -17,56 +42,112 @@ function when(item) {
   // Event times are the library's (Asia/Jakarta, +07:00) whatever the kiosk's clock zone.
   const text = date.toLocaleString(locale(), { weekday: "long", day: "numeric", month: "long",
                                                hour: "2-digit", minute: "2-digit", timeZone: "Asia/Jakarta" });
-  return item.today ? t("Today") + " · " + text : text;
+  return isToday(item) ? t("Today") + " · " + text : text;
 }
 
-function render() {
-  const box = document.getElementById("events-rotator");
-  const empty = document.getElementById("events-empty");
-  box.textContent = "";
-  empty.hidden = events.length > 0;
-  if (!events.length) return;
-  const item = events[index % events.length];
-  const card = document.createElement("article");
-  card.className = "event-card";
+function isToday(item) {
+  const start = new Date(item.start || item.start_local);
+  return !isNaN(start) && libraryDay(start) === libraryDay(new Date());
+}
+
+/* Each event once, at its next date not over yet (an event under way still
+ * shows): a weekly storytelling must not push everything else off the panel. */
+function current() {
+  const now = Date.now();
+  const seen = new Set();
+  return events.filter((item) => {
+    const end = new Date(item.end || item.end_local || item.start || item.start_local);
+    if ((!isNaN(end) && end.getTime() <= now) || seen.has(item.id)) return false;
+    seen.add(item.id);
+    return true;
+  });
+}
+
+/* Cards at once: four (two rows of two) under the camera on a portrait
+ * screen, three beside it; two in child mode's bigger type. */
+function perPage() {
+  if (config.eventsPerPage) return config.eventsPerPage;
+  if (state.child) return 2;
+  return PORTRAIT.matches ? 4 : 3;
+}
+
+function card(item) {
+  const box = document.createElement("article");
+  box.className = "event-card";
   const title = document.createElement("h3");
   title.textContent = pick(item.title, item.title_en);
   const time = document.createElement("p");
   time.className = "event-when";
   time.textContent = when(item);
   const place = document.createElement("p");
+  place.className = "event-place";
   place.textContent = item.location || "";
   const summary = document.createElement("p");
+  summary.className = "event-summary";
   summary.textContent = pick(item.summary, item.summary_en) || "";
-  card.append(title, time, place, summary);
+  const text = document.createElement("div");
+  text.className = "event-text";
+  text.append(title, time, place);
+  if (item.recurring) {
+    const regular = document.createElement("p");
+    regular.className = "event-regular";
+    regular.textContent = t("Regular event");
+    text.append(regular);
+  }
+  text.append(summary);
   // Today's events stand out; each carries a QR of its page to open on a phone (screens/event.js).
-  card.classList.toggle("today", !!item.today);
+  box.classList.toggle("today", isToday(item));
   const qr = document.createElement("img");
-  qr.className = "event-qr"; qr.width = 130; qr.height = 130; qr.alt = t("QR code: open this event on a phone");
+  qr.className = "event-qr"; qr.width = 110; qr.height = 110; qr.alt = t("QR code: open this event on a phone");
   qr.src = "/service/api/v1/events/" + item.id + "/qr.svg" + (item.date ? "?date=" + item.date : "");
-  card.append(qr);
-  card.addEventListener("click", () => openEvent(item));
-  box.append(card);
+  box.append(text, qr);
+  box.addEventListener("click", () => openEvent(item));
+  return box;
+}
+
+function render() {
+  const box = document.getElementById("events-rotator");
+  const empty = document.getElementById("events-empty");
+  const shown = current();
+  box.textContent = "";
+  empty.hidden = shown.length > 0;
+  if (!shown.length) return;
+  const size = perPage();
+  const pages = Math.ceil(shown.length / size);
+  const first = (page % pages) * size;
+  box.append(...shown.slice(first, first + size).map(card));
+  box.dataset.page = String(page % pages);
+  box.dataset.child = String(listFor === "children");
+  box.dataset.pages = String(pages);
 }
 
 async function load() {
   loadedAt = Date.now();
+  const audience = state.child ? "children" : "";
   try {
-    const audience = state.child ? "&audience=children" : "";
-    const body = await api("/api/v1/events/upcoming?limit=6" + audience);
+    const body = await api("/api/v1/events/upcoming?limit=24" + (audience ? "&audience=" + audience : ""));
     events = (body && body.items) || [];
+    listFor = audience;
+    keep(events, audience);
+    page = 0;
   } catch (err) {
-    events = [];  // service down: the empty state, the status bar says why
+    // Service down: the last list stays (the status bar says why), or the one this
+    // kiosk kept for the audience; the next show asks again.
+    const kept = remembered(audience);
+    if ((listFor !== audience || !events.length) && kept.length) {
+      events = kept;
+      listFor = audience;
+    }
+    loadedAt = 0;
   }
-  index = 0;
   render();
 }
 
 screen("attract", {
   show() {
-    if (Date.now() - loadedAt > 60000 || !events.length) load();
+    if (Date.now() - loadedAt > 60000) load(); else render();
     clearInterval(rotateTimer);
-    rotateTimer = setInterval(() => { index += 1; render(); }, (config.eventsRotateSeconds || 8) * 1000);
+    rotateTimer = setInterval(() => { page += 1; render(); }, (config.eventsRotateSeconds || 8) * 1000);
   },
   hide() { clearInterval(rotateTimer); },
 });
@@ -79,3 +160,4 @@ window.addEventListener("load", () => {
 on("lang", render);
 on("child", () => { if (state.current === "attract") load(); });
 on("service", (msg) => { if (msg.state === "up" && state.current === "attract") load(); });
+PORTRAIT.addEventListener("change", () => { page = 0; render(); });

@@ -95,7 +95,22 @@ screen("event", {
 });
 on("lang", render);
 
-/* "Acara terkait" on the book screen: the book's next related event. */
+/* "Acara terkait" on the book screen: the book's next related event (shown
+ * again in the other language on a switch). */
+let related = null;
+
+function relatedButton(item) {
+  const button = document.createElement("button");
+  button.type = "button";
+  const title = document.createElement("strong");
+  title.textContent = pick(item.title, item.title_en);
+  const time = document.createElement("span");
+  time.textContent = when(item) + (item.location ? " · " + item.location : "");
+  button.append(title, time);
+  button.addEventListener("click", () => openEvent(item));
+  return button;
+}
+
 async function relatedEvent(book) {
   let box = $("book-event-box");
   if (!box) {
@@ -113,20 +128,18 @@ async function relatedEvent(book) {
     if (anchor && anchor.parentNode === bookScreen) bookScreen.insertBefore(box, anchor); else bookScreen.append(box);
   }
   box.hidden = true;
+  related = null;
   let body = null;
   try { body = await api("/api/v1/books/" + book.id + "/events?limit=1"); } catch (e) { body = null; }
   const item = body && body.items && body.items[0];
   if (!item || state.current !== "book") return;
-  const button = document.createElement("button");
-  button.type = "button";
-  const title = document.createElement("strong");
-  title.textContent = pick(item.title, item.title_en);
-  const time = document.createElement("span");
-  time.textContent = when(item) + (item.location ? " · " + item.location : "");
-  button.append(title, time);
-  button.addEventListener("click", () => openEvent(item));
-  box.lastChild.replaceWith(button);
+  related = item;
+  box.lastChild.replaceWith(relatedButton(item));
   box.hidden = false;
   mark("related-event", { book: book.id, event: item.id });
 }
 on("book-shown", relatedEvent);
+on("lang", () => {
+  const box = $("book-event-box");
+  if (box && related && !box.hidden) box.lastChild.replaceWith(relatedButton(related));
+});
