@@ -9,7 +9,8 @@ typed address.
   wrong age, the no-script book search) is kept in the form as its signed
   name, so staff do not choose the file again, and a post can only hold a
   file this form stored (not any name in the store).
-- ``digest``: the media-store file behind a cover (to release a replaced one).
+- ``shown``: the cover the form shows; ``digest``: the media-store file
+  behind a cover (to release a replaced one).
 
 Covers are stored as ``media:<sha256>.<ext>`` (as book covers and the demo
 do); ``/media/`` serves one while an event refers to it (``events.init_app``
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -59,6 +60,18 @@ def held(token: str | None) -> str | None:
         return None
     # Pruned meanwhile (`flask media-prune` after its grace time): the file must be chosen again.
     return cover if media.storage().exists(digest(cover) or "") else None
+
+
+def shown(current: str | None, token: str | None) -> dict | None:
+    """The cover the form shows: one held from a refused post (not saved yet, so
+    through the staff page ``held_cover``: ``/media/`` serves only what an event
+    uses), else the event's own (``current``)."""
+    if held(token):
+        return {"url": url_for("events_staff.held_cover", token=token), "held": token}
+    if current:
+        stored = current.removeprefix("media:") if digest(current) else None
+        return {"url": url_for("media.serve", name=stored) if stored else current, "held": None}
+    return None
 
 
 def limit() -> int:

@@ -122,20 +122,9 @@ def _form_page(event: Event | None, form, error: dict | errors.PindaiError | Non
                            audiences=AUDIENCES, statuses=EVENT_STATUSES, custom_rule=_custom_rule(event),
                            weekdays=recurrence.day_names(), ordinals=recurrence.ORDINALS,
                            max_interval=recurrence.MAX_INTERVAL, max_count=recurrence.MAX_COUNT,
-                           chosen=related.chosen(session, book_ids), matches=matches, cover=_cover_shown(event, form),
+                           chosen=related.chosen(session, book_ids), matches=matches,
+                           cover=covers.shown(event.cover_url if event else None, form.get("cover_held")),
                            cover_limit=uploads.human_size(covers.limit())), status
-
-
-def _cover_shown(event: Event | None, form) -> dict | None:
-    """The cover the form shows: one uploaded by a refused post (not saved yet,
-    so shown through ``held_cover``), else the event's own."""
-    token = form.get("cover_held")
-    if covers.held(token):
-        return {"url": url_for(".held_cover", token=token), "held": token}
-    if event is not None and event.cover_url:
-        stored = event.cover_url.removeprefix("media:") if covers.digest(event.cover_url) else None
-        return {"url": url_for("media.serve", name=stored) if stored else event.cover_url, "held": None}
-    return None
 
 
 def _form_values(event: Event) -> dict:
