@@ -120,6 +120,7 @@
     const next = li.nextElementSibling || li.previousElementSibling;
     li.remove();
     (next ? next.querySelector("button") : query).focus();
+    if (!next) status.textContent = ""; // every match chosen
     update();
   });
   chips.addEventListener("click", (event) => {
