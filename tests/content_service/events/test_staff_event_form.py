@@ -204,6 +204,19 @@ def test_a_refused_cover_says_why_and_keeps_what_was_typed(app, session, librari
     assert _store(app) == stored  # nothing of the refused file was written
 
 
+def test_the_malicious_images_of_the_upload_corpus_are_refused_as_covers(app, session, librarian):
+    from tests.security import malicious
+
+    staff, token = librarian
+    cases = [(name, make) for name, kind, make, _cls in malicious.CASES if kind in ("image", "ar_overlay")]
+    assert len(cases) >= 5
+    for name, make in cases:
+        refused = _post(staff, "/staff/events/new", _form(token), cover=(make(), "sampul.png"))
+        assert 400 <= refused.status_code < 500, name
+        assert 'role="alert"' in refused.get_data(as_text=True), name
+    assert _events(session) == [] and _store(app) == []
+
+
 def test_a_cover_over_the_limit_is_refused_with_the_limit(make_app, make_staff):
     app = make_app(UPLOAD_LIMITS={"image": 2000}, MAX_CONTENT_LENGTH=300_000)
     make_staff("librarian")
