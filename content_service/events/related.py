@@ -50,7 +50,8 @@ def chosen(session: Session, book_ids: list[int]) -> list[dict]:
 
 def matches(session: Session, text: str, leave_out: list[int] | tuple = ()) -> list[dict]:
     """Up to MAX_MATCHES books for a staff search, those already chosen left out."""
-    text = " ".join((text or "").split())
+    # Control characters (a NUL, which PostgreSQL cannot compare) are read as spaces, as the search box's are.
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in text or "").split())
     if len(text) > MAX_QUERY:
         raise errors.BadRequest(_l("'%(name)s' is too long (at most %(max_length)s characters).",
                                    name="q", max_length=MAX_QUERY))
