@@ -76,7 +76,7 @@ def save_event(session: Session, event: Event | None = None, *, book_ids: list[i
         known = set(session.scalars(select(Book.id).where(Book.id.in_(book_ids))))
         missing = sorted(set(book_ids) - known)
         if missing:
-            raise _bad(_l("No books with ids %(missing)s.", missing=missing))
+            raise _bad(_l("No books with ids %(missing)s.", missing=", ".join(map(str, missing))))
         session.execute(delete(EventBook).where(EventBook.event_id == event.id))
         session.add_all(EventBook(event_id=event.id, book_id=book_id) for book_id in dict.fromkeys(book_ids))
         session.flush()

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import codes, errors
 from ..args import MAX_ID, int_arg
 from ..codes.qr import qr_svg
 from ..db import get_session
+from ..inputs import free_text
+from ..media import checks as uploads
+from ..media import references
 from ..staff import access
-from . import calendar, feedback, recurrence, registration, schedule, visits
+from . import calendar, covers, feedback, recurrence, registration, related, schedule, visits
 from .models import AUDIENCES, CATEGORIES, EVENT_STATUSES, Event, EventOccurrence, Registration
 
 bp = Blueprint("events_staff", __name__, url_prefix="/staff/events")
@@ -71,9 +75,10 @@ def _saved_note(session, value: str) -> dict | None:
 
 
 def _form_fields(form, event: Event | None) -> tuple[dict, list[int]]:
-    """Event fields from the form; bad numbers, times and repetitions are a
-    clear BadRequest. The recurrence comes from its fieldset (``recurrence``):
-    an event's custom rule is kept unless another repetition is chosen."""
+    """Event fields from the form and the related books' ids; bad numbers,
+    times, repetitions and book ids are a clear BadRequest. The recurrence
+    comes from its fieldset (``recurrence``): an event's custom rule is kept
+    unless another repetition is chosen. The cover is ``covers.from_form``'s."""
     def number(name):
         raw = (form.get(name) or "").strip()
         if not raw:
@@ -84,7 +89,7 @@ def _form_fields(form, event: Event | None) -> tuple[dict, list[int]]:
 
     fields = {name: form.get(name, "") for name in (
         "title", "title_en", "summary", "summary_en", "description", "description_en", "category", "audience",
-        "location", "cover_url", "status")}
+        "location", "status")}
     fields.update(age_min=number("age_min"), age_max=number("age_max"), capacity=number("capacity"),
                   registration_required=form.get("registration_required") == "on",
                   related_subjects=[s for s in (form.get("related_subjects") or "").split(",")])
@@ -92,10 +97,7 @@ def _form_fields(form, event: Event | None) -> tuple[dict, list[int]]:
         fields[name] = schedule.parse_local(form.get(key) or "") if form.get(key) else None
     if fields["starts_at"] is not None:  # without one, save_event says an event needs a start
         fields["rrule"] = recurrence.rule_from_form(form, fields["starts_at"], event.rrule if event else None)
-    book_ids = [part.strip() for part in (form.get("book_ids") or "").split(",") if part.strip()]
-    if not all(part.isdigit() for part in book_ids):
-        raise errors.BadRequest(_l("Related books are book ids separated by commas."))
-    return fields, [int(part) for part in book_ids]
+    return fields, related.ids_from_form(form)
 
 
 def _custom_rule(event: Event | None) -> str | None:
@@ -105,34 +107,48 @@ def _custom_rule(event: Event | None) -> str | None:
     return event.rrule
 
 
-def _form_page(event: Event | None, form, error: dict | None = None, status: int = 200):
-    if hasattr(form, "getlist"):  # a refused post: shown again as typed, ticked days too
-        form = {**form.to_dict(), "repeat_days": form.getlist("repeat_days")}
+def _form_page(event: Event | None, form, error: dict | errors.PindaiError | None = None, status: int = 200, *,
+               matches: list[dict] | None = None):
+    """The event form; ``form`` is what it shows (a refused post: as typed, ticked
+    days and chosen books too); ``matches``: the no-script book search's, to tick."""
+    if hasattr(form, "getlist"):
+        form = {**form.to_dict(), "repeat_days": form.getlist("repeat_days"), "book_id": form.getlist("book_id")}
+    session = get_session()
+    try:
+        book_ids = related.ids_from_form(form)
+    except errors.BadRequest:  # said by the error shown; the ids among it are still shown
+        book_ids = [int(part) for part in form.get("book_id") or [] if part.isdigit() and int(part) <= MAX_ID]
     return render_template("events/staff/form.html", event=event, form=form, error=error, categories=CATEGORIES,
                            audiences=AUDIENCES, statuses=EVENT_STATUSES, custom_rule=_custom_rule(event),
                            weekdays=recurrence.day_names(), ordinals=recurrence.ORDINALS,
-                           max_interval=recurrence.MAX_INTERVAL, max_count=recurrence.MAX_COUNT), status
+                           max_interval=recurrence.MAX_INTERVAL, max_count=recurrence.MAX_COUNT,
+                           chosen=related.chosen(session, book_ids), matches=matches,
+                           cover=covers.shown(event.cover_url if event else None, form.get("cover_held")),
+                           cover_limit=uploads.human_size(covers.limit())), status
 
 
 def _form_values(event: Event) -> dict:
     local = lambda moment: schedule.local(moment).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
     values = {name: getattr(event, name) or "" for name in (
         "title", "title_en", "summary", "summary_en", "description", "description_en", "category", "audience",
-        "location", "cover_url", "status", "age_min", "age_max", "capacity")}
+        "location", "status", "age_min", "age_max", "capacity")}
     values.update(recurrence.form_values(event.rrule, event.starts_at)
                   or {**recurrence.defaults(event.starts_at), "repeat": "custom"})
     values.update(start=local(event.starts_at), end=local(event.ends_at),
                   registration_required="on" if event.registration_required else "",
                   related_subjects=", ".join(event.related_subjects or []),
-                  book_ids=", ".join(str(book.id) for book in event.books))
+                  book_id=[str(book.id) for book in event.books])
     return values
+
+
+def _new_values() -> dict:
+    return {"category": "storytelling", "audience": "all", "status": "published", **recurrence.defaults(None)}
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def create():
     if request.method == "GET":
-        return _form_page(None, {"category": "storytelling", "audience": "all", "status": "published",
-                                 **recurrence.defaults(None)})
+        return _form_page(None, _new_values())
     return _save(None)
 
 
@@ -145,10 +161,21 @@ def edit(event_id: int):
 
 
 def _save(event: Event | None):
+    """Save the form, or show it again with what was wrong and all that was
+    typed: an uploaded cover is stored first, so a refusal of another field
+    (or the no-script book search, "Cari buku") keeps it."""
     session = get_session()
+    before = event.cover_url if event else None
+    shown = request.form.copy()
     try:
+        cover = covers.from_form(request.form, request.files, before)
+        if cover and cover != before:
+            shown["cover_held"] = covers.hold(cover)
+        if "find_books" in request.form:  # nothing is saved: the search's matches, to tick
+            return _form_page(event, shown, matches=related.matches(session, request.form.get("book_q", ""),
+                                                                    related.ids_from_form(request.form)))
         fields, book_ids = _form_fields(request.form, event)
-        saved = calendar.save_event(session, event, book_ids=book_ids, **fields)
+        saved = calendar.save_event(session, event, book_ids=book_ids, cover_url=cover, **fields)
         codes.ensure_code(session, "event", saved.id)  # the poster code the saved note shows
         access.audit(session, "event.edit" if event else "event.create", "event", saved.id, title=saved.title)
         session.commit()
@@ -156,9 +183,46 @@ def _save(event: Event | None):
         session.rollback()
         body = exc.to_dict()
         error = {"code": exc.code, "message_en": body["message"], "message_id": body["message_id"]}
-        return _form_page(event, request.form, error, exc.status)
+        return _form_page(event, shown, error, exc.status)
+    if before != cover:  # the old cover's file goes when nothing else uses it
+        references.release(session, [covers.digest(before)])
     promoted = registration.capacity_changed(session, saved) if event is not None else 0
     return redirect(url_for(".index", saved=f"{saved.id}:{promoted}"), 303)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_exc: RequestEntityTooLarge):
+    """A post over MAX_CONTENT_LENGTH: the server stopped reading it, so what was
+    typed is unknown; the form comes back (the event as saved) saying so."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    error = uploads.UploadTooLarge(_l("The form is too large: one post may carry at most %(value)s in all, so nothing "
+                                      "on it was saved. Choose a smaller cover and fill in the changes again.",
+                                      value=uploads.human_size(limit)), limit_bytes=limit)
+    if request.endpoint not in ("events_staff.create", "events_staff.edit") or errors.wants_json():
+        return errors.respond(413, error.to_dict())
+    event_id = (request.view_args or {}).get("event_id")
+    event = calendar.get_event(get_session(), event_id, public=False) if event_id else None
+    return _form_page(event, _form_values(event) if event else _new_values(), error, 413)
+
+
+@bp.get("/books")
+@free_text("q")
+def find_books():
+    """Catalogue matches for the form's book search (``static/staff/event-books.js``):
+    ``{"items": [{"id", "title", "authors", "year"}]}``; ``leave_out``: ids already chosen."""
+    leave_out = [int(part) for part in request.args.get("leave_out", "").split(",") if part.isdigit()]
+    return jsonify({"items": related.matches(get_session(), request.args.get("q", ""), leave_out)})
+
+
+@bp.get("/cover/<token>")
+def held_cover(token: str):
+    """A cover uploaded on a refused post, shown on the form again before it is
+    saved (``/media/`` serves only what an event already uses)."""
+    cover = covers.held(token)
+    if cover is None:
+        raise errors.NotFound()
+    path, mimetype = covers.stored_file(cover)
+    return send_file(path, mimetype=mimetype, max_age=0)
 
 
 @bp.get("/<int:event_id>/poster")

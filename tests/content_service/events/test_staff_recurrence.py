@@ -80,7 +80,7 @@ class _FormValues(HTMLParser):
 
 def _as_shown(html: str) -> list[tuple[str, str]]:
     parser = _FormValues()
-    parser.feed(html[html.index('<form method="post" class="card grid event-form">'):])
+    parser.feed(html[html.index('<form method="post" class="card grid event-form"'):])
     return parser.values
 
 

@@ -225,7 +225,7 @@ def test_the_event_form_chooses_the_repetition_a_click_belongs_to(live, browser)
     assert page.is_checked("input[name=repeat][value=weekly]")
     page.fill("input[name=repeat_count]", "3")
     assert page.is_checked("input[name=repeat_end][value=count]")
-    page.click("form.event-form button")
+    page.click("form.event-form button.save")
     page.wait_for_url(f"{live.url}/staff/events?saved=*")
     assert "Setiap pekan pada Sabtu dan Minggu, sebanyak 3 kali" in page.content()
     with db(live) as session:
