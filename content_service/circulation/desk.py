@@ -4,7 +4,8 @@ Search a member by name or card, open their page (loans with due dates,
 holds, fines, blocks), and change what the desk controls: block and
 unblock, lift a PIN lock, lost card and a new card number, a new PIN,
 fines paid; import the member list (the CSV ``flask import-patrons``
-takes). Loans, closed days and loan rules are ``desk_loans``.
+takes). Loans, closed days and loan rules are ``desk_loans``; holds and
+the hold shelf ``desk_holds``.
 
 The portal guards only its own blueprint, so this one has a guard built
 from the portal's parts (as the events and SIP2 pages do): librarians and
@@ -17,15 +18,13 @@ import io
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from .. import errors
 from ..db import get_session
 from ..staff import access
-from ..catalogue.models import Item
 from ..clock import utcnow
 from . import calendar, local, operations
-from .models import PATRON_CATEGORIES, Hold, Patron
+from .models import PATRON_CATEGORIES, Patron
 from .patrons import import_patrons
 
 bp = Blueprint("circulation_desk", __name__, url_prefix="/staff/desk")
@@ -122,18 +121,18 @@ def members():
                            note=backend_note())
 
 
-def member_page(patron: Patron, error=None, status: int = 200):
+def member_page(patron: Patron, error=None, status: int = 200, done=None, hold_text: str = ""):
+    """A member's page; ``done`` says what was just done (else the ``done`` key in the address)."""
+    from .desk_holds import member_holds
+
     session = get_session()
     now = utcnow()
-    holds = session.execute(
-        select(Hold, Item).join(Item, Item.id == Hold.item_id)
-        .where(Hold.patron_id == patron.id, Hold.ended_at.is_(None)).order_by(Hold.placed_at)).all()
-    done = DONE.get(request.args.get("done", ""))
+    done = done or DONE.get(request.args.get("done", ""))
     return render_template(
         "circulation/desk/member.html", patron=patron, loans=local.open_loans(session, patron), now=now,
-        holds=holds, blocks=local.blocks(session, patron, _max_fines(), now),
+        holds=member_holds(session, patron), blocks=local.blocks(session, patron, _max_fines(), now),
         locked_until=operations.locked_until(patron, now), max_fines=_max_fines(), error=error,
-        done=done, categories=PATRON_CATEGORIES, note=backend_note()), status
+        done=done, categories=PATRON_CATEGORIES, note=backend_note(), hold_text=hold_text), status
 
 
 @bp.get("/members/<int:patron_id>")
@@ -259,7 +258,7 @@ def import_members():
 
 def init_app(app: Flask) -> None:
     """Called by circulation's ``init_app``: the pages and their menu entry."""
-    from . import desk_loans  # noqa: F401  (its views join the blueprint)
+    from . import desk_holds, desk_loans  # noqa: F401  (their views join the blueprint)
 
     entry = ("circulation_desk.members", _l("Circulation"), "catalogue")
     if entry not in access.NAV:

@@ -246,3 +246,43 @@ def test_idle_timeout_ends_the_session_and_wipes_the_screen(service, kiosks, pag
     with service.app.app_context():
         rows = get_session().scalars(select(PatronSession).order_by(PatronSession.created_at)).all()
         assert rows[-1].ended_at is not None
+
+
+def test_a_returned_reserved_book_goes_to_the_hold_shelf_and_greets_its_member(service, kiosks, page):
+    """Ani reserved a title whose one copy Budi has. Budi returns it at the kiosk:
+    the screen says whose hold shelf it goes to (first name only); Ani logs in
+    and is told first that a book waits for her there."""
+    from content_service.circulation import holds, local
+    from tests.factories import make_book, make_item
+
+    with service.app.app_context():
+        session = get_session()
+        ani = Patron(card_number="2171000043", name="Ani Lestari", category="adult", pin_hash=hash_pin("1357", rounds=1000))
+        budi = Patron(card_number="2171000044", name="Budi Santoso", category="adult")
+        session.add_all([ani, budi])
+        book = make_book(session, title="Cantik Itu Luka")
+        copy = make_item(session, book, barcode="HOLD-KIOSK-1")
+        local.checkout(session, budi, copy, max_fines=10**9)
+        holds.reserve(session, ani, book, max_fines=10**9, policy=holds.Policy())
+        session.commit()
+    kiosk = kiosks()
+    open_kiosk(page, kiosk)
+    page.click("#circ-return")
+    scan(page, kiosk, "HOLD-KIOSK-1")
+    back = wait_marks(page, "checkin", title="Cantik Itu Luka")[-1]
+    assert back["hold"] is True and back["holdFor"] == "Ani"
+    row = page.locator("#return-list li").first
+    assert "Letakkan di rak pesanan untuk Ani." in row.inner_text() and "Lestari" not in row.inner_text()
+    shot(page, "return-to-hold-shelf")
+    page.click("#return-done")
+    page.locator("#screen-attract").wait_for()
+
+    page.click("#circ-borrow")
+    wait_marks(page, "checkout-panel", panel="card")
+    scan(page, kiosk, "2171000043")
+    wait_marks(page, "checkout-panel", panel="pin")
+    keypad(page, "pin", "1357")
+    wait_marks(page, "checkout-panel", panel="borrow")
+    greeting = page.locator("#co-borrow-extra").inner_text()
+    assert greeting.startswith("1 buku menunggu Anda di rak pesanan."), greeting
+    shot(page, "checkout-hold-waiting")

@@ -171,9 +171,13 @@ function blocks(box, status) {
 /* Rupiah as librarians write it, in both languages: Rp75.000. */
 export function rupiah(amount) { return "Rp" + Math.round(amount).toLocaleString("id-ID"); }
 
-/* "Books on loan: 2 of 5" (when the library system says the limit) and the fines owed. */
+/* A reserved book waiting on the hold shelf (first: it is often what the member
+ * came for), "Books on loan: 2 of 5" (when the library system says the limit)
+ * and the fines owed. */
 function counts(status) {
   const parts = [];
+  const ready = status.holds_ready || 0;
+  if (ready) parts.push(nt("{n} book is waiting for you on the hold shelf.", "{n} books are waiting for you on the hold shelf.", ready));
   if (status.max_loans != null) parts.push(t("Books on loan: {n} of {max}", { n: s.onLoan, max: status.max_loans }));
   if (status.fines > 0) parts.push(t("Fines: {amount}", { amount: rupiah(status.fines) }));
   return parts;

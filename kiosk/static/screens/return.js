@@ -15,6 +15,14 @@ function cover(li, url) {
 
 const list = () => document.getElementById("return-list");
 
+/* A copy another member reserved: the hold shelf, for whom (first name only). */
+function holdShelf(holdFor) {
+  if (holdFor && holdFor.first_name) {
+    return t("Please put it on the hold shelf for {name}.", { name: holdFor.first_name });
+  }
+  return t("Please put it on the hold shelf: another member is waiting for it.");
+}
+
 async function checkin(payload) {
   const li = document.createElement("li");
   const title = document.createElement("strong");
@@ -26,10 +34,11 @@ async function checkin(payload) {
     cover(li, body.returned.cover_url);
     text.textContent = [t("Thank you, returned."),
                         body.overdue ? t("Returned late; the desk will tell you about any fine.") : "",
-                        body.to_hold_shelf ? t("Please put it on the hold shelf: another member is waiting for it.") : "",
+                        body.to_hold_shelf ? holdShelf(body.hold_for) : "",
                         ].filter(Boolean).join(" ");
     li.className = "co-row " + (body.to_hold_shelf ? "hold" : "ok");
-    mark("checkin", { title: body.returned.title, hold: body.to_hold_shelf });
+    mark("checkin", { title: body.returned.title, hold: body.to_hold_shelf,
+                      holdFor: body.hold_for ? body.hold_for.first_name : null });
   } catch (err) {
     const copy = refusedCopy(err);
     title.textContent = copy.title;

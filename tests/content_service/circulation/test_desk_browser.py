@@ -36,7 +36,11 @@ def test_a_librarian_at_the_desk(live, browser):  # noqa: F811
         make_item(session, book, barcode="DESK-0001")
         late = make_item(session, make_book(session, title="Bumi"), barcode="DESK-0002")
         local.checkout(session, siti, late, max_fines=10**9, now=calendar.utcnow() - timedelta(days=20))
+        andi = make_patron(session, name="Andi Wijaya", card_number="2171000002")
+        lent = make_item(session, make_book(session, title="Cantik Itu Luka"), barcode="DESK-0003")
+        local.checkout(session, andi, lent, max_fines=10**9)
         session.commit()
+        siti_id = siti.id
     page = log_in(browser, live, "budi")
     page.click("header nav >> text=Sirkulasi")
     page.fill("input[name=q]", "siti")
@@ -63,6 +67,17 @@ def test_a_librarian_at_the_desk(live, browser):  # noqa: F811
     page.fill("#checkin input[name=barcode]", "DESK-0001")
     page.click("#checkin button")
     assert "Dikembalikan: Laskar Pelangi" in page.inner_text("#loan-result")
+
+    # A hold for Siti on a title whose one copy is out: placed on her page, then the hold shelf and queues.
+    page.goto(f"{live.url}/staff/desk/members/{siti_id}")
+    page.fill("#place-hold input[name=book]", "DESK-0003")
+    page.click("#place-hold button")
+    assert "Dipesan: Cantik Itu Luka. Urutan dalam antrean: 1." in page.inner_text("#desk-done")
+    assert "Menunggu: urutan ke-1 dalam antrean" in page.inner_text("#member-holds")
+    shot(page, "member-holds")
+    page.click(".tabs >> text=Pesanan")
+    assert "Cantik Itu Luka" in page.inner_text("#hold-queues") and "Siti Rahmawati" in page.inner_text("#hold-queues")
+    shot(page, "holds")
 
     page.click(".tabs >> text=Terlambat")
     assert "DESK-0002" in page.inner_text("#overdue")
