@@ -89,6 +89,8 @@ SETTINGS: tuple[Setting, ...] = (
             "fines (rupiah) above which a member cannot borrow", minimum=0),
     Setting("CIRCULATION_SESSION_MINUTES", 5, int, "PINDAI_CIRCULATION_SESSION_MINUTES",
             "a member's kiosk session ends after this long without use", minimum=1),
+    Setting("ACCOUNT_SESSION_MINUTES", 15, int, "PINDAI_ACCOUNT_SESSION_MINUTES",
+            "a member's session on the phone (`/akun`) ends after this long without use", minimum=1),
     Setting("CIRCULATION_RECEIPT_DAYS", 90, int, "PINDAI_CIRCULATION_RECEIPT_DAYS",
             "how many days a receipt link (the kiosk's QR, kept on the member's phone) works", minimum=1),
     Setting("HOLD_PICKUP_DAYS", 7, int, "PINDAI_HOLD_PICKUP_DAYS",

@@ -46,9 +46,17 @@ PUBLIC_POSTS: dict[str, tuple[str, str | dict[str, str] | None]] = {
     "events_api.post_feedback": ("10 per minute; 100 per hour", None),
     "events_public.school_visit_form": ("3 per minute; 10 per day", "3 per day"),
     "plays.report_play": ("120 per minute", None),
+    # A member's account on the phone: the PIN is also locked after 5 wrong tries (local.authenticate).
+    "circulation_account.login": ("10 per minute; 30 per hour", {"card": "10 per hour"}),
+    "circulation_account.logout": ("30 per minute", None),
+    "circulation_account.renew": ("20 per minute", None),
+    "circulation_account.cancel_hold": ("20 per minute", None),
+    "circulation_account.reserve": ("20 per minute", None),
 }
 # HTML forms among them: these carry the CSRF token and the honeypot.
-HTML_FORMS = {"events_public.register", "events_public.survey", "events_public.school_visit_form"}
+HTML_FORMS = {"events_public.register", "events_public.survey", "events_public.school_visit_form",
+              "circulation_account.login", "circulation_account.logout", "circulation_account.renew",
+              "circulation_account.cancel_hold", "circulation_account.reserve"}
 
 class ForeignOrigin(errors.PindaiError):
     status = 403

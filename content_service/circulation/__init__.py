@@ -36,7 +36,7 @@ def _bump_on_card_change(session: Session, _context, _instances) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from . import api, cli, desk, pages
+    from . import account, api, cli, desk, pages
 
     name = app.config.get("CIRCULATION", "local")
     if name not in BACKENDS:
@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
     openapi.register(app, paths=apidoc.PATHS, schemas=apidoc.SCHEMAS)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    account.init_app(app)
     desk.init_app(app)
     for command in (cli.import_patrons_command, cli.closed_days_command, cli.loan_rules_command, cli.hold_command,
                     cli.expire_holds_command, cli.patron_command):

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from .. import errors
 from ..cards import normalise_card
 from ..catalogue.models import Item
 from . import calendar
 from .local import DEFAULT_RULES, Rule
-from .models import PATRON_CATEGORIES, ClosedDay, Loan, LoanRule, Patron
+from .models import PATRON_CATEGORIES, ClosedDay, Loan, LoanRule, Patron, PatronSession
 from .patrons import find_patron, hash_pin, valid_pin
 
 MAX_CLOSED_RANGE = 366  # days one "add" may mark: a year of holidays, not a typo's century
@@ -47,8 +47,10 @@ def member(session: Session, card: str | None) -> Patron:
 # --- a member's card ------------------------------------------------------
 
 def set_lost(patron: Patron, lost: bool) -> None:
-    """A card reported lost blocks it (kiosks refuse it); found again, it works."""
+    """A card reported lost blocks it (kiosks refuse it, its phone sessions end); found again, it works."""
     patron.card_lost = lost
+    if lost:
+        end_sessions(patron, patron.card_number)
 
 
 def new_card(session: Session, patron: Patron, number: str) -> str:
@@ -62,6 +64,7 @@ def new_card(session: Session, patron: Patron, number: str) -> str:
     if find_patron(session, card) is not None:
         raise DeskRefusal(_l("Another member already has card number %(card)s.", card=card))
     old, patron.card_number, patron.card_lost = patron.card_number, card, False
+    end_sessions(patron, old)
     session.flush()
     return old
 
@@ -105,6 +108,16 @@ def set_pin(patron: Patron, pin: str, again: str | None = None) -> None:
         raise DeskRefusal(_l("A PIN is 4 to 8 digits."))
     patron.pin_hash = hash_pin(pin)
     unlock_pin(patron)
+    end_sessions(patron, patron.card_number)  # whoever knew the old PIN is logged out
+
+
+def end_sessions(patron: Patron, card: str) -> None:
+    """End every open session of ``card`` (kiosk and phone): a lost card, a new card or PIN."""
+    session = object_session(patron)
+    if session is not None:
+        session.execute(update(PatronSession).where(PatronSession.card_number == card,
+                                                    PatronSession.ended_at.is_(None))
+                        .values(ended_at=calendar.utcnow()))
 
 
 def locked_until(patron: Patron, now: datetime | None = None) -> datetime | None:

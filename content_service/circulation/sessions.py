@@ -13,8 +13,12 @@ from . import calendar, refusals
 from .models import PatronSession, Receipt
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
+    """What is stored of a token: its SHA-256."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+_digest = digest
 
 
 def open_session(session: Session, card: str, first_name: str, kiosk_id: int | None, minutes: int) -> tuple[PatronSession, str]:

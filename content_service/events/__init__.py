@@ -38,5 +38,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["wib_date"] = lambda moment: schedule.local(moment).date()
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)
+    from ..circulation import account
+
+    account.add_section(app, public.account_section)  # "Akun saya" lists the member's registrations
     api.init_app(app)
     app.cli.add_command(cli.events)

@@ -8,13 +8,14 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy import select
 
 from .. import errors
 from ..args import date_arg
 from ..db import get_session
 from ..i18n import current_language, label
 from . import calendar, feedback, ical, registration, schedule, visits
-from .models import AUDIENCES, CATEGORIES, Event
+from .models import AUDIENCES, CATEGORIES, Event, EventOccurrence, Registration
 
 bp = Blueprint("events_public", __name__)
 WEEKS_SHOWN = 4
@@ -226,3 +227,14 @@ def survey():
         return render_template("events/survey.html", done=False, error=exc.to_dict()), exc.status
     session.commit()
     return render_template("events/survey.html", done=True, error=None)
+
+
+def account_section(session, card: str) -> tuple[str, dict]:
+    """The member's registrations still ahead (confirmed or waiting), for their account page."""
+    rows = session.scalars(select(Registration).join(EventOccurrence, EventOccurrence.id == Registration.occurrence_id)
+                           .where(Registration.card_number == card,
+                                  Registration.status.in_(("confirmed", "waitlisted")),
+                                  EventOccurrence.starts_at >= schedule.now())
+                           .order_by(EventOccurrence.starts_at)).all()
+    return "events/_account.html", {"registrations": [calendar.registration_dict(session, row) for row in rows]}
+

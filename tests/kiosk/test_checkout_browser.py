@@ -286,3 +286,52 @@ def test_a_returned_reserved_book_goes_to_the_hold_shelf_and_greets_its_member(s
     greeting = page.locator("#co-borrow-extra").inner_text()
     assert greeting.startswith("1 buku menunggu Anda di rak pesanan."), greeting
     shot(page, "checkout-hold-waiting")
+
+
+def test_a_book_with_every_copy_out_is_reserved_at_the_kiosk(service, kiosks, page):
+    """The book screen offers "Pesan buku ini" when no copy is on the shelf; the
+    member signs in with card and PIN and is told the place in the queue."""
+    from content_service import codes
+    from content_service.circulation import local
+    from content_service.circulation.models import Hold
+    from tests.factories import make_book, make_item
+
+    with service.app.app_context():
+        session = get_session()
+        dewi = Patron(card_number="2171000045", name="Dewi Sartika", category="adult",
+                      pin_hash=hash_pin("1357", rounds=1000))
+        other = Patron(card_number="2171000046", name="Rudi Hartono", category="adult")
+        session.add_all([dewi, other])
+        book = make_book(session, title="Bumi Manusia")
+        local.checkout(session, other, make_item(session, book, barcode="RES-KIOSK-1"), max_fines=10**9)
+        label = service.label(codes.ensure_code(session, "book", book.id).code)
+        on_shelf = service.label(service.samples[0][0])
+        session.commit()
+    kiosk = kiosks()
+    open_kiosk(page, kiosk)
+    scan(page, kiosk, on_shelf)
+    page.locator("#screen-book").wait_for()
+    page.wait_for_function("document.getElementById('book-title').textContent.length > 0")
+    assert page.locator("#book-reserve").is_hidden()  # a copy is on the shelf: take it
+    scan(page, kiosk, label)
+    page.wait_for_function("document.getElementById('book-title').textContent === 'Bumi Manusia'")
+    reserve = page.locator("#book-reserve")
+    assert reserve.is_visible() and reserve.inner_text() == "Pesan buku ini"
+    reserve.click()
+    wait_marks(page, "checkout-panel", panel="card")
+    assert page.locator("#co-heading").inner_text() == "Pesan buku"
+    scan(page, kiosk, "2171000045")
+    wait_marks(page, "checkout-panel", panel="pin")
+    keypad(page, "pin", "1357")
+    made = wait_marks(page, "checkout-reserved")[-1]
+    assert made["title"] == "Bumi Manusia" and made["position"] == 1
+    said = page.locator("#co-account-reserve").inner_text()
+    assert said.startswith("Dipesan: Bumi Manusia. Anda urutan ke-1 dalam antrean"), said
+    # The account then lists it among the member's holds.
+    page.wait_for_function("document.getElementById('co-account-extra').textContent.includes('Bumi Manusia')")
+    shot(page, "checkout-reserved")
+    axe(page, "checkout: reserved")
+    with service.app.app_context():
+        cards = get_session().scalars(select(Patron.card_number).join(Hold, Hold.patron_id == Patron.id)
+                                      .where(Hold.book_id == book.id)).all()
+    assert cards == ["2171000045"]

@@ -45,6 +45,8 @@ function renderFacts() {
     cover.src = book.cover_url; cover.alt = t("Cover of {title}", { title: book.title }); cover.hidden = false;
   } else { cover.removeAttribute("src"); cover.hidden = true; }
   const a = view.availability;
+  // Every copy out: reserve it here (card and PIN on the checkout screen), when this kiosk lends.
+  $("book-reserve").hidden = !(a && a.status === "all_on_loan" && $("screen-checkout") && !view.cached);
   $("book-availability").textContent = availabilityText(a);
   $("book-availability").className = "book-availability " + ((a && a.status) || "");
   const places = $("book-places");
@@ -302,6 +304,9 @@ screen("book", {
   reset() { stopSpeaking(); view = null; scan = null; $("book-extras").textContent = ""; $("book-related").textContent = ""; },
 });
 document.getElementById("book-read").addEventListener("click", readAloud);
+document.getElementById("book-reserve").addEventListener("click", () => {
+  if (view) show("checkout", { mode: "reserve", book: { id: view.book.id, title: view.book.title } });
+});
 const rerender = () => { if (view && state.current === "book") { renderFacts(); renderExtras(); } };
 on("lang", rerender);
 on("child", rerender);

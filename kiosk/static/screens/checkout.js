@@ -19,7 +19,7 @@ let s = fresh();
 
 function fresh() {
   return { mode: "borrow", panel: null, card: "", pin: "", token: null, first: "", pending: [],
-           borrowed: new Set(), busy: false, status: null, onLoan: 0, leaving: null };
+           borrowed: new Set(), busy: false, status: null, onLoan: 0, leaving: null, reserve: null };
 }
 const $ = (id) => document.getElementById(id);
 
@@ -45,7 +45,8 @@ function panel(name) {
 
 /* Texts that depend on the state, in the current language: the heading
  * names the panel shown ("Akun saya" from its card and PIN panels on). */
-const HEADINGS = { borrow: N_("Borrow books"), account: N_("My account"), receipt: N_("Loan receipt") };
+const HEADINGS = { borrow: N_("Borrow books"), account: N_("My account"), receipt: N_("Loan receipt"),
+                   reserve: N_("Reserve a book") };
 function headings() {
   const which = s.panel === "card" || s.panel === "pin" || !s.panel ? s.mode : s.panel;
   $("co-heading").textContent = t(HEADINGS[which] || HEADINGS.borrow);
@@ -149,6 +150,7 @@ async function login() {
     emit("member-signed-in", {});  // the survey asks a member who leaves (screens/survey.js)
     renderEntry();
     if (s.mode === "account") showAccount(body);
+    else if (s.mode === "reserve") { showAccount(body); await reserveBook(); }
     else {
       showBorrow(body);
       const waiting = s.pending.splice(0);
@@ -273,6 +275,31 @@ function showAccount(status) {
   mark("checkout-account", { loans: (status.loans || []).length });
 }
 
+/* "Pesan buku ini" from the book screen: the member is signed in, the title goes in its queue. */
+async function reserveBook() {
+  const book = s.reserve;
+  const said = $("co-account-reserve");
+  if (!book) return;
+  s.reserve = null;
+  try {
+    const body = await call("POST", "/holds", { book_id: book.id });
+    const position = body.hold && body.hold.position;
+    said.textContent = position
+      ? t("Reserved: {title}. You are number {position} in the queue; the book is set aside for you when a copy comes back.",
+          { title: book.title, position })
+      : t("Reserved: {title}.", { title: book.title });
+    said.className = "co-reserve ok";
+    mark("checkout-reserved", { title: book.title, position });
+  } catch (err) {
+    if (err.code === "session_expired" || err.code === "session_required") { reset(); return; }
+    said.textContent = book.title + ": " + err.message;
+    said.className = "co-reserve refused";
+    mark("checkout-refused", { code: err.code, title: book.title });
+  }
+  said.hidden = false;
+  try { showAccount(await call("GET", "/session")); } catch (err) { /* the line above says what happened */ }
+}
+
 async function renew(body) {
   let outcome = null;
   try {
@@ -334,14 +361,16 @@ function wipe() {
    "co-borrow-extra", "co-account-blocks", "co-account-extra", "co-pin-message", "co-qr",
    "co-print-when"].forEach((id) => { $(id).textContent = ""; });
   $("co-leave").hidden = true;
+  $("co-account-reserve").hidden = true; $("co-account-reserve").textContent = "";
   const lead = $("co-borrow-lead");
   lead.textContent = t(lead.dataset.t); lead.classList.remove("co-blocks");
   renderEntry();
 }
 
-function start(mode, card) {
+function start(mode, card, book) {
   wipe();
   s.mode = mode;
+  s.reserve = mode === "reserve" && book ? book : null;
   if (card) askPin(card); else panel("card");
 }
 
@@ -380,7 +409,7 @@ function claim(resolution, msg) {
 }
 
 screen("checkout", {
-  show(data) { if (data) start(data.mode || "borrow", data.card); },
+  show(data) { if (data) start(data.mode || "borrow", data.card, data.book); },
   hide() { wipe(); },
   reset() { wipe(); },
   claim,

@@ -1,0 +1,94 @@
+"""A member on a phone (360x740, Debian's Chromium): finds a book whose
+copies are all out, taps "Pesan buku ini", logs in with card and PIN, reserves
+it, sees her loans and the reservation on "Akun saya", renews a loan and logs
+out. The Content-Security-Policy stays on; axe finds no serious or critical
+violation; screenshots go to test-artifacts/account/."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from content_service import create_app
+from content_service.circulation import local
+from content_service.db import get_session, upgrade
+from tests.content_service.staff.test_browser import axe
+from tests.factories import make_book, make_item
+from tests.kiosk.live import launch_chromium, quiet_server
+
+from .helpers import PIN, make_patron
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[3]
+ARTIFACTS = REPO / "test-artifacts" / "account"
+if not Path("/usr/bin/chromium").exists():
+    pytest.skip("needs Debian's Chromium at /usr/bin/chromium (make setup installs it)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("account-live")
+    app = create_app({"ENV": "test", "DATABASE_URL": f"sqlite:///{folder / 'pindai.db'}", "RATE_LIMITS": False,
+                      "MEDIA_ROOT": str(folder / "media"), "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+                      "SEARCH_INDEX": str(folder / "search-index")})
+    with app.app_context():
+        upgrade(app.extensions["pindai.engine"])
+        session = get_session()
+        siti = make_patron(session, name="Siti Rahmawati", card_number="2171000001", fines=7500)
+        budi = make_patron(session, name="Budi Santoso", card_number="2171000002")
+        local.checkout(session, siti, make_item(session, make_book(session, title="Laskar Pelangi")), max_fines=10**9)
+        wanted = make_book(session, title="Cantik Itu Luka", authors=["Eka Kurniawan"])
+        local.checkout(session, budi, make_item(session, wanted), max_fines=10**9)
+        app.wanted = wanted.id
+        session.commit()
+    server = quiet_server("127.0.0.1", 0, app)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app.url = app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    yield app
+    server.shutdown()
+    app.extensions["pindai.engine"].dispose()
+
+
+def test_a_member_reserves_a_book_from_her_phone_and_sees_her_account(live):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID").new_page()
+        csp = []
+        page.on("console", lambda m: "Content Security Policy" in m.text and csp.append(m.text))
+        page.set_default_timeout(10_000)
+        page.goto(f"{live.url}/books/{live.wanted}")
+        page.click("#reserve-book")
+        assert "Masuk untuk memesan Cantik Itu Luka." in page.inner_text("main")
+        page.fill("#card_number", "2171000001")
+        page.fill("#pin", "0000")
+        page.click("#account-login button[type=submit]")
+        assert "PIN salah" in page.inner_text("#account-error")
+        page.screenshot(path=str(ARTIFACTS / "login-refused-phone.png"), full_page=True)
+        axe(page, "account login, phone")
+        page.fill("#pin", PIN)
+        page.click("#account-login button[type=submit]")
+        page.wait_for_url(f"**/akun/pesan/{live.wanted}")
+        page.click("#reserve-confirm button")
+        page.wait_for_selector("#account-done")
+        assert "Dipesan: Cantik Itu Luka. Anda urutan ke-1 dalam antrean" in page.inner_text("#account-done")
+        assert "Menunggu: urutan ke-1 dalam antrean" in page.inner_text("#account-holds")
+        assert "Laskar Pelangi" in page.inner_text("#account-loans")
+        assert "Kembalikan paling lambat" in page.inner_text("#account-loans")
+        assert "Rp7.500" in page.inner_text("#account-fines")
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")  # nothing off the side
+        page.screenshot(path=str(ARTIFACTS / "account-phone.png"), full_page=True)
+        axe(page, "account, phone")
+        page.click("#account-loans li[data-barcode] button")
+        assert "Diperpanjang: Laskar Pelangi (kembalikan paling lambat" in page.inner_text("#account-done")
+        page.click("#account-logout")
+        assert "Anda sudah keluar." in page.inner_text("main")
+        assert page.locator("#account-login").is_visible()
+        page.goto(f"{live.url}/akun")
+        assert page.locator("#account-login").is_visible() and "Laskar Pelangi" not in page.inner_text("main")
+        assert not csp, csp
+        browser.close()
