@@ -70,3 +70,11 @@ def test_a_rest_keeps_the_label_out_of_view_after_each_pass(tmp_path):
     ok, frame = capture.read()
     assert ok and frame.shape == (180, 320, 3)
 
+
+def test_the_demo_rest_outlasts_the_kiosks_idle_timeout(monkeypatch):
+    from content_service.demo.run import ATTRACT_SECONDS, attract_rest
+
+    monkeypatch.delenv("PINDAI_KIOSK_IDLE_SECONDS", raising=False)
+    assert attract_rest() == 90 + ATTRACT_SECONDS
+    monkeypatch.setenv("PINDAI_KIOSK_IDLE_SECONDS", "30")
+    assert attract_rest() == 30 + ATTRACT_SECONDS
