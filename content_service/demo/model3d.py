@@ -26,9 +26,15 @@ _FACES = (
 )
 
 
-def _box(center: tuple[float, float, float], size: tuple[float, float, float]):
+Vec3 = tuple[float, ...]
+Mesh = tuple[list[Vec3], list[Vec3], list[int]]
+
+
+def _box(center: Vec3, size: Vec3) -> Mesh:
     """Positions, normals (flat: four vertices per face) and triangle indices of a box."""
-    positions, normals, indices = [], [], []
+    positions: list[Vec3] = []
+    normals: list[Vec3] = []
+    indices: list[int] = []
     for normal, corners in _FACES:
         base = len(positions)
         for corner in corners:
@@ -38,9 +44,11 @@ def _box(center: tuple[float, float, float], size: tuple[float, float, float]):
     return positions, normals, indices
 
 
-def _merge(boxes):
+def _merge(boxes: list[Mesh]) -> Mesh:
     """Several boxes as one primitive's positions, normals and indices."""
-    positions, normals, indices = [], [], []
+    positions: list[Vec3] = []
+    normals: list[Vec3] = []
+    indices: list[int] = []
     for p, n, i in boxes:
         indices += [len(positions) + k for k in i]
         positions += p
