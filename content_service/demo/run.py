@@ -102,11 +102,13 @@ def write_env_file(path: Path, env: dict) -> None:
 
 
 def shown(path: Path) -> str:
-    """``path`` relative to the working directory when it is inside it."""
+    """``path`` relative to the working directory when it is inside it (symlinks
+    kept as they are: a linked ``.venv`` still shows as ``.venv/bin/flask``)."""
+    absolute = Path(os.path.abspath(path))
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(absolute.relative_to(Path.cwd()))
     except ValueError:
-        return str(path)
+        return str(absolute)
 
 
 def flask_help(env: dict, env_file: Path) -> list[str]:
