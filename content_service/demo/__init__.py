@@ -58,9 +58,13 @@ def demo_records() -> list[BookRecord]:
     return records
 
 
-def seed(session: Session, with_media: bool = True) -> dict:
+def seed(session: Session, with_media: bool = True, *, extras: bool = True, programmes: bool = True) -> dict:
     """Load the demo library and the sample programmes; returns counts, and
-    notes on what could not be made here (no espeak-ng: no narration)."""
+    notes on what could not be made here (no espeak-ng: no narration).
+
+    ``with_media`` makes the covers and the children's pictures; ``extras`` the
+    3D model and narrations too, ``programmes`` the sample programmes (tests of
+    the kiosk leave both out and make the ones they check)."""
     catalogue = Catalogue(session)
     outcomes = {"imported": 0, "updated": 0, "unchanged": 0, "skipped": 0}
     for record in demo_records():
@@ -75,12 +79,12 @@ def seed(session: Session, with_media: bool = True) -> dict:
     notes: list[str] = []
     replaced: list[str] = []
     if with_media:
-        replaced, notes = _media(session, books)
+        replaced, notes = _media(session, books, extras=extras)
     session.commit()
     references.release(session, replaced)  # files of demo extras made anew (a changed narration)
-    programmes = seed_programmes(session)
-    return {"books": len(books), **outcomes, "events": programmes["added"] + programmes["updated"],
-            "events_added": programmes["added"], "notes": notes}
+    events = seed_programmes(session) if programmes else {"added": 0, "updated": 0}
+    return {"books": len(books), **outcomes, "events": events["added"] + events["updated"],
+            "events_added": events["added"], "notes": notes}
 
 
 # The narrated books (Laskar Pelangi; a read-aloud children's book, Timun Mas) and
@@ -91,7 +95,7 @@ NARRATION_TITLE = "Narasi · Narration"
 MODEL_TITLE = "Model 3D buku · 3D book model"
 
 
-def _media(session: Session, books: list[Book]) -> tuple[list[str], list[str]]:
+def _media(session: Session, books: list[Book], *, extras: bool) -> tuple[list[str], list[str]]:
     """Covers and extras; answers the digests replaced and the notes to print."""
     store = storage()
     replaced: list[str | None] = []
@@ -106,6 +110,8 @@ def _media(session: Session, books: list[Book]) -> tuple[list[str], list[str]]:
             replaced.append(_attach(session, book, "ar_overlay", "Stiker AR · AR sticker",
                                     artwork.ar_overlay_png("Baca aku!", index), "image/png",
                                     audience="children", position=1))
+        if not extras:
+            continue
         if book.control_number in MODELLED:
             # Checked as an upload would be: the demo shows nothing staff could not upload.
             model = checks.check("model3d", model3d.book_glb(MODELLED[book.control_number], book.title[:40]))

@@ -145,3 +145,12 @@ def test_without_espeak_the_seed_notes_it_and_goes_on(make_app):
         assert session.scalar(select(func.count()).where(Asset.kind == "audio")) == 0
         assert _asset(session, "demo:024", "model3d") is not None
         assert counts["events"] == 8
+
+
+def test_the_kiosk_tests_seed_leaves_programmes_and_extras_out(app):
+    with app.app_context():
+        session = get_session()
+        counts = seed(session, extras=False, programmes=False)
+        kinds = set(session.scalars(select(Asset.kind)))
+        assert kinds == {"image", "ar_overlay"} and counts["events"] == 0
+        assert session.scalar(select(func.count()).select_from(Event)) == 0
