@@ -51,14 +51,16 @@ def label(code: str):
     elif row.target_type == "book":
         book_id = row.target_id
     elif row.target_type == "event":  # an event poster: details and registration
-        db.write(lambda session: kiosks.log_scan(session, "phone", "ok", via="label_url", code=canonical))
+        client = kiosks.client_key()
+        db.write(lambda session: kiosks.log_scan(session, "phone", "ok", via="label_url", code=canonical, client=client))
         return redirect(url_for("events_public.event_page", event_id=row.target_id))
     else:
         raise errors.UnsupportedTarget()
     page = _render_book(book_id, item)
     item_id = item.id if item else None
+    client = kiosks.client_key()
     db.write(lambda session: kiosks.log_scan(session, "phone", "ok", via="label_url", code=canonical, book_id=book_id,
-                                             item_id=item_id))
+                                             item_id=item_id, client=client))
     return page
 
 

@@ -1,8 +1,10 @@
 """The demo library: a few dozen real titles (``books.csv``, facts from the
-public catalogues credited in the README), their copies and codes, and
-demo media generated here (covers, an illustration, AR overlays).
+public catalogues credited in the README), their copies and codes, demo
+media generated here (covers, an illustration, AR overlays, a 3D model,
+narrations spoken by espeak-ng) and the events' sample programmes.
 
-``flask seed-demo`` is idempotent: running it again updates, never duplicates."""
+``flask seed-demo`` is idempotent: running it again updates, never duplicates
+(a demo extra is known by its book, kind and title)."""
 from __future__ import annotations
 
 import csv
@@ -15,10 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import codes
+from ..catalogue import narration
+from ..events.samples import seed_programmes
 from ..imports.records import BookRecord, Catalogue, ItemRecord
-from ..media import storage
+from ..media import checks, references, storage
 from ..catalogue.models import Asset, Book, Item
-from . import artwork
+from . import artwork, model3d
 
 BOOKS_CSV = Path(__file__).with_name("books.csv")
 
@@ -54,8 +58,13 @@ def demo_records() -> list[BookRecord]:
     return records
 
 
-def seed(session: Session, with_media: bool = True) -> dict:
-    """Load the demo library; returns counts and a few codes to try."""
+def seed(session: Session, with_media: bool = True, *, extras: bool = True, programmes: bool = True) -> dict:
+    """Load the demo library and the sample programmes; returns counts, and
+    notes on what could not be made here (no espeak-ng: no narration).
+
+    ``with_media`` makes the covers and the children's pictures; ``extras`` the
+    3D model and narrations too, ``programmes`` the sample programmes (tests of
+    the kiosk leave both out and make the ones they check)."""
     catalogue = Catalogue(session)
     outcomes = {"imported": 0, "updated": 0, "unchanged": 0, "skipped": 0}
     for record in demo_records():
@@ -67,32 +76,92 @@ def seed(session: Session, with_media: bool = True) -> dict:
         codes.ensure_code(session, "book", book.id)
         for item in book.items:
             codes.ensure_code(session, "item", item.id)
+    notes: list[str] = []
+    replaced: list[str] = []
     if with_media:
-        _media(session, books)
+        replaced, notes = _media(session, books, extras=extras)
     session.commit()
-    return {"books": len(books), **outcomes}
+    references.release(session, replaced)  # files of demo extras made anew (a changed narration)
+    events = seed_programmes(session) if programmes else {"added": 0, "updated": 0}
+    return {"books": len(books), **outcomes, "events": events["added"] + events["updated"],
+            "events_added": events["added"], "notes": notes}
 
 
-def _media(session: Session, books: list[Book]) -> None:
+# The narrated books (Laskar Pelangi; a read-aloud children's book, Timun Mas) and
+# the book with a 3D model (The Very Hungry Caterpillar), by control number.
+NARRATED = ("demo:001", "demo:020")
+MODELLED = {"demo:024": (0.18, 0.55, 0.16, 1.0)}  # the caterpillar's green
+NARRATION_TITLE = "Narasi · Narration"
+MODEL_TITLE = "Model 3D buku · 3D book model"
+
+
+def _media(session: Session, books: list[Book], *, extras: bool) -> tuple[list[str], list[str]]:
+    """Covers and extras; answers the digests replaced and the notes to print."""
     store = storage()
+    replaced: list[str | None] = []
+    notes: list[str] = []
     for index, book in enumerate(books):
         cover = store.put(artwork.cover_png(book.title, book.authors, index))
         book.cover_url = f"media:{cover}.png"
         if book.audience == "children":
-            _attach(session, book, "image", "Ilustrasi · Illustration", artwork.illustration_png(book.title, index),
-                    "image/png", audience="children", position=0)
-            _attach(session, book, "ar_overlay", "Stiker AR · AR sticker", artwork.ar_overlay_png("Baca aku!", index),
-                    "image/png", audience="children", position=1)
+            replaced.append(_attach(session, book, "image", "Ilustrasi · Illustration",
+                                    artwork.illustration_png(book.title, index), "image/png",
+                                    audience="children", position=0))
+            replaced.append(_attach(session, book, "ar_overlay", "Stiker AR · AR sticker",
+                                    artwork.ar_overlay_png("Baca aku!", index), "image/png",
+                                    audience="children", position=1))
+        if not extras:
+            continue
+        if book.control_number in MODELLED:
+            # Checked as an upload would be: the demo shows nothing staff could not upload.
+            model = checks.check("model3d", model3d.book_glb(MODELLED[book.control_number], book.title[:40]))
+            replaced.append(_attach(session, book, "model3d", MODEL_TITLE, model.data, model.media_type,
+                                    audience=book.audience if book.audience == "children" else "all", position=2))
+        if book.control_number in NARRATED and not notes:
+            try:
+                replaced.append(_narrate(session, book))
+            except narration.NarrationUnavailable:
+                notes.append("no narration extras: espeak-ng is not installed or failed here "
+                             "(`make setup` installs it; PINDAI_NARRATION_ESPEAK names the program)")
+    return [d for d in replaced if d], notes
 
 
-def _attach(session: Session, book: Book, kind: str, title: str, data: bytes, media_type: str, **fields) -> None:
-    digest = storage().put(data)
-    existing = session.scalars(
-        select(Asset).where(Asset.book_id == book.id, Asset.kind == kind, Asset.media_hash == digest)
+def _narrate(session: Session, book: Book) -> str | None:
+    """The book read aloud by espeak-ng (the service's own narration, ``narration.speak``),
+    attached as an audio extra in the book's language with the words as its caption;
+    answers the digest it replaced; raises ``NarrationUnavailable`` when espeak-ng cannot speak here."""
+    language = book.language if book.language in narration.VOICES else "id"
+    text = narration.narration_text(book, language)
+    asset = _demo_asset(session, book, "audio", NARRATION_TITLE)
+    if asset is not None and asset.caption == text and asset.media_hash and storage().exists(asset.media_hash):
+        return None  # already spoken, and the words have not changed
+    audio, _seconds = narration.speak(text, narration.VOICES[language])
+    return _attach(session, book, "audio", NARRATION_TITLE, audio, narration.MEDIA_TYPE, caption=text,
+                   language=language, audience="children" if book.audience == "children" else "all", position=3)
+
+
+def _demo_asset(session: Session, book: Book, kind: str, title: str) -> Asset | None:
+    return session.scalars(
+        select(Asset).where(Asset.book_id == book.id, Asset.kind == kind, Asset.title == title).order_by(Asset.id)
     ).first()
-    if existing is None:
+
+
+def _attach(session: Session, book: Book, kind: str, title: str, data: bytes, media_type: str,
+            **fields) -> str | None:
+    """Attach the demo extra ``title`` of ``kind`` to ``book``, or bring it up
+    to date; answers the digest it no longer uses (to release after commit)."""
+    digest = storage().put(data)
+    fields = {"language": "both", **fields}
+    asset = _demo_asset(session, book, kind, title)
+    if asset is None:
         session.add(Asset(book_id=book.id, kind=kind, title=title, media_hash=digest, media_type=media_type,
-                          language="both", **fields))
+                          **fields))
+        return None
+    old = asset.media_hash
+    asset.media_hash, asset.media_type = digest, media_type
+    for name, value in fields.items():
+        setattr(asset, name, value)
+    return old if old != digest else None
 
 
 # Laskar Pelangi, Bumi (teens), The Very Hungry Caterpillar, Harry Potter (first copy on loan).
@@ -118,8 +187,10 @@ def seed_demo_command(no_media: bool) -> None:
     counts = seed(session, with_media=not no_media)
     click.echo(
         f"Demo library: {counts['books']} books ({counts['imported']} new, {counts['updated']} updated, "
-        f"{counts['unchanged']} unchanged)."
+        f"{counts['unchanged']} unchanged); {counts['events']} sample programmes ({counts['events_added']} new)."
     )
+    for note in counts["notes"]:
+        click.echo(f"  Note: {note}")
     base = current_app.config["PUBLIC_BASE_URL"]
     for code, title in sample_codes(session):
         click.echo(f"  {codes.label_url(base, code)}  {title}")

@@ -3,6 +3,10 @@ content service under gunicorn and the kiosk (``python -m kiosk run``) on a
 generated demo video (or the camera when there is one), and print what to
 open: the kiosk screen (full screen in Chromium) and the public pages.
 
+It also writes ``demo.env`` beside the demo database (the ``PINDAI_*``
+variables of the demo) and prints how to run ``flask`` commands on the demo
+library with it.
+
 ``--check`` starts everything, fetches a demo page through the running
 server, the kiosk screen, and waits for the kiosk to have scanned and
 resolved the demo video's label, then stops: the test suite runs it so
@@ -12,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -24,6 +29,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 DEMO_KIOSK = "Kios demo"
+# After each pass of the book the demo video shows an empty counter for longer than
+# the kiosk's idle timeout, so the screen goes back to its attract screen and shows it
+# for about this long before the book comes again.
+ATTRACT_SECONDS = 10
 
 
 def prepare(env: dict) -> tuple[list[tuple[str, str]], str, str]:
@@ -43,7 +52,8 @@ def prepare(env: dict) -> tuple[list[tuple[str, str]], str, str]:
     with app.app_context():
         upgrade(get_engine())
         session = get_session()
-        seed(session)
+        for note in seed(session)["notes"]:
+            print(f"Note: {note}", flush=True)
         base = app.config["PUBLIC_BASE_URL"]
         samples = [(codes.label_url(base, code), title) for code, title in sample_codes(session)]
         kiosk = session.scalars(select(Kiosk).where(Kiosk.name == DEMO_KIOSK)).first()
@@ -57,18 +67,61 @@ def prepare(env: dict) -> tuple[list[tuple[str, str]], str, str]:
     return samples, samples[0][0], key
 
 
-def demo_video(folder: Path, payload: str) -> Path:
-    """The generated video of a book whose label carries ``payload``
-    (re-rendered only when the payload changes)."""
+def attract_rest() -> float:
+    """Seconds of empty counter after each pass of the demo video: the kiosk's
+    idle timeout (``IDLE_SECONDS``, ``PINDAI_KIOSK_IDLE_SECONDS``, as the kiosk
+    process reads it) and ``ATTRACT_SECONDS`` more."""
+    from kiosk.settings import load_config
+
+    return float(load_config()["IDLE_SECONDS"]) + ATTRACT_SECONDS
+
+
+def demo_video(folder: Path, payload: str, rest: float) -> Path:
+    """The generated video of a book whose label carries ``payload``, out of
+    view for ``rest`` seconds after each pass (re-rendered only when either changes).
+    H.264 keeps the long empty stretches small (about 2 MB for three passes)."""
     from kiosk.demo.synth import render_book_video
 
     folder.mkdir(parents=True, exist_ok=True)
     video, meta = folder / "demo-book.mp4", folder / "demo-book.json"
-    if not (video.exists() and meta.exists() and json.loads(meta.read_text()).get("payload") == payload):
-        print("Rendering the demo video (a book with its QR label in front of the camera)...", flush=True)
-        truth = render_book_video(video, payload, title="Laskar Pelangi", passes=3)
-        meta.write_text(json.dumps({"payload": payload, "frames": truth.get("frames")}))
+    wanted = {"payload": payload, "rest": rest}
+    known = json.loads(meta.read_text()) if meta.exists() else {}
+    if not (video.exists() and all(known.get(k) == v for k, v in wanted.items())):
+        print(f"Rendering the demo video (a book with its QR label in front of the camera, three passes, "
+              f"{rest:.0f} s of empty counter after each)...", flush=True)
+        truth = render_book_video(video, payload, title="Laskar Pelangi", passes=3, rest=rest, codec="h264")
+        meta.write_text(json.dumps({**wanted, "frames": truth.get("frames")}))
     return video
+
+
+def write_env_file(path: Path, env: dict) -> None:
+    """The demo's PINDAI_* variables as a file a shell sources (``set -a; . FILE; set +a``)."""
+    lines = ["# The demo library's settings, written by `make demo`: set -a; . " + shown(path) + "; set +a"]
+    lines += [f"{name}={shlex.quote(value)}" for name, value in env.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is inside it (symlinks
+    kept as they are: a linked ``.venv`` still shows as ``.venv/bin/flask``)."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
+
+
+def flask_help(env: dict, env_file: Path) -> list[str]:
+    """The lines telling how to run `flask` commands on the demo library."""
+    flask = shown(Path(sys.executable).parent / "flask")
+    return [
+        "  flask commands on the demo library (another terminal, this directory):",
+        *[f"    export {name}={shlex.quote(value)}" for name, value in env.items()],
+        f"    {flask} --app content_service events list",
+        f"  or, with the same settings from {shown(env_file)}:",
+        f"    set -a; . {shlex.quote(shown(env_file))}; set +a",
+        f"    {flask} --app content_service events list   (--help lists every command)",
+    ]
 
 
 def camera_present() -> bool:
@@ -120,9 +173,11 @@ def main(argv=None) -> int:
         "PINDAI_MEDIA_ROOT": os.environ.get("PINDAI_MEDIA_ROOT", str(instance / "media")),
         "PINDAI_PUBLIC_BASE_URL": os.environ.get("PINDAI_PUBLIC_BASE_URL", f"http://localhost:{args.port}"),
     }
+    env_file = instance / "demo.env"
+    write_env_file(env_file, env)
     samples, payload, key = prepare(env)
     kiosk_port = free_port() if args.check or args.kiosk_port == 0 else args.kiosk_port
-    source = "0" if camera_present() and not args.check else str(demo_video(instance, payload))
+    source = "0" if camera_present() and not args.check else str(demo_video(instance, payload, attract_rest()))
     children_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
     bin_dir = Path(sys.executable).parent
     service = subprocess.Popen(
@@ -148,12 +203,16 @@ def main(argv=None) -> int:
         print("\nPindai demo is running.")
         print(f"  Kiosk screen:  {kiosk_url}/   (full screen: chromium --kiosk {kiosk_url}/)")
         print(f"                 scanning {'the camera' if source == '0' else 'a generated video of ' + samples[0][1]}")
+        if source != "0":
+            print(f"                 (out of view {attract_rest():.0f} s after each pass: the kiosk's idle timeout "
+                  "passes and it goes back to its attract screen)")
         print("  Public book pages (open one on a phone or in a browser):")
         for url, title in samples:
             print(f"    {url}   {title}")
         print(f"  JSON API:      http://localhost:{args.port}/api/v1/books   (OpenAPI: /api/v1/openapi.json)")
         print("  Phones need the server's network address: set PINDAI_PUBLIC_BASE_URL=http://<this-machine>:"
               f"{args.port} before `make demo` so printed labels point there.")
+        print("\n".join(flask_help(env, env_file)), flush=True)
         if args.check:
             screen = urllib.request.urlopen(f"http://127.0.0.1:{kiosk_port}/", timeout=10).read().decode("utf-8")
             if "screen-attract" not in screen:

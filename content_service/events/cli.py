@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from .. import codes, errors
 from ..db import get_session
-from . import calendar, feedback, registration, schedule, visits
+from . import calendar, feedback, registration, samples, schedule, visits
 from .models import AUDIENCES, CATEGORIES
 
 events = click.Group("events", help="Events and programmes: create, edit, registrations, school visits, survey.")
@@ -236,61 +236,20 @@ def feedback_command(days: int) -> None:
         click.echo(f"  [{comment['at'][:16]}] {comment['rating']}/5 {comment['context']}: {comment['comment']}")
 
 
-# Sample programmes of the kind the library runs, for trials (times in WIB;
-# weekday 5 = Saturday). Related subjects meet the demo library's books.
-DEMO: list[dict[str, Any]] = [
-    dict(title="Cerita di Pagi Hari", title_en="Morning Stories", category="storytelling", audience="children",
-         age_min=4, age_max=8, location="Ruang Anak, Lantai 1", weekday=5, hour=9, minutes=60,
-         rrule="FREQ=WEEKLY;BYDAY=SA", capacity=25, registration_required=True,
-         summary="Mendongeng bersama pustakawan setiap Sabtu pagi.", summary_en="Storytime with a librarian every Saturday morning.",
-         related_subjects=["Picture books", "Cerita rakyat", "Buku bacaan nyaring", "Animals"]),
-    dict(title="Kelas Menulis Kreatif", title_en="Creative Writing Class", category="class", audience="teens",
-         location="Ruang Diskusi, Lantai 2", weekday=2, hour=15, minutes=120, rrule="FREQ=WEEKLY;BYDAY=WE;COUNT=8",
-         capacity=15, registration_required=True, summary="Delapan pertemuan menulis cerpen.",
-         summary_en="Eight sessions of short-story writing.", related_subjects=["Fiksi", "Persahabatan"]),
-    dict(title="Kelas Desain Grafis", title_en="Graphic Design Class", category="class", audience="adults",
-         location="Lab Komputer, Lantai 3", weekday=3, hour=19, minutes=90, rrule="FREQ=WEEKLY;BYDAY=TH;COUNT=6",
-         capacity=12, registration_required=True, summary="Dasar desain poster dengan perangkat lunak bebas.",
-         summary_en="Poster design basics with free software."),
-    dict(title="Coding untuk Remaja", title_en="Coding for Teens", category="class", audience="teens",
-         location="Lab Komputer, Lantai 3", weekday=5, hour=13, minutes=120, rrule="FREQ=MONTHLY;BYDAY=1SA",
-         capacity=20, registration_required=True, summary="Membuat gim pertama dengan Scratch.",
-         summary_en="Make a first game with Scratch."),
-    dict(title="Diskusi Publik: Batam dan Lingkungan", title_en="Public talk: Batam and the environment",
-         category="discussion", audience="adults", location="Aula, Lantai 1", weekday=4, hour=16, minutes=120,
-         summary="Mangrove, pesisir, dan masa depan kota pulau.", summary_en="Mangroves, coasts and an island city's future."),
-    dict(title="Pameran Sejarah Kota Batam", title_en="Batam City History Exhibition", category="exhibition",
-         audience="all", location="Galeri, Lantai 1", weekday=0, hour=9, minutes=8 * 60, rrule="FREQ=DAILY;COUNT=14",
-         summary="Foto dan arsip Batam dari masa ke masa.", summary_en="Photographs and archives of Batam through time.",
-         related_subjects=["Sejarah Indonesia", "Fiksi sejarah"]),
-]
-
-
 @events.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
-    """Add sample programmes (storytelling, classes, a talk, an exhibition) starting this week; idempotent."""
-    from datetime import datetime, time, timedelta
-
+    """Add sample programmes (storytelling, classes, discussions, a school visit day, an exhibition)
+    starting this week; idempotent."""
     from sqlalchemy import select
 
     from .models import Event
 
     session = get_session()
-    today = schedule.local(schedule.now()).date()
-    made = 0
-    for sample in DEMO:
-        fields = dict(sample)
-        weekday, hour, minutes = fields.pop("weekday"), fields.pop("hour"), fields.pop("minutes")
-        if session.scalar(select(Event.id).where(Event.title == fields["title"])) is not None:
-            continue
-        day = today + timedelta(days=(weekday - today.weekday()) % 7)
-        start = datetime.combine(day, time(hour), tzinfo=schedule.WIB)
-        if start <= schedule.now():
-            start += timedelta(days=7)
-        event = calendar.save_event(session, starts_at=start, ends_at=start + timedelta(minutes=minutes), **fields)
-        code = codes.ensure_code(session, "event", event.id)
-        made += 1
-        click.echo(f"{event.title}: {codes.label_url(current_app.config['PUBLIC_BASE_URL'], code.code)}")
+    counts = samples.seed_programmes(session)
+    base = current_app.config["PUBLIC_BASE_URL"]
+    titles = [sample["title"] for sample in samples.PROGRAMMES]
+    for event in session.scalars(select(Event).where(Event.title.in_(titles)).order_by(Event.starts_at)):
+        click.echo(f"{event.title}: {codes.label_url(base, codes.ensure_code(session, 'event', event.id).code)}")
     session.commit()
-    click.echo(f"{made} sample programmes added ({len(DEMO) - made} were there already).")
+    click.echo(f"{counts['added']} sample programmes added ({counts['updated']} were there already, updated).")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import date, datetime, timedelta, timezone
 
 import click
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask.cli import with_appcontext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -76,13 +77,63 @@ def request_kiosk() -> Kiosk | None:
     return kiosk
 
 
+# Scans of one code by one kiosk or phone with no pause this long between them are
+# one use: a book left before the camera, a label page reloaded, a looping demo video.
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def client_key(day: date | None = None) -> str:
+    """The asking phone's key for the repeat window: an HMAC, under the service's
+    secret, of its address and browser and of the day, so the scan log holds no
+    address and cannot follow a phone from one day to the next."""
+    day = day or utcnow().date()
+    address = request.remote_addr or "unknown"  # ProxyFix has applied the trusted proxies (throttle.client_address)
+    text = f"{day.isoformat()}\n{address}\n{request.headers.get('User-Agent', '')}"
+    return hmac.new(str(current_app.config["SECRET_KEY"]).encode("utf-8"), text.encode("utf-8"),
+                    hashlib.sha256).hexdigest()[:16]
+
+
+def is_repeat(session: Session, at: datetime, *, kiosk_id: int | None, client: str | None, code: str | None,
+              book_id: int | None) -> bool:
+    """Whether a successful scan at ``at`` repeats one of the same code (for a
+    scan without a code, an ISBN: the same book) by the same kiosk or phone in
+    the ``REPEAT_WINDOW`` before it. Any earlier scan counts, repeat or not: a
+    run of scans with no pause of the window is one use."""
+    if kiosk_id is not None:
+        who = ScanLog.kiosk_id == kiosk_id
+    elif client is not None:
+        who = (ScanLog.client == client) & ScanLog.kiosk_id.is_(None)
+    else:
+        return False
+    if code is not None:
+        same = ScanLog.code == code
+    elif book_id is not None:
+        same = ScanLog.code.is_(None) & (ScanLog.book_id == book_id)
+    else:
+        return False  # a library card: nothing to count twice
+    # Bound values are UTC: SQLite compares the stored text, PostgreSQL the instants, alike.
+    at = at.astimezone(timezone.utc)
+    earlier = select(ScanLog.id).where(who, same, ScanLog.outcome == "ok", ScanLog.at > at - REPEAT_WINDOW,
+                                       ScanLog.at <= at).limit(1)
+    return session.scalar(earlier) is not None
+
+
 def log_scan(session: Session, channel: str, outcome: str, *, kiosk: Kiosk | None = None, via: str | None = None,
-             code: str | None = None, book_id: int | None = None, item_id: int | None = None) -> None:
-    """Record a scan (committed with the request's session)."""
-    session.add(ScanLog(channel=channel, kiosk_id=kiosk.id if kiosk else None, via=via, code=code,
-                        book_id=book_id, item_id=item_id, outcome=outcome))
+             code: str | None = None, book_id: int | None = None, item_id: int | None = None,
+             client: str | None = None) -> ScanLog:
+    """Record a scan (committed with the request's session); a successful one
+    that repeats an earlier one (``is_repeat``) is kept in the log but marked,
+    and the analytics count it as part of the first one's use."""
+    at = utcnow()
+    kiosk_id = kiosk.id if kiosk else None
+    client = None if kiosk is not None else client
+    repeat = outcome == "ok" and is_repeat(session, at, kiosk_id=kiosk_id, client=client, code=code, book_id=book_id)
+    row = ScanLog(at=at, channel=channel, kiosk_id=kiosk_id, via=via, code=code, book_id=book_id, item_id=item_id,
+                  outcome=outcome, client=client, is_repeat=repeat)
+    session.add(row)
     if kiosk is not None:
-        kiosk.last_seen_at = utcnow()
+        kiosk.last_seen_at = at
+    return row
 
 
 @click.command("create-kiosk")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -34,7 +34,9 @@ class Kiosk(Base):
 
 class ScanLog(Base):
     """One scan: a kiosk resolving a payload, or a phone opening a label page.
-    What analytics count."""
+    What analytics count: every scan is kept, and one of the same code by the
+    same kiosk or phone soon after another is marked ``is_repeat`` (one use,
+    counted once; see ``kiosks.log_scan``)."""
 
     __tablename__ = "scan_log"
 
@@ -47,5 +49,12 @@ class ScanLog(Base):
     book_id: Mapped[int | None] = mapped_column(ForeignKey("book.id", ondelete="SET NULL"), index=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="SET NULL"))
     outcome: Mapped[str] = mapped_column(String(30))  # "ok" or the error code
+    # A phone's key for the repeat window: a keyed hash of its address and browser
+    # that changes every day (never the address itself); None for kiosks.
+    client: Mapped[str | None] = mapped_column(String(16))
+    is_repeat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    __table_args__ = (CheckConstraint("channel IN ('kiosk', 'phone')", name="scan_log_channel"),)
+    __table_args__ = (
+        CheckConstraint("channel IN ('kiosk', 'phone')", name="scan_log_channel"),
+        Index("ix_scan_log_code_at", "code", "at"),  # the repeat window's look-up
+    )

@@ -1,6 +1,10 @@
 """What visitors use: scans per day, top scanned books, plays of extras,
 scans per kiosk and per hour of the day; each table also as CSV.
 
+A use is counted once: repeat scans (the same code by the same kiosk or
+phone within ``kiosks.REPEAT_WINDOW``, marked ``is_repeat`` when logged) stay
+in the log and are left out of every table; the report says how many.
+
 Days and hours are the library's (Batam keeps WIB, UTC+7, all year, so a
 fixed offset is exact). The log is read in one grouped pass per UTC hour
 (WIB is a whole-hour offset) and the tables are summed from that."""
@@ -21,6 +25,7 @@ from .. import errors
 from ..args import date_arg, int_arg
 from ..catalogue.models import Asset, Book
 from ..db import get_session
+from ..kiosks import REPEAT_WINDOW
 from ..kiosks.models import Kiosk, ScanLog
 from .access import bp, requires
 from .models import AssetPlay
@@ -37,6 +42,7 @@ class Report:
     plays: list[tuple[int, str, str, str, int, int]]  # asset id, kind, title, book, kiosk, phone
     kiosks: list[tuple[str, int]]
     hours: list[int]  # 24 counts
+    repeats: int = 0  # successful scans left out as repeats of a use already counted
 
     @property
     def total(self) -> int:
@@ -72,13 +78,17 @@ def build_report(session: Session, start: date, end: date, offset: int = 7) -> R
     per_day: dict[str, list[int]] = {}
     per_kiosk: dict[int | None, int] = {}
     hours = [0] * 24
-    for utc_hour, channel, kiosk_id, is_ok, n in session.execute(
-            select(hour, ScanLog.channel, ScanLog.kiosk_id, good, func.count())
-            .where(in_range).group_by(hour, ScanLog.channel, ScanLog.kiosk_id, good)):
+    repeats = 0
+    for utc_hour, channel, kiosk_id, is_ok, repeat, n in session.execute(
+            select(hour, ScanLog.channel, ScanLog.kiosk_id, good, ScanLog.is_repeat, func.count())
+            .where(in_range).group_by(hour, ScanLog.channel, ScanLog.kiosk_id, good, ScanLog.is_repeat)):
         local = _as_hour(utc_hour) + shift
         counts = per_day.setdefault(local.date().isoformat(), [0, 0, 0])
         if not is_ok:
             counts[2] += n
+            continue
+        if repeat:
+            repeats += n
             continue
         counts[0 if channel == "kiosk" else 1] += n
         hours[local.hour] += n
@@ -92,7 +102,8 @@ def build_report(session: Session, start: date, end: date, offset: int = 7) -> R
 
     # Top books: count in the log first, then look up ten titles (never a join over the whole log).
     count = func.count().label("n")
-    top = session.execute(select(ScanLog.book_id, count).where(in_range, ok, ScanLog.book_id.is_not(None))
+    top = session.execute(select(ScanLog.book_id, count).where(in_range, ok, ScanLog.is_repeat.is_(False),
+                                                               ScanLog.book_id.is_not(None))
                           .group_by(ScanLog.book_id).order_by(count.desc(), ScanLog.book_id).limit(10)).all()
     titles = dict(session.execute(select(Book.id, Book.title).where(Book.id.in_([b for b, _ in top]))).all())
     books = sorted(((b, titles.get(b, ""), n) for b, n in top), key=lambda r: (-r[2], r[1]))
@@ -106,7 +117,7 @@ def build_report(session: Session, start: date, end: date, offset: int = 7) -> R
         .join(AssetPlay, AssetPlay.asset_id == Asset.id).join(Book, Asset.book_id == Book.id)
         .where(play_range).group_by(Asset.id, Asset.kind, Asset.title, Book.title)
         .order_by(plays_n.desc(), Asset.title).limit(20))]
-    return Report(start, end, days, books, plays, kiosks, hours)
+    return Report(start, end, days, books, plays, kiosks, hours, repeats)
 
 
 def bar_chart(labels: list[str], values: list[int], *, title: str, width: int = 720, height: int = 200,
@@ -160,7 +171,8 @@ def analytics():
     hour_chart = bar_chart([f"{h:02d}" for h in range(24)], report.hours, title="Pindaian per jam / Scans per hour",
                            height=160, label_every=2)
     return render_template("staff/analytics.html", report=report, day_chart=day_chart, hour_chart=hour_chart,
-                           days=(end - start).days + 1, tables=TABLES)
+                           days=(end - start).days + 1, tables=TABLES,
+                           repeat_minutes=int(REPEAT_WINDOW.total_seconds() // 60))
 
 
 def _cell(value):

@@ -159,11 +159,16 @@ _SETTLE = 20.0  # frames: time constant of the hand slowing to a stop
 
 def render_book_video(path, payload: str, *, title: str = "Cerita Rakyat Nusantara",
                       frames: int | None = None, fps: int = 30, size=(1280, 720),
-                      seed: int = 0, passes: int = 2) -> dict:
+                      seed: int = 0, passes: int = 2, rest: float = 0.0, codec: str | None = None) -> dict:
     """Write a video of a book with a QR label for `payload` shown `passes`
     times to the camera (enter, hold, leave, then an empty counter).
 
-    The codec follows the suffix: MJPG for .avi, mp4v otherwise. Returns the
+    `rest` seconds of empty counter follow each pass (on top of `frames`):
+    a demo kiosk left alone that long goes back to its attract screen.
+
+    The codec follows the suffix: MJPG for .avi, mp4v otherwise; `codec="h264"`
+    writes H.264 through PyAV instead, where a long rest costs next to nothing
+    (mp4v spends ~90 KB on every second of an empty 720p counter). Returns the
     ground truth: {"path", "fps", "size", "frames", "payload", "passes":
     [{"enter", "first_visible", "last_visible", "leave", "blur_px"} per pass]
     (blur_px: motion blur length at first_visible),
@@ -184,27 +189,26 @@ def render_book_video(path, payload: str, *, title: str = "Cerita Rakyat Nusanta
                   (float(cover.shape[1]), float(cover.shape[0])), (0.0, float(cover.shape[0]))]
     book_h = cover.shape[0]
 
-    fourcc = cv2.VideoWriter_fourcc(*("MJPG" if path.suffix.lower() == ".avi" else "mp4v"))
-    writer = cv2.VideoWriter(str(path), fourcc, fps, size)
-    if not writer.isOpened():
-        raise RuntimeError(f"OpenCV cannot write {path} here")
+    writer = _writer(path, fps, size, codec)
+    rest_frames = round(rest * fps)
     truth = {"path": str(path), "fps": fps, "size": [width, height], "payload": payload,
              "passes": [], "label_corners": []}
     index = 0
     previous_center = None
     try:
         for phases in plan:
-            centers = _trajectory(phases, rng, size, book_h)
+            centers = _trajectory(phases, rng, size, book_h) + [(None, 0.0, 0.0)] * rest_frames
             record = {"enter": None, "first_visible": None, "last_visible": None, "leave": None}
             for center, yaw, roll in centers:
                 frame = noisy[index % len(noisy)]
+                still: int | None = index % len(noisy)
                 label = None
                 if center is not None:
                     quad = book_quad(center, book_h, yaw, roll)
                     blur = (0.0, 0.0) if previous_center is None else (
                         (center[0] - previous_center[0]) * _EXPOSURE,
                         (center[1] - previous_center[1]) * _EXPOSURE)
-                    frame = place(frame, cover, quad, blur=blur)
+                    frame, still = place(frame, cover, quad, blur=blur), None
                     label = map_quad(cover_rect, quad, label_in_cover)
                     if not _overlaps(label, size):
                         label = None
@@ -219,13 +223,74 @@ def render_book_video(path, payload: str, *, title: str = "Cerita Rakyat Nusanta
                 previous_center = center
                 truth["label_corners"].append(
                     [[round(x, 1), round(y, 1)] for x, y in label] if label else None)
-                writer.write(frame)
+                writer.write(frame, still)
                 index += 1
             truth["passes"].append(record)
     finally:
         writer.release()
     truth["frames"] = index
     return truth
+
+
+class _OpenCVWriter:
+    """cv2.VideoWriter: MJPG for .avi, mp4v otherwise."""
+
+    def __init__(self, path: Path, fps: int, size):
+        fourcc = cv2.VideoWriter_fourcc(*("MJPG" if path.suffix.lower() == ".avi" else "mp4v"))
+        self._writer = cv2.VideoWriter(str(path), fourcc, fps, size)
+        if not self._writer.isOpened():
+            raise RuntimeError(f"OpenCV cannot write {path} here")
+
+    def write(self, frame: np.ndarray, still: int | None = None) -> None:
+        self._writer.write(frame)
+
+    def release(self) -> None:
+        self._writer.release()
+
+
+class _H264Writer:
+    """H.264 through PyAV's libx264: a keyframe every 10 s and no B-frames,
+    so an unchanging stretch is a run of tiny frames. ``still`` names a frame
+    that comes back (one of the empty counter's noisy copies): converted to
+    YUV once, not on every use."""
+
+    def __init__(self, path: Path, fps: int, size):
+        import av
+
+        if "libx264" not in av.codecs_available:
+            raise RuntimeError("PyAV's FFmpeg has no libx264 here")
+        self._av = av
+        self._out = av.open(str(path), "w")
+        self._stream = self._out.add_stream("libx264", rate=fps, options={
+            "crf": "23", "preset": "veryfast", "g": str(fps * 10), "bf": "0"})
+        self._stream.width, self._stream.height = size
+        self._stream.pix_fmt = "yuv420p"
+        self._stills: dict[int, object] = {}
+        self._pts = 0
+
+    def write(self, frame: np.ndarray, still: int | None = None) -> None:
+        converted = self._stills.get(still) if still is not None else None
+        if converted is None:
+            converted = self._av.VideoFrame.from_ndarray(frame, format="bgr24").reformat(format="yuv420p")
+            if still is not None:
+                self._stills[still] = converted
+        converted.pts = self._pts  # a reused frame gets its new time
+        self._pts += 1
+        for packet in self._stream.encode(converted):
+            self._out.mux(packet)
+
+    def release(self) -> None:
+        for packet in self._stream.encode(None):
+            self._out.mux(packet)
+        self._out.close()
+
+
+def _writer(path: Path, fps: int, size, codec: str | None):
+    if codec == "h264":
+        return _H264Writer(path, fps, size)
+    if codec is not None:
+        raise ValueError(f"unknown codec {codec!r} (None or 'h264')")
+    return _OpenCVWriter(path, fps, size)
 
 
 def _plan(frames, passes):

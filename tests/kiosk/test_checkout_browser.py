@@ -326,7 +326,7 @@ def test_a_book_with_every_copy_out_is_reserved_at_the_kiosk(service, kiosks, pa
     made = wait_marks(page, "checkout-reserved")[-1]
     assert made["title"] == "Bumi Manusia" and made["position"] == 1
     said = page.locator("#co-account-reserve").inner_text()
-    assert said.startswith("Dipesan: Bumi Manusia. Anda urutan ke-1 dalam antrean"), said
+    assert said.startswith("Dipesan: Bumi Manusia. Anda urutan ke-1 dalam daftar tunggu"), said
     # The account then lists it among the member's holds.
     page.wait_for_function("document.getElementById('co-account-extra').textContent.includes('Bumi Manusia')")
     shot(page, "checkout-reserved")

@@ -53,3 +53,28 @@ def test_codecs_and_several_passes(tmp_path, suffix):
     capture = cv2.VideoCapture(truth["path"])
     ok, frame = capture.read()
     assert ok and frame.shape == (360, 640, 3)
+
+
+def test_a_rest_keeps_the_label_out_of_view_after_each_pass(tmp_path):
+    # The demo's rest is the kiosk's idle timeout and more (content_service/demo/run.py),
+    # so its kiosk goes back to the attract screen between two passes.
+    truth = render_book_video(tmp_path / "rest.mp4", "http://127.0.0.1:5000/q/WXYZ6789", passes=2,
+                              fps=10, size=(320, 180), seed=5, rest=4.0, codec="h264")
+    first, second = truth["passes"]
+    assert truth["frames"] == 2 * (140 + 40)
+    assert second["first_visible"] - first["last_visible"] > 40
+    assert all(quad is None for quad in truth["label_corners"][first["leave"]:first["leave"] + 40])
+    assert all(quad is None for quad in truth["label_corners"][-40:])
+    capture = cv2.VideoCapture(truth["path"])
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == truth["frames"]
+    ok, frame = capture.read()
+    assert ok and frame.shape == (180, 320, 3)
+
+
+def test_the_demo_rest_outlasts_the_kiosks_idle_timeout(monkeypatch):
+    from content_service.demo.run import ATTRACT_SECONDS, attract_rest
+
+    monkeypatch.delenv("PINDAI_KIOSK_IDLE_SECONDS", raising=False)
+    assert attract_rest() == 90 + ATTRACT_SECONDS
+    monkeypatch.setenv("PINDAI_KIOSK_IDLE_SECONDS", "30")
+    assert attract_rest() == 30 + ATTRACT_SECONDS

@@ -44,9 +44,9 @@ def test_a_librarian_reserves_a_title_for_a_member_by_barcode_isbn_or_label(app,
     session.commit()
     first = place(client, token, siti, "HOLD-0001")
     assert first.status_code == 200
-    assert "Dipesan: Laskar Pelangi. Urutan dalam antrean: 1." in text(first)
-    assert "Menunggu: urutan ke-1 dalam antrean" in text(first)
-    assert "Menunggu: urutan ke-2 dalam antrean" in text(place(client, token, ani, "978-979-3062-79-2"))
+    assert "Dipesan: Laskar Pelangi. Urutan dalam daftar tunggu: 1." in text(first)
+    assert "Menunggu: urutan ke-1 dalam daftar tunggu" in text(first)
+    assert "Menunggu: urutan ke-2 dalam daftar tunggu" in text(place(client, token, ani, "978-979-3062-79-2"))
     assert "Dipesan: Laskar Pelangi" in text(place(client, token, dewi, label))
     session.rollback()
     from content_service.staff.models import AuditEntry

@@ -6,6 +6,7 @@ import io
 from datetime import date, datetime, timezone
 
 import pytest
+from sqlalchemy import select
 
 from content_service import kiosks
 from content_service.kiosks.models import ScanLog
@@ -94,3 +95,19 @@ def test_csv_cells_cannot_become_formulas(staff_client, session):
 def test_bar_chart_is_plain_svg():
     svg = bar_chart(["a", "<b>"], [3, 0], title="T & U")
     assert svg.startswith("<svg") and "<b>" not in svg and "&lt;b&gt;" in svg and svg.count('class="bar"') == 2
+
+
+def test_repeat_scans_are_left_out_and_said_so(staff_client, session, seeded):
+    # Two more reads of Laskar Pelangi at Kios Anak on 1 March, marked as repeats when logged.
+    first = session.scalars(select(ScanLog).where(ScanLog.at == utc(2026, 3, 1, 2, 5))).one()
+    for minute in (7, 9):
+        session.add(ScanLog(at=utc(2026, 3, 1, 2, minute), channel="kiosk", kiosk_id=first.kiosk_id,
+                            book_id=seeded["laskar"].id, outcome="ok", is_repeat=True))
+    session.commit()
+    report = build_report(session, date(2026, 3, 1), date(2026, 3, 3))
+    assert report.total == 6 and report.repeats == 2  # as before the repeats
+    assert report.books[0] == (seeded["laskar"].id, "Laskar Pelangi", 4)
+    client, _ = staff_client("editor")
+    html = client.get("/staff/analytics?days=3&end=2026-03-03").get_data(as_text=True)
+    assert 'data-total="6"' in html and 'data-repeats="2"' in html
+    assert "2 pindaian ulang tidak dihitung" in html and "dalam 10 menit" in html
