@@ -49,6 +49,7 @@ FEATURES = (
     "sip2",
     "slims",
     "circulation",
+    "visitors",
     "sip2.server_cli",
     "search",
     "headers",

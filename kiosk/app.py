@@ -98,6 +98,7 @@ SCREENS = [
     "return",  # return books, no card needed
     "event",  # events (content_service/events): event screen, "Acara terkait" on the book screen
     "survey",  # the one-tap survey after a visit
+    "visitor",  # the visitor book (content_service/visitors): a member's card, or a name and institution
 ]
 
 # Files served from node_modules under /vendor/<name> (installed by `make setup`: npm ci).
