@@ -80,7 +80,7 @@ def public_url(endpoint: str, **values) -> str:
     """``endpoint``'s address under ``PUBLIC_BASE_URL`` (the address labels carry),
     whatever host this request came by."""
     path = url_for(endpoint, **values)
-    root = request.script_root if request else ""
+    root = request.script_root  # PUBLIC_BASE_URL already ends where the app is mounted
     if root and path.startswith(root):
         path = path[len(root):]
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path

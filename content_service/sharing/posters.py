@@ -161,6 +161,8 @@ def _open_cover(path: str | None) -> Image.Image | None:
         return None
     try:
         with Image.open(path) as opened:
+            opened.draft("RGB", (600, 900))  # a JPEG decodes at a fraction of its size
+            opened.thumbnail((600, 900))  # kept small: covers may be up to 40 megapixels
             return opened.convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError):  # a cover that will not open: no cover
         return None
