@@ -9,6 +9,7 @@ from .db import get_session
 from .catalogue.models import Item
 from .catalogue.merging import merged_into
 from .catalogue.queries import NoSuchBook, get_book
+from .sharing import books as book_sharing
 
 bp = Blueprint("public", __name__)
 
@@ -68,11 +69,26 @@ def label(code: str):
 def book_page(book_id: int):
     try:
         return _render_book(book_id, None)
-    except NoSuchBook:
-        kept = merged_into(get_session(), book_id)  # a record merged into another: old links lead on
-        if kept is None:
-            raise
-        return redirect(url_for(".book_page", book_id=kept), 301)
+    except NoSuchBook as missing:
+        return _merged(book_id, ".book_page", missing)
+
+
+@bp.get("/books/<int:book_id>/poster.png")
+def book_poster(book_id: int):
+    """The book's square poster for Instagram, also the page's share image when it has no cover."""
+    session = get_session()
+    try:
+        book = get_book(session, book_id)
+    except NoSuchBook as missing:
+        return _merged(book_id, ".book_poster", missing)
+    return book_sharing.poster_png(session, book)
+
+
+def _merged(book_id: int, endpoint: str, missing: NoSuchBook):
+    kept = merged_into(get_session(), book_id)  # a record merged into another: old links lead on
+    if kept is None:
+        raise missing
+    return redirect(url_for(endpoint, book_id=kept), 301)
 
 
 def _render_book(book_id: int, item: Item | None):
@@ -86,6 +102,7 @@ def _render_book(book_id: int, item: Item | None):
         # AR overlays are drawn on the kiosk's camera preview, not shown on phones.
         assets=[shapes.asset_dict(a) for a in shapes.published_assets(book) if a.kind != "ar_overlay"],
         cover_url=shapes.cover_url(book),
+        share=book_sharing.book_card(book),
     )
 
 

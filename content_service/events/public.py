@@ -14,7 +14,7 @@ from .. import errors
 from ..args import date_arg
 from ..db import get_session
 from ..i18n import current_language, label
-from . import calendar, feedback, ical, registration, schedule, visits
+from . import calendar, feedback, ical, registration, schedule, sharing, visits
 from .models import AUDIENCES, CATEGORIES, Event, EventOccurrence, Registration
 
 bp = Blueprint("events_public", __name__)
@@ -78,8 +78,17 @@ def _render_date(occ: schedule.Occurrence, status: int = 200, error: dict | None
         "events/event.html", occ=occ, event=event, seats=calendar.seats_left(session, [occ])[(event.id, occ.key)],
         others=others, past=occ.end <= schedule.now(), error=error, form=form or {},
         cover_url=calendar.cover_url(event), today=schedule.local(schedule.now()).date(),
-        max_per_phone=registration.MAX_PER_PHONE,
+        max_per_phone=registration.MAX_PER_PHONE, share=sharing.date_card(occ),
     ), status
+
+
+@bp.get("/events/<int:event_id>/poster.png")
+def event_poster(event_id: int):
+    """The event's square poster for Instagram (next date, QR of its label URL);
+    also the date pages' share image when the event has no cover."""
+    session = get_session()
+    event = calendar.get_event(session, event_id)
+    return sharing.poster_png(session, event)
 
 
 @bp.get("/events/<int:event_id>/<key>")

@@ -23,7 +23,7 @@ from ..inputs import free_text
 from ..media import checks as uploads
 from ..media import references
 from ..staff import access
-from . import calendar, covers, feedback, recurrence, registration, related, schedule, visits
+from . import calendar, covers, feedback, recurrence, registration, related, schedule, sharing, visits
 from .models import AUDIENCES, CATEGORIES, EVENT_STATUSES, Event, EventOccurrence, Registration
 
 bp = Blueprint("events_staff", __name__, url_prefix="/staff/events")
@@ -241,6 +241,14 @@ def poster(event_id: int):
                 repeats[language] = recurrence.event_words(event)
     return render_template("events/staff/poster.html", event=event, url=url, code=code.code, qr_svg=qr_svg(url),
                            dates=calendar.upcoming_dates(session, event, limit=4), repeats=repeats)
+
+
+@bp.get("/<int:event_id>/poster.png")
+def instagram_poster(event_id: int):
+    """The square 1080x1080 PNG poster for Instagram (``events.sharing``), as a
+    file to save; drafts too, so it is ready before the event is published."""
+    session = get_session()
+    return sharing.poster_png(session, calendar.get_event(session, event_id, public=False), staff=True)
 
 
 @bp.post("/<int:event_id>/cancel-date")

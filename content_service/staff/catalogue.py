@@ -20,6 +20,7 @@ from ..libraries import all_libraries
 from ..codes.models import Code
 from ..db import get_session
 from ..libraries.models import Library
+from ..sharing import books as book_sharing
 from . import scope
 from .access import audit, bp, requires
 from .models import AuditEntry
@@ -210,6 +211,14 @@ def book(book_id: int):
             raise
         return redirect(url_for("staff.book", book_id=kept), 301)
     return _book_page(found)
+
+
+@bp.get("/books/<int:book_id>/poster.png")
+@requires("content")
+def book_poster(book_id: int):
+    """The book's square 1080x1080 PNG poster for Instagram, as a file to save."""
+    session = get_session()
+    return book_sharing.poster_png(session, get_book(session, book_id), staff=True)
 
 
 @bp.post("/books/<int:book_id>/edit")
