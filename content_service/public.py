@@ -1,7 +1,9 @@
 """Public pages for people: what a phone opens when it scans a label."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, send_file, url_for
 
 from . import codes, db, errors, kiosks
 from .catalogue import shapes
@@ -9,6 +11,8 @@ from .db import get_session
 from .catalogue.models import Item
 from .catalogue.merging import merged_into
 from .catalogue.queries import NoSuchBook, get_book
+from .headers import CSP
+from .media.checks.base import MB, MODEL_BUDGET
 from .sharing import books as book_sharing
 
 bp = Blueprint("public", __name__)
@@ -91,8 +95,25 @@ def _merged(book_id: int, endpoint: str, missing: NoSuchBook):
     return redirect(url_for(endpoint, book_id=kept), 301)
 
 
+# <model-viewer> puts one <style> element of its own in its shadow root; the page
+# allows exactly that one by its hash (a new model-viewer version changes it, and
+# the phone's browser test, which fails on any CSP error, says so).
+MODEL_VIEWER_STYLES = ("'sha256-PXtZZkJMMyc18o/DN1ZEFOJ2qEGq95IQbVaJFMOXOb0='",)
+
+
 def _render_book(book_id: int, item: Item | None):
     book = get_book(get_session(), book_id)
+    page = _book_page(book, item)
+    if any(asset["kind"] == "model3d" for asset in page[1]):
+        response = current_app.make_response(page[0])
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "style-src 'self'", "style-src 'self' " + " ".join(MODEL_VIEWER_STYLES))
+        return response
+    return page[0]
+
+
+def _book_page(book, item: Item | None):
+    assets = [shapes.asset_dict(a) for a in shapes.published_assets(book) if a.kind != "ar_overlay"]
     return render_template(
         "content_service/book.html",
         book=book,
@@ -100,11 +121,44 @@ def _render_book(book_id: int, item: Item | None):
         # The scanned copy's library first: the visitor is standing in it.
         availability=shapes.availability(book, item.library_id if item else None),
         # AR overlays are drawn on the kiosk's camera preview, not shown on phones.
-        assets=[shapes.asset_dict(a) for a in shapes.published_assets(book) if a.kind != "ar_overlay"],
+        assets=assets,
         cover_url=shapes.cover_url(book),
         share=book_sharing.book_card(book),
-    )
+    ), assets
+
+
+# Front-end files the public pages use, served from node_modules (installed by
+# `make setup`: npm ci), never from a CDN: <model-viewer> for 3D models on phones.
+NODE_MODULES = Path(__file__).resolve().parents[1] / "node_modules"
+VENDOR = {"model-viewer.min.js": "@google/model-viewer/dist/model-viewer.min.js"}
+
+
+class NotInstalled(errors.PindaiError):
+    status = 404
+    code = "not_installed"
+
+
+@bp.get("/vendor/<name>")
+def vendor(name: str):
+    if name not in VENDOR:
+        abort(404)
+    path = NODE_MODULES / VENDOR[name]
+    if not path.is_file():
+        raise NotInstalled(f"{name} is not installed: run `make setup` (npm ci).")
+    return send_file(path, mimetype="text/javascript", max_age=86400)
+
+
+def filesize(n: int | None) -> str:
+    """Bytes as people read them, in the page's language: "7,5 MB" in Indonesian."""
+    from flask_babel import format_decimal
+
+    n = n or 0
+    if n >= MB:
+        return format_decimal(round(n / MB, 1), format="#,##0.#") + " MB"
+    return format_decimal(max(1, round(n / 1024)), format="#,##0") + " KB"
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["filesize"] = filesize
+    app.jinja_env.globals["model_budget"] = MODEL_BUDGET
     app.register_blueprint(bp)

@@ -123,7 +123,7 @@ def asset_links(asset_id: int) -> dict:
         return {}
     serve = lambda digest, ext: url_for("media.serve", name=digest + ext) if digest else None  # noqa: E731
     return {"poster_url": serve(row.poster_hash, ".jpg"), "thumbnail_url": serve(row.thumbnail_hash, ".webp"),
-            "usdz_url": serve(row.usdz_hash, ".usdz")}
+            "usdz_url": serve(row.usdz_hash, ".usdz"), "size_bytes": row.size_bytes}
 
 
 def _book(book_id: int) -> Book:

@@ -12,6 +12,9 @@ from flask_babel.speaklater import LazyString
 from ... import errors
 
 MB = 1024 * 1024
+# A 3D model above this loads on a phone only when tapped, and staff are told
+# to make it smaller (mobile data in Batam is paid by the megabyte).
+MODEL_BUDGET = 5 * MB
 # Per-kind size limits (bytes); the app's UPLOAD_LIMITS mapping overrides them.
 LIMITS = {"video": 60 * MB, "audio": 20 * MB, "image": 15 * MB, "model3d": 30 * MB, "ar_overlay": 5 * MB,
           "usdz": 30 * MB}
