@@ -198,4 +198,12 @@ def seed_demo_command(no_media: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from ..media.examples import Example, register
+    from .model3d import book_glb
+
     app.cli.add_command(seed_demo_command)
+    # What the staff guide offers as examples of good extras: files this demo makes anyway.
+    register(app, Example("stiker-ar-contoh.png", "ar_overlay", "image/png",
+                          lambda: artwork.ar_overlay_png("Baca aku!", 1)))
+    register(app, Example("buku-3d-contoh.glb", "model3d", "model/gltf-binary",
+                          lambda: book_glb((0.75, 0.1, 0.1, 1.0), "Buku contoh")))

@@ -6,7 +6,7 @@ The parts, one module each: ``access`` (accounts, roles, login throttling,
 the permission guard, audit log), ``content`` (a book's extras; the files are checked by
 ``content_service.media.checks``), ``catalogue`` (records, copies), ``labelling`` (codes, label sheets),
 ``importing`` (MARC/CSV from the browser), ``merging`` (likely duplicates, merge records), ``analytics`` (dashboard, CSV),
-``admin`` (accounts, kiosks, audit log), ``libraries`` (the libraries of the network), ``scope``
+``admin`` (accounts, kiosks, audit log), ``guide`` (the guide to making extras), ``libraries`` (the libraries of the network), ``scope``
 (what an account limited to one library may change) and ``plays`` (the plays API).
 Logins, CSRF and cookies for the whole app are set up by ``security``."""
 from __future__ import annotations
@@ -18,7 +18,7 @@ from . import access
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, analytics, catalogue, content, importing, labelling, libraries, merging, plays  # noqa: F401  (views join the blueprint)
+    from . import admin, analytics, catalogue, content, guide, importing, labelling, libraries, merging, plays  # noqa: F401  (views join the blueprint)
 
     entry = ("staff.libraries", _l("Libraries"), "admin")
     if entry not in access.NAV:

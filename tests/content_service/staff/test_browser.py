@@ -233,3 +233,20 @@ def test_the_event_form_chooses_the_repetition_a_click_belongs_to(live, browser)
             "FREQ=WEEKLY;BYDAY=SA,SU;COUNT=3"
     assert page.csp_errors == []
     page.context.close()
+
+
+def test_the_guide_opens_from_the_upload_form_and_reads_well(live, browser):
+    with db(live) as session:
+        book = make_book(session, title="Cantik Itu Luka")
+        session.commit()
+        book_id = book.id
+    page = log_in(browser, live, "budi")
+    page.goto(f"{live.url}/staff/books/{book_id}/content")
+    page.click("#guide-link a")
+    page.wait_for_selector("#guide")
+    assert page.locator("#guide h1").inner_text() == "Panduan membuat dan mengunggah ekstra"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "guide.png"), full_page=True)
+    axe(page, "staff guide")
+    assert not page.csp_errors, page.csp_errors
+    page.context.close()
