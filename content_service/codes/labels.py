@@ -66,6 +66,7 @@ class Label:
     title: str
     call_number: str | None = None
     barcode: str | None = None  # the copy's item barcode, printed as Code 128
+    library: str | None = None  # the library of the network holding the copy (printed under its code)
 
 
 _FONT_DIRS = ("/usr/share/fonts/truetype/dejavu",)
@@ -187,7 +188,7 @@ def render(labels: list[Label], layout: str = "L7160", start: int = 1, library: 
         pdf.setFont(bold, 9)
         pdf.drawString(text_x, y + pad, f"{label.code[:4]} {label.code[4:]}")
         pdf.setFont(regular, 6)
-        pdf.drawString(text_x, y + pad + 10, library[: 40])
+        pdf.drawString(text_x, y + pad + 10, (label.library or library)[: 40])
         floor = y + pad + 17
         if label.barcode:
             # The quiet zones fall in the gap after the QR and in the label's margin.
@@ -226,7 +227,7 @@ def labels_for_items(session: Session, items: list[Item], base_url: str) -> list
         code = row.code
         book = item.book
         labels.append(Label(codes.label_url(base_url, code), code, _short_title(book),
-                            item.call_number or book.call_number, item.barcode))
+                            item.call_number or book.call_number, item.barcode, item.library.name))
     return labels
 
 
@@ -235,10 +236,13 @@ def _short_title(book: Book) -> str:
     return title if len(title) <= 80 else title[:79] + "…"
 
 
-def select_items(session: Session, barcodes=(), book_ids=(), all_items=False, unlabelled=False) -> list[Item]:
+def select_items(session: Session, barcodes=(), book_ids=(), all_items=False, unlabelled=False,
+                 library_id: int | None = None) -> list[Item]:
     """Copies chosen by barcode, by book, or all (optionally only those whose
-    label was never printed)."""
+    label was never printed, only one library's)."""
     query = select(Item).options(selectinload(Item.book)).where(Item.status != "withdrawn").order_by(Item.book_id, Item.id)
+    if library_id is not None:
+        query = query.where(Item.library_id == library_id)
     if not all_items and not unlabelled:
         query = query.where(Item.barcode.in_(list(barcodes)) | Item.book_id.in_(list(book_ids)))
     items = list(session.scalars(query))
@@ -255,12 +259,19 @@ def select_items(session: Session, barcodes=(), book_ids=(), all_items=False, un
 @click.option("--unlabelled", is_flag=True, help="Only copies whose label was never printed.")
 @click.option("--layout", default=None, type=click.Choice(sorted(LAYOUTS)), help="Label stock (default: PINDAI_LABEL_LAYOUT).")
 @click.option("--start", default=1, show_default=True, help="First free label on a partly used sheet.")
+@click.option("--library", "library_code", default=None, help="Only this library's copies (its code).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
-def print_labels_command(barcodes, book_ids, all_items, unlabelled, layout, start, output: Path) -> None:
+def print_labels_command(barcodes, book_ids, all_items, unlabelled, layout, start, library_code, output: Path) -> None:
     """Write a PDF sheet of QR labels for the chosen copies."""
+    from ..libraries import NoSuchLibrary, get_library
+
     session = get_session()
-    items = select_items(session, barcodes, book_ids, all_items, unlabelled)
+    try:
+        library_id = get_library(session, library_code).id if library_code else None
+    except NoSuchLibrary:
+        raise click.ClickException(f"no library with code {library_code!r} (flask library list)") from None
+    items = select_items(session, barcodes, book_ids, all_items, unlabelled, library_id)
     missing = set(barcodes) - {i.barcode for i in items}
     if missing:
         raise click.ClickException(f"no copy with barcode(s): {', '.join(sorted(missing))}")

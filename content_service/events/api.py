@@ -10,6 +10,7 @@ from ..args import MAX_ID, choice_arg, limit_arg
 from ..catalogue.queries import get_book
 from ..codes.qr import qr_svg
 from ..db import get_session
+from ..libraries import get_library
 from . import calendar, feedback, registration, schedule
 from .models import AUDIENCES, CATEGORIES
 
@@ -22,13 +23,19 @@ def upcoming():
     audience = choice_arg("audience", AUDIENCES)
     category = choice_arg("category", CATEGORIES)
     session = get_session()
-    found = calendar.upcoming(session, category=category)
+    only = request.args.get("library")
+    library_id = get_library(session, only).id if only else None
+    found = calendar.upcoming(session, category=category, library_id=library_id)
     if audience == "children":
         # Child mode: children's events first, the rest after (still useful to parents).
         found = calendar.children_first([o for o in found if o.event.audience in ("children", "all")]) + [
             o for o in found if o.event.audience not in ("children", "all")]
     elif audience:
         found = [o for o in found if o.event.audience in (audience, "all")]
+    kiosk = kiosks.request_kiosk()
+    if kiosk is not None and library_id is None:
+        # A kiosk shows its own library's programmes first, then the network's (a stable sort keeps the order within each).
+        found.sort(key=lambda occ: occ.event.library_id != kiosk.library_id)
     return jsonify({"items": calendar.event_dicts(session, found[:limit])})
 
 

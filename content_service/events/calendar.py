@@ -20,7 +20,7 @@ HORIZON_DAYS = 120  # how far ahead "upcoming" looks
 EDITABLE = (
     "title", "title_en", "summary", "summary_en", "description", "description_en", "category", "audience",
     "age_min", "age_max", "location", "starts_at", "ends_at", "rrule", "capacity", "registration_required",
-    "cover_url", "related_subjects", "status",
+    "cover_url", "related_subjects", "status", "library_id",
 )
 
 
@@ -93,8 +93,9 @@ def get_event(session: Session, event_id: int, *, public: bool = True) -> Event:
 
 
 def upcoming(session: Session, *, after: datetime | None = None, days: int = HORIZON_DAYS,
-             audience: str | None = None, category: str | None = None) -> list[schedule.Occurrence]:
-    """Published dates that have not ended, by start, within ``days``."""
+             audience: str | None = None, category: str | None = None,
+             library_id: int | None = None) -> list[schedule.Occurrence]:
+    """Published dates that have not ended, by start, within ``days`` (of one library of the network, or all)."""
     # Bound values must be UTC: SQLite compares the stored text, not instants.
     after = schedule.as_utc(after or schedule.now())
     before = after + timedelta(days=days)
@@ -107,6 +108,8 @@ def upcoming(session: Session, *, after: datetime | None = None, days: int = HOR
         query = query.where(Event.category == category)
     if audience:
         query = query.where(Event.audience.in_((audience, "all")))
+    if library_id is not None:
+        query = query.where(Event.library_id == library_id)
     found = []
     for event in session.scalars(query.options(selectinload(Event.books))):
         found.extend(schedule.occurrences(event, after, before))
@@ -202,6 +205,7 @@ def event_dict(occ: schedule.Occurrence, seats: int | None, today: datetime | No
         "age_min": event.age_min,
         "age_max": event.age_max,
         "location": event.location,
+        "library": {"id": event.library.id, "code": event.library.code, "name": event.library.name},
         "start": occ.start.isoformat().replace("+00:00", "Z"),
         "end": occ.end.isoformat().replace("+00:00", "Z"),
         "start_local": schedule.local(occ.start).isoformat(),

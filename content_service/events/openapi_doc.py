@@ -45,6 +45,7 @@ SCHEMAS = {
             "age_min": _INT,
             "age_max": _INT,
             "location": _STR,
+            "library": {"$ref": "#/components/schemas/LibraryRef", "description": "The library holding it."},
             "start": {"type": "string", "format": "date-time", "pattern": "Z$"},
             "end": {"type": "string", "format": "date-time", "pattern": "Z$"},
             "start_local": {"type": "string", "format": "date-time", "pattern": "\\+07:00$"},
@@ -126,6 +127,9 @@ PATHS = {
             {**_LIMIT, "schema": {**_LIMIT["schema"], "default": 6}},
             {"name": "audience", "in": "query", "schema": {"enum": list(AUDIENCES)}},
             {"name": "category", "in": "query", "schema": {"enum": list(CATEGORIES)}},
+            {"name": "library", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "Only this library's programmes (its code). Without it a kiosk's key puts the kiosk's "
+                            "own library's programmes first."},
         ],
         "responses": {"200": _json("EventList"), "400": _error("Bad limit, audience or category.")},
     }},

@@ -14,6 +14,7 @@ from .. import errors
 from ..args import date_arg
 from ..db import get_session
 from ..i18n import current_language, label
+from ..libraries import all_libraries, get_library
 from . import calendar, feedback, ical, registration, schedule, sharing, visits
 from .models import AUDIENCES, CATEGORIES, Event, EventOccurrence, Registration
 
@@ -36,8 +37,10 @@ def index():
     first = _week_param()
     start = datetime.combine(first, time(0), tzinfo=schedule.WIB)
     session = get_session()
+    libraries = all_libraries(session)
+    library = get_library(session, request.args["library"]) if request.args.get("library") else None
     found = calendar.upcoming(session, after=max(schedule.as_utc(start), schedule.now()), days=7 * WEEKS_SHOWN,
-                              category=category, audience=audience)
+                              category=category, audience=audience, library_id=library.id if library else None)
     found = [occ for occ in found if schedule.local(occ.start) < start + timedelta(days=7 * WEEKS_SHOWN)]
     seats = calendar.seats_left(session, found)
     weeks = []
@@ -48,6 +51,7 @@ def index():
     return render_template(
         "events/index.html", weeks=weeks, seats=seats, category=category, audience=audience,
         categories=CATEGORIES, audiences=AUDIENCES, today=schedule.local(schedule.now()).date(),
+        libraries=libraries if len(libraries) > 1 else [], library=library,
         earlier=first - timedelta(days=7 * WEEKS_SHOWN), later=first + timedelta(days=7 * WEEKS_SHOWN),
     )
 

@@ -22,7 +22,8 @@ from ..db import get_session
 from ..inputs import free_text
 from ..media import checks as uploads
 from ..media import references
-from ..staff import access
+from ..libraries import all_libraries, get_library
+from ..staff import access, scope
 from . import calendar, covers, feedback, recurrence, registration, related, schedule, sharing, visits
 from .models import AUDIENCES, CATEGORIES, EVENT_STATUSES, Event, EventOccurrence, Registration
 
@@ -97,7 +98,20 @@ def _form_fields(form, event: Event | None) -> tuple[dict, list[int]]:
         fields[name] = schedule.parse_local(form.get(key) or "") if form.get(key) else None
     if fields["starts_at"] is not None:  # without one, save_event says an event needs a start
         fields["rrule"] = recurrence.rule_from_form(form, fields["starts_at"], event.rrule if event else None)
+    library = _library_from_form(form)
+    if library is not None:
+        fields["library_id"] = library
     return fields, related.ids_from_form(form)
+
+
+def _library_from_form(form) -> int | None:
+    """The library holding the programme: an account limited to one library holds its own;
+    network staff choose (``library``: a code; none chosen: the event's, or the default)."""
+    own = scope.staff_library()
+    if own is not None:
+        return own
+    code = (form.get("library") or "").strip()
+    return get_library(get_session(), code).id if code else None
 
 
 def _custom_rule(event: Event | None) -> str | None:
@@ -123,6 +137,7 @@ def _form_page(event: Event | None, form, error: dict | errors.PindaiError | Non
                            weekdays=recurrence.day_names(), ordinals=recurrence.ORDINALS,
                            max_interval=recurrence.MAX_INTERVAL, max_count=recurrence.MAX_COUNT,
                            chosen=related.chosen(session, book_ids), matches=matches,
+                           libraries=all_libraries(session) if scope.staff_library() is None else [],
                            cover=covers.shown(event.cover_url if event else None, form.get("cover_held")),
                            cover_limit=uploads.human_size(covers.limit())), status
 
@@ -132,6 +147,7 @@ def _form_values(event: Event) -> dict:
     values = {name: getattr(event, name) or "" for name in (
         "title", "title_en", "summary", "summary_en", "description", "description_en", "category", "audience",
         "location", "status", "age_min", "age_max", "capacity")}
+    values["library"] = event.library.code
     values.update(recurrence.form_values(event.rrule, event.starts_at)
                   or {**recurrence.defaults(event.starts_at), "repeat": "custom"})
     values.update(start=local(event.starts_at), end=local(event.ends_at),

@@ -23,10 +23,12 @@ from sqlalchemy.orm import Session
 
 from .. import errors
 from ..args import date_arg, int_arg
-from ..catalogue.models import Asset, Book
+from ..catalogue.models import Asset, Book, Item
 from ..db import get_session
 from ..kiosks import REPEAT_WINDOW
 from ..kiosks.models import Kiosk, ScanLog
+from ..libraries import all_libraries
+from . import scope
 from .access import bp, requires
 from .models import AssetPlay
 
@@ -63,12 +65,21 @@ def _as_hour(value) -> datetime:
     return value.replace(tzinfo=None)
 
 
-def build_report(session: Session, start: date, end: date, offset: int = 7) -> Report:
-    """Every dashboard table for the local days ``start``..``end`` (inclusive)."""
+def build_report(session: Session, start: date, end: date, offset: int = 7, library_id: int | None = None) -> Report:
+    """Every dashboard table for the local days ``start``..``end`` (inclusive), for
+    the whole network or one library: scans at its kiosks and phone scans of its
+    copies' labels; plays at its kiosks and on phones."""
     tz = timezone(timedelta(hours=offset))
     since = datetime.combine(start, datetime.min.time(), tz).astimezone(timezone.utc)
     until = datetime.combine(end + timedelta(days=1), datetime.min.time(), tz).astimezone(timezone.utc)
     in_range = (ScanLog.at >= since) & (ScanLog.at < until)
+    play_kiosks = None
+    if library_id is not None:
+        its_kiosks = select(Kiosk.id).where(Kiosk.library_id == library_id)
+        its_copies = select(Item.id).where(Item.library_id == library_id)
+        in_range = in_range & (ScanLog.kiosk_id.in_(its_kiosks)
+                               | (ScanLog.kiosk_id.is_(None) & ScanLog.item_id.in_(its_copies)))
+        play_kiosks = its_kiosks
     ok = ScanLog.outcome == "ok"
     shift = timedelta(hours=offset)
 
@@ -109,6 +120,8 @@ def build_report(session: Session, start: date, end: date, offset: int = 7) -> R
     books = sorted(((b, titles.get(b, ""), n) for b, n in top), key=lambda r: (-r[2], r[1]))
 
     play_range = (AssetPlay.at >= since) & (AssetPlay.at < until)
+    if play_kiosks is not None:
+        play_range = play_range & (AssetPlay.kiosk_id.in_(play_kiosks) | AssetPlay.kiosk_id.is_(None))
     plays_n = func.count(AssetPlay.id)
     plays = [(r[0], r[1], r[2], r[3], int(r[4] or 0), int(r[5] or 0)) for r in session.execute(
         select(Asset.id, Asset.kind, Asset.title, Book.title,
@@ -152,6 +165,18 @@ def bar_chart(labels: list[str], values: list[int], *, title: str, width: int = 
     return Markup("".join(parts))
 
 
+def _library():
+    """The library the dashboard is for: an account limited to one sees its own;
+    network staff choose (``?library=``) or see the whole network."""
+    from ..libraries import get_library
+
+    own = scope.staff_library()
+    code = request.args.get("library", "").strip()
+    if own is not None:
+        return get_library(get_session(), own)
+    return get_library(get_session(), code) if code else None
+
+
 def _period() -> tuple[date, date]:
     offset = current_app.config.get("LIBRARY_UTC_OFFSET_HOURS", 7)
     today = datetime.now(timezone(timedelta(hours=offset))).date()
@@ -164,14 +189,17 @@ def _period() -> tuple[date, date]:
 @requires("analytics")
 def analytics():
     start, end = _period()
-    report = build_report(get_session(), start, end, current_app.config.get("LIBRARY_UTC_OFFSET_HOURS", 7))
+    library = _library()
+    report = build_report(get_session(), start, end, current_app.config.get("LIBRARY_UTC_OFFSET_HOURS", 7),
+                          library.id if library else None)
     day_chart = bar_chart([d[0][5:] for d in report.days], [d[1] + d[2] for d in report.days],
                           title="Pindaian per hari / Scans per day", label_every=max(1, len(report.days) // 10),
                           part=("ponsel / phones", [d[2] for d in report.days]))
     hour_chart = bar_chart([f"{h:02d}" for h in range(24)], report.hours, title="Pindaian per jam / Scans per hour",
                            height=160, label_every=2)
     return render_template("staff/analytics.html", report=report, day_chart=day_chart, hour_chart=hour_chart,
-                           days=(end - start).days + 1, tables=TABLES,
+                           days=(end - start).days + 1, tables=TABLES, library=library,
+                           libraries=all_libraries(get_session()) if scope.staff_library() is None else [],
                            repeat_minutes=int(REPEAT_WINDOW.total_seconds() // 60))
 
 
@@ -189,7 +217,9 @@ def analytics_csv():
     if table not in TABLES:
         raise errors.BadRequest(_l("table must be one of %(value)s.", value=', '.join(TABLES)))
     start, end = _period()
-    report = build_report(get_session(), start, end, current_app.config.get("LIBRARY_UTC_OFFSET_HOURS", 7))
+    library = _library()
+    report = build_report(get_session(), start, end, current_app.config.get("LIBRARY_UTC_OFFSET_HOURS", 7),
+                          library.id if library else None)
     heads = {
         "days": ("day", "kiosk_scans", "phone_scans", "failed_scans"),
         "books": ("book_id", "title", "scans"),
@@ -204,6 +234,6 @@ def analytics_csv():
     writer = csv.writer(out)
     writer.writerow(heads[table])
     writer.writerows([[_cell(v) for v in row] for row in rows])
-    name = f"pindai-{table}-{start.isoformat()}-{end.isoformat()}.csv"
+    name = f"pindai-{table}-{library.code + '-' if library else ''}{start.isoformat()}-{end.isoformat()}.csv"
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",  # BOM: Excel opens UTF-8 titles correctly
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -11,6 +11,7 @@ from ..codes import labels
 from ..db import get_session
 from ..catalogue.models import Book, Item
 from ..codes.models import Code
+from . import scope
 from .access import audit, bp, requires
 
 
@@ -60,13 +61,16 @@ def print_labels():
     except ValueError:
         raise errors.BadRequest(_l("Bad selection.")) from None
     layout = request.form.get("layout") or current_app.config["LABEL_LAYOUT"]
+    own = scope.staff_library()  # an account limited to one library prints its copies' labels only
     if request.form.get("unlabelled") == "1":
-        chosen = labels.select_items(session, unlabelled=True)
+        chosen = labels.select_items(session, unlabelled=True, library_id=own)
     else:
-        chosen = labels.select_items(session, book_ids=book_ids)
+        chosen = labels.select_items(session, book_ids=book_ids, library_id=own)
     if item_ids:
-        chosen += [i for i in session.scalars(select(Item).where(Item.id.in_(item_ids), Item.status != "withdrawn"))
-                   if i not in chosen]
+        extra = select(Item).where(Item.id.in_(item_ids), Item.status != "withdrawn")
+        if own is not None:
+            extra = extra.where(Item.library_id == own)
+        chosen += [i for i in session.scalars(extra) if i not in chosen]
     if not chosen:
         raise errors.BadRequest(_l("Choose at least one copy (withdrawn copies get no labels)."))
     sheet = labels.labels_for_items(session, chosen, current_app.config["PUBLIC_BASE_URL"])

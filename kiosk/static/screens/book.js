@@ -49,6 +49,20 @@ function renderFacts() {
   $("book-reserve").hidden = !(a && a.status === "all_on_loan" && $("screen-checkout") && !view.cached);
   $("book-availability").textContent = availabilityText(a);
   $("book-availability").className = "book-availability " + ((a && a.status) || "");
+  // The union catalogue: where the copies are when the network has them in more than
+  // one library ("2 di Perpustakaan Kota Batam · 1 di rak"), this kiosk's library first.
+  const libraries = $("book-libraries");
+  libraries.textContent = "";
+  const branches = (a && a.libraries) || [];
+  if (branches.length > 1 && !state.child) {
+    branches.forEach((b) => {
+      const li = document.createElement("li");
+      li.dataset.library = b.code;
+      li.textContent = nt("{n} copy at {library}", "{n} copies at {library}", b.total, { library: b.name }) + " · " +
+        nt("{n} on the shelf", "{n} on the shelf", b.available);
+      libraries.append(li);
+    });
+  }
   const places = $("book-places");
   places.textContent = "";
   if (a && !state.child) {
