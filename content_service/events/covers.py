@@ -80,11 +80,11 @@ def limit() -> int:
 
 
 def stored_file(cover: str):
-    """(path, media type) of a ``media:`` cover's file in the store."""
+    """(digest, media type) of a ``media:`` cover's file in the store."""
     match = _STORED.fullmatch(cover)
     if match is None:
         raise ValueError(cover)
-    return media.storage().path(match[1]), {ext: mime for mime, ext in media.EXTENSIONS.items()}[match[2]]
+    return match[1], {ext: mime for mime, ext in media.EXTENSIONS.items()}[match[2]]
 
 
 def digest(cover: str | None) -> str | None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import force_locale, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import codes, errors
+from .. import codes, errors, media
 from ..args import MAX_ID, int_arg
 from ..codes.qr import qr_svg
 from ..db import get_session
@@ -237,8 +237,8 @@ def held_cover(token: str):
     cover = covers.held(token)
     if cover is None:
         raise errors.NotFound()
-    path, mimetype = covers.stored_file(cover)
-    return send_file(path, mimetype=mimetype, max_age=0)
+    digest, mimetype = covers.stored_file(cover)
+    return media.storage().send(digest, mimetype, 0)
 
 
 @bp.get("/<int:event_id>/poster")

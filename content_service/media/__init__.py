@@ -1,6 +1,8 @@
 """The media store: content-addressed files (named by their SHA-256), so a
 file uploaded twice is stored once and a name can never leave the store.
-Storage backends are picked by name from ``STORAGES``.
+Storage backends are picked by name from ``STORAGES``: ``filesystem`` (the
+default, under ``MEDIA_ROOT``) and ``s3`` (an S3-compatible object store,
+``media.s3``, shared by every app server).
 
 ``checks`` (``content_service.media.checks``) judges every uploaded file by
 its bytes before anything reaches the store; ``references`` knows which
@@ -81,6 +83,18 @@ class FilesystemStorage:
     def delete(self, digest: str) -> None:
         self.path(digest).unlink(missing_ok=True)
 
+    def open(self, digest: str):
+        """The stored file, to read."""
+        return open(self.path(digest), "rb")
+
+    def local_copy(self, digest: str) -> Path:
+        """A file on this machine with the stored bytes (for libraries that want a path): the file itself."""
+        return self.path(digest)
+
+    def send(self, digest: str, mimetype: str, max_age: int) -> Response:
+        """The file as a response: ETag, conditional GETs and byte ranges (send_file)."""
+        return send_file(self.path(digest), mimetype=mimetype, etag=digest, conditional=True, max_age=max_age)
+
     def digests(self) -> Iterator[str]:
         """Every stored file's digest."""
         if self.root.is_dir():
@@ -89,7 +103,14 @@ class FilesystemStorage:
                     yield path.name
 
 
-STORAGES = {"filesystem": FilesystemStorage}
+def _s3(config, root):
+    from .s3 import S3Storage
+
+    return S3Storage.from_config(config, root)
+
+
+# name -> factory(config, root): the backends ``PINDAI_MEDIA_STORAGE`` chooses.
+STORAGES = {"filesystem": lambda config, root: FilesystemStorage(root), "s3": _s3}
 
 bp = Blueprint("media", __name__)
 
@@ -145,18 +166,17 @@ def serve(name: str):
     if not store.exists(digest) or not references.served(get_session(), digest):
         raise errors.NotFound()
     # Content-addressed: the bytes behind a name never change.
-    return send_file(
-        store.path(digest),
-        mimetype=_TYPES.get(ext, "application/octet-stream"),
-        etag=digest,
-        conditional=True,
-        max_age=31536000,
-    )
+    return store.send(digest, _TYPES.get(ext, "application/octet-stream"), 31536000)
 
 
 def init_app(app: Flask) -> None:
     root = app.config.get("MEDIA_ROOT") or Path(app.root_path).parent / "media" / "store"
-    app.extensions["pindai.media"] = STORAGES[app.config.get("MEDIA_STORAGE", "filesystem")](root)
+    name = app.config.get("MEDIA_STORAGE", "filesystem")
+    if name not in STORAGES:
+        from ..config import ConfigError
+
+        raise ConfigError(f"PINDAI_MEDIA_STORAGE={name!r}: choose one of {', '.join(STORAGES)}")
+    app.extensions["pindai.media"] = STORAGES[name](app.config, root)
     app.register_blueprint(bp)
     app.cli.add_command(references.prune_command)
     from ..catalogue.models import Asset, Book, Narration

@@ -27,7 +27,7 @@ def stored_cover(cover_url: str | None) -> str | None:
     match = _STORED.match(cover_url or "")
     if match is None or not media.storage().exists(match[1]):
         return None
-    return str(media.storage().path(match[1]))
+    return str(media.storage().local_copy(match[1]))
 
 
 def book_card(book: Book) -> Card:
