@@ -24,6 +24,7 @@ from .. import errors
 from ..cards import normalise_card
 from ..catalogue.queries import get_book
 from ..db import get_session
+from ..libraries import all_libraries, get_library
 from . import refusals, sessions
 from .api import cancel_for, reserve_for, write
 from .backends import get_backend
@@ -231,19 +232,30 @@ def reserve_page(book_id: int):
         write(lambda session: _member(session))
     except (refusals.SessionRequired, refusals.SessionExpired):
         return _login_page(book=book)
-    return _page("circulation/account/reserve.html", book=book)
+    return _page("circulation/account/reserve.html", book=book, libraries=_pickup_choices(book))
+
+
+def _pickup_choices(book) -> list:
+    """Where a reserved book may be collected: every library of the network, those holding
+    a copy first (the book travels to another one first)."""
+    holding = {item.library_id for item in book.items}
+    libraries = all_libraries(get_session())
+    return sorted(libraries, key=lambda lib: lib.id not in holding) if len(libraries) > 1 else []
 
 
 @bp.post("/pesan/<int:book_id>")
 def reserve(book_id: int):
     backend = get_backend()
     book = get_book(get_session(), book_id)
+    pickup = (request.form.get("pickup_library") or "").strip()
     try:
-        hold = write(lambda session: reserve_for(backend, session, _member(session).card_number, book.id))
+        where = get_library(get_session(), pickup).id if pickup else None
+        hold = write(lambda session: reserve_for(backend, session, _member(session).card_number, book.id, where))
     except (refusals.SessionRequired, refusals.SessionExpired):
         return _login_page(book=book)
     except errors.PindaiError as exc:
-        return _page("circulation/account/reserve.html", exc.status, book=book, error=exc)
+        return _page("circulation/account/reserve.html", exc.status, book=book, error=exc,
+                     libraries=_pickup_choices(book))
     position = hold.get("position")
     return _account_page(done=_l("Reserved: %(title)s. You are number %(position)s in the queue; we tell you "
                                  "when it is ready on the hold shelf.", title=book.title, position=position)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from .. import codes, db, errors, kiosks
 from ..cards import normalise_card
 from ..db import get_session
+from ..libraries import get_library
 from ..catalogue import shapes
 from ..catalogue.models import Item
 from ..codes.qr import qr_svg
@@ -236,11 +237,18 @@ def _copy_facts(session, barcode: str) -> dict | None:
 def reserve():
     """Reserve a title (``{"book_id": ...}``) for the logged-in member."""
     kiosk = _kiosk()
-    book_id = _body().get("book_id")
+    body = _body()
+    book_id = body.get("book_id")
     if not isinstance(book_id, int) or isinstance(book_id, bool) or not 0 < book_id < 2**31:
         raise errors.BadRequest(_l("Send {\"book_id\": ...}."))
+    # Collected where the member says (a library's code), else at this kiosk's library.
+    pickup = body.get("pickup_library")
+    if pickup is not None and not isinstance(pickup, str):
+        raise errors.BadRequest(_l("'pickup_library' is a library's code."))
+    pickup_id = get_library(get_session(), pickup).id if pickup else kiosk.library_id
     backend = get_backend()
-    hold = write(lambda session: reserve_for(backend, session, _patron_session(session, kiosk).card_number, book_id))
+    hold = write(lambda session: reserve_for(backend, session, _patron_session(session, kiosk).card_number, book_id,
+                                             pickup_id))
     return jsonify({"hold": hold}), 201
 
 
@@ -252,11 +260,12 @@ def cancel_hold(hold_id: str):
     return "", 204
 
 
-def reserve_for(backend, session, card: str, book_id: int) -> dict:
-    """The backend's hold on a title; a backend without holds refuses plainly (shared with /akun)."""
+def reserve_for(backend, session, card: str, book_id: int, pickup_library_id: int | None = None) -> dict:
+    """The backend's hold on a title, collected at ``pickup_library_id``; a backend
+    without holds refuses plainly (shared with /akun and the desk)."""
     if not hasattr(backend, "reserve"):
         raise refusals.HoldsUnsupported()
-    return backend.reserve(session, card, book_id)
+    return backend.reserve(session, card, book_id, pickup_library_id)
 
 
 def cancel_for(backend, session, card: str, hold_id: str) -> None:

@@ -75,14 +75,20 @@ SCHEMAS = {
                        "to_hold_shelf": {"type": "boolean", "description": "Another member waits: put it on the hold shelf."},
                        "overdue": {"type": "boolean"},
                        "hold_for": {"type": "object", "description": "Who the copy on the hold shelf waits for.",
-                                    "properties": {"first_name": _STR, "card_hint": _STR}}},
+                                    "properties": {"first_name": _STR, "card_hint": _STR,
+                                                   "send_to": {"type": ["object", "null"], "description":
+                                                               "The library to send the copy to: the member "
+                                                               "collects it there.",
+                                                               "properties": {"code": _STR, "name": _STR}}}}},
     },
     "Hold": {
         "type": "object", "required": ["id", "title", "position", "ready"],
         "properties": {"id": _STR, "book_id": {"type": "integer"}, "title": _STR, "placed_at": _STR,
                        "position": {"type": ["integer", "null"], "description": "1 = next to get a copy."},
                        "ready": {"type": "boolean", "description": "A copy waits on the hold shelf."},
-                       "pickup_by": {"type": ["string", "null"], "description": "Last day to collect it, YYYY-MM-DD."}},
+                       "pickup_by": {"type": ["string", "null"], "description": "Last day to collect it, YYYY-MM-DD."},
+                       "pickup_library": {"type": ["object", "null"], "description": "Where to collect it.",
+                                          "properties": {"id": {"type": "integer"}, "code": _STR, "name": _STR}}},
     },
     "Renewals": {
         "type": "object", "required": ["results", "renewed"],
@@ -146,11 +152,13 @@ PATHS = {
     "/api/v1/circulation/holds": {"post": {
         "operationId": "circulationReserve", "summary": "Reserve a title none of whose copies is on the shelf",
         "security": _KIOSK, "parameters": _SESSION,
-        "requestBody": _body({"book_id": {"type": "integer"}}, ["book_id"]),
+        "requestBody": _body({"book_id": {"type": "integer"},
+                              "pickup_library": {"type": "string", "description": "The library (its code) where "
+                                                 "the member collects it; default: the kiosk's."}}, ["book_id"]),
         "responses": {"201": {"description": "Reserved.", "content": {"application/json": {"schema": {
             "type": "object", "required": ["hold"], "properties": {"hold": {"$ref": "#/components/schemas/Hold"}}}}}},
             **_COMMON, "400": _err("No book_id."), "403": _err("too_many_holds or a block."),
-            "404": _err("no_such_book."),
+            "404": _err("no_such_book, no_such_library."),
             "409": _err("copy_on_shelf, already_reserved, reserve_own_loan, not_holdable."),
             "501": _err("holds_unsupported: the library system takes no holds.")}}},
     "/api/v1/circulation/holds/{hold_id}": {"delete": {

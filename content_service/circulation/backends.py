@@ -18,7 +18,7 @@ from ..catalogue import shapes
 from ..catalogue.models import Item
 from ..errors import bilingual
 from . import calendar, holds, local, refusals
-from .models import Loan, Patron
+from .models import Hold, Loan, Patron
 from .patrons import find_patron
 
 
@@ -141,20 +141,20 @@ class LocalBackend:
                              "repaired": {"code": "status_repaired", "from": repaired, "to": item.status,
                                           **bilingual(STATUS_REPAIRED)}}
             if hold is not None:
-                repaired_body["hold_for"] = hold_for(hold.patron)
+                repaired_body["hold_for"] = hold_for(hold.patron, hold)
             return repaired_body
         loan, hold = local.checkin(session, item, policy=self.policy)
         body = {"returned": loan_dict(loan), "to_hold_shelf": hold is not None,
                 "overdue": calendar.as_utc(loan.due_at) < calendar.as_utc(loan.returned_at)}
         if hold is not None:
-            body["hold_for"] = hold_for(hold.patron)
+            body["hold_for"] = hold_for(hold.patron, hold)
         return body
 
-    def reserve(self, session: Session, card: str, book_id: int) -> dict:
+    def reserve(self, session: Session, card: str, book_id: int, pickup_library_id: int | None = None) -> dict:
         from ..catalogue.queries import get_book
 
         hold = holds.reserve(session, self._patron(session, card), get_book(session, book_id),
-                             max_fines=self.max_fines, policy=self.policy)
+                             max_fines=self.max_fines, policy=self.policy, pickup_library_id=pickup_library_id)
         return holds.hold_dict(session, hold)
 
     def cancel_hold(self, session: Session, card: str, hold_id: str) -> None:
@@ -163,9 +163,13 @@ class LocalBackend:
         holds.cancel(session, self._patron(session, card), int(hold_id), self.policy)
 
 
-def hold_for(patron: Patron) -> dict:
-    """Who a copy on the hold shelf waits for, as the desk labels it (first name, card's last digits)."""
-    return {"first_name": patron.first_name, "card_hint": "•••" + patron.card_number[-3:]}
+def hold_for(patron: Patron, hold: Hold | None = None) -> dict:
+    """Who a copy on the hold shelf waits for, as the desk labels it (first name, card's last digits),
+    and where: ``send_to`` names the library to send it to when the member collects it elsewhere."""
+    said = {"first_name": patron.first_name, "card_hint": "•••" + patron.card_number[-3:], "send_to": None}
+    if hold is not None and holds.in_transit(hold) and hold.pickup_library is not None:
+        said["send_to"] = {"code": hold.pickup_library.code, "name": hold.pickup_library.name}
+    return said
 
 
 # Other backends (``sip2``, ``slims``) are added by their feature's init_app,

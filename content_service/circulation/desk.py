@@ -21,6 +21,7 @@ from flask_login import current_user
 
 from .. import errors
 from ..db import get_session
+from ..libraries import all_libraries
 from ..staff import access
 from ..clock import utcnow
 from . import calendar, local, operations
@@ -132,7 +133,8 @@ def member_page(patron: Patron, error=None, status: int = 200, done=None, hold_t
         "circulation/desk/member.html", patron=patron, loans=local.open_loans(session, patron), now=now,
         holds=member_holds(session, patron), blocks=local.blocks(session, patron, _max_fines(), now),
         locked_until=operations.locked_until(patron, now), max_fines=_max_fines(), error=error,
-        done=done, categories=PATRON_CATEGORIES, note=backend_note(), hold_text=hold_text), status
+        done=done, categories=PATRON_CATEGORIES, note=backend_note(), hold_text=hold_text,
+        libraries=all_libraries(session)), status
 
 
 @bp.get("/members/<int:patron_id>")

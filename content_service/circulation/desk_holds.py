@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import errors
+from ..libraries import all_libraries, get_library
 from ..catalogue.models import Book
 from ..clock import utcnow
 from ..codes.resolve import resolve
@@ -63,8 +64,8 @@ def shelf_rows(session) -> list[dict]:
         select(Hold).where(Hold.ended_at.is_(None), Hold.item_id.is_not(None), Hold.ready_at.is_not(None))
         .options(joinedload(Hold.patron), joinedload(Hold.item))
         .order_by(Hold.pickup_by, Hold.id))
-    return [{"hold": hold, "late": hold.pickup_by is not None and calendar.as_utc(hold.pickup_by) < now}
-            for hold in found]
+    return [{"hold": hold, "late": hold.pickup_by is not None and calendar.as_utc(hold.pickup_by) < now,
+             "pickup": holds.pickup_library(hold), "transit": holds.in_transit(hold)} for hold in found]
 
 
 def queues(session) -> list[dict]:
@@ -85,14 +86,14 @@ def member_holds(session, patron: Patron) -> list[dict]:
     rows = []
     for hold in holds.open_holds(session, patron):
         rows.append({"hold": hold, "book": session.get(Book, hold.book_id), "position": holds.position(session, hold),
-                     "item": hold.item})
+                     "item": hold.item, "pickup": holds.pickup_library(hold), "transit": holds.in_transit(hold)})
     return rows
 
 
 def _holds_page(done=None, error=None, status: int = 200):
     session = get_session()
     return render_template("circulation/desk/holds.html", shelf=shelf_rows(session), queues=queues(session),
-                           done=done, error=error), status
+                           done=done, error=error, many=len(all_libraries(session)) > 1), status
 
 
 def _passed_on(next_hold: Hold | None, had_copy: bool):
@@ -150,16 +151,37 @@ def cancel_hold(hold_id: int):
     return _holds_page(done=done)
 
 
+@bp.post("/holds/<int:hold_id>/arrived")
+def hold_arrived(hold_id: int):
+    """A copy sent for a hold reached this library: on the hold shelf, the pickup days start now."""
+    def arrive(session):
+        hold = session.get(Hold, hold_id) if hold_id < 2**31 else None
+        if hold is None or hold.ended_at is not None or not holds.in_transit(hold):
+            raise HoldGone()
+        holds.arrived(session, hold, _policy())
+        access.audit(session, "hold.arrived", "hold", hold.id, card=hold.patron.card_number,
+                     barcode=hold.item.barcode if hold.item else None)
+        return hold.patron.first_name
+
+    try:
+        name = write(arrive)
+    except HoldGone as exc:
+        return _holds_page(error=exc, status=exc.status)
+    return _holds_page(done=_l("Arrived: put it on the hold shelf for %(name)s.", name=name))
+
+
 @bp.post("/members/<int:patron_id>/holds")
 def place_hold(patron_id: int):
     """Reserve a title for this member, through the circulation backend (its rules and refusals)."""
     patron = _patron(patron_id)
     text = request.form.get("book", "")
     backend = get_backend()
+    pickup = (request.form.get("pickup_library") or "").strip()
 
     def reserve(session):
         book = _book_for(session, text)
-        hold = reserve_for(backend, session, patron.card_number, book.id)
+        where = get_library(session, pickup).id if pickup else patron.home_library_id
+        hold = reserve_for(backend, session, patron.card_number, book.id, where)
         access.audit(session, "hold.place", "patron", patron.id, card=patron.card_number, book=book.id)
         return hold
 

@@ -83,8 +83,9 @@ def copy_on_shelf(session: Session, book_id: int) -> Item | None:
 
 
 def reserve(session: Session, patron: Patron, book: Book, *, max_fines: int, policy: Policy,
-            now: datetime | None = None) -> Hold:
-    """Put ``patron`` in the title's queue, or raise the refusal that says why not."""
+            now: datetime | None = None, pickup_library_id: int | None = None) -> Hold:
+    """Put ``patron`` in the title's queue, to collect at ``pickup_library_id``
+    (None: where the copy is), or raise the refusal that says why not."""
     from .local import blocks
 
     now = now or calendar.utcnow()
@@ -104,7 +105,7 @@ def reserve(session: Session, patron: Patron, book: Book, *, max_fines: int, pol
         raise refusals.CopyOnShelf()
     if len(open_holds(session, patron)) >= policy.limit(patron.category):
         raise refusals.TooManyHolds(max_holds=policy.limit(patron.category))
-    hold = Hold(book_id=book.id, patron_id=patron.id, placed_at=now)
+    hold = Hold(book_id=book.id, patron_id=patron.id, placed_at=now, pickup_library_id=pickup_library_id)
     session.add(hold)
     session.flush()
     return hold
@@ -173,12 +174,34 @@ def expire(session: Session, policy: Policy, now: datetime | None = None) -> lis
     return [(hold, end(session, hold, "expired", policy, now)) for hold in due]
 
 
+def pickup_library(hold: Hold) -> dict | None:
+    """Where the member collects the book: the chosen library, else the copy's once one is set aside."""
+    library = hold.pickup_library or (hold.item.library if hold.item is not None else None)
+    return None if library is None else {"id": library.id, "code": library.code, "name": library.name}
+
+
+def in_transit(hold: Hold) -> bool:
+    """A copy set aside in one library for a member collecting it in another, not arrived yet."""
+    return (hold.item is not None and hold.pickup_library_id is not None and hold.arrived_at is None
+            and hold.item.library_id != hold.pickup_library_id)
+
+
+def arrived(session: Session, hold: Hold, policy: Policy, now: datetime | None = None) -> Hold:
+    """The copy reached the pickup library: on its hold shelf now, the pickup days counted from today."""
+    now = now or calendar.utcnow()
+    hold.arrived_at, hold.ready_at = now, now
+    hold.pickup_by = calendar.due_at(session, calendar.local_today(now), policy.pickup_days)
+    session.flush()
+    return hold
+
+
 def hold_dict(session: Session, hold: Hold) -> dict:
     """A hold as a member sees it: the title, the place in the queue, or ready until when."""
     book = session.get_one(Book, hold.book_id)
     body = {"id": str(hold.id), "book_id": book.id, "title": book.title,
             "placed_at": calendar.as_utc(hold.placed_at).isoformat(),
-            "position": position(session, hold), "ready": hold.ready_at is not None, "pickup_by": None}
-    if hold.pickup_by is not None:
+            "position": position(session, hold), "ready": hold.ready_at is not None and not in_transit(hold),
+            "in_transit": in_transit(hold), "pickup_by": None, "pickup_library": pickup_library(hold)}
+    if hold.pickup_by is not None and not body["in_transit"]:
         body["pickup_by"] = calendar.due_date(hold.pickup_by).isoformat()
     return body

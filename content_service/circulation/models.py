@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import Base
 from ..catalogue.models import Item
 from ..clock import utcnow
-from ..libraries.models import DEFAULT_LIBRARY
+from ..libraries.models import Library, DEFAULT_LIBRARY
 
 PATRON_CATEGORIES = ("child", "adult", "student", "staff")
 
@@ -115,9 +115,14 @@ class Hold(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # fulfilled (borrowed), cancelled, expired (not collected by pickup_by)
     end_reason: Mapped[str | None] = mapped_column(String(20))
+    # Where the member collects it (a library of the network); None: the library holding the copy.
+    pickup_library_id: Mapped[int | None] = mapped_column(ForeignKey("library.id", ondelete="SET NULL"))
+    # A copy sent from another library: when it reached the pickup library (the desk says so).
+    arrived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     item: Mapped[Item | None] = relationship()
     patron: Mapped[Patron] = relationship()
+    pickup_library: Mapped[Library | None] = relationship()
 
     __table_args__ = (
         CheckConstraint("end_reason IS NULL OR end_reason IN ('fulfilled', 'cancelled', 'expired')",

@@ -225,8 +225,9 @@ class Sip2Backend:
             self._holds_supported = len(flags) > at and flags[at].upper() == "Y"
         return self._holds_supported
 
-    def reserve(self, session: Session, card: str, book_id: int) -> dict:
-        """A hold on the title (15 +), naming a copy Pindai knows of it (BY 2: any copy)."""
+    def reserve(self, session: Session, card: str, book_id: int, pickup_library_id: int | None = None) -> dict:
+        """A hold on the title (15 +), naming a copy Pindai knows of it (BY 2: any copy); the
+        pickup library is the library system's to know (its own branches), not sent."""
         from ..catalogue.queries import get_book
 
         book = get_book(session, book_id)

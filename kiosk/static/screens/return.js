@@ -17,6 +17,10 @@ const list = () => document.getElementById("return-list");
 
 /* A copy another member reserved: the hold shelf, for whom (first name only). */
 function holdShelf(holdFor) {
+  if (holdFor && holdFor.send_to) {
+    return t("Please leave it at the desk: it goes to {library} for a member who reserved it.",
+             { library: holdFor.send_to.name });
+  }
   if (holdFor && holdFor.first_name) {
     return t("Please put it on the hold shelf for {name}.", { name: holdFor.first_name });
   }
