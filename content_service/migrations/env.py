@@ -12,6 +12,7 @@ from content_service.events import models as _events_models  # noqa: F401
 from content_service.staff import models as _staff_models  # noqa: F401
 from content_service.sip2 import models as _sip2_models  # noqa: F401
 from content_service.sip2 import server_models as _sip2_server_models  # noqa: F401
+from content_service.visitors import models as _visitors_models  # noqa: F401
 from content_service.db import Base, make_engine
 
 config = context.config
