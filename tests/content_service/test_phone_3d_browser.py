@@ -6,22 +6,20 @@ the page says what an iPhone can and cannot do. The Content-Security-Policy
 stays on; axe finds no serious or critical violation."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from content_service import create_app
 from content_service.catalogue.models import Asset
-from content_service.db import get_session, upgrade
 from content_service.demo.model3d import book_glb
 from content_service.media import checks, storage
 from content_service.staff.models import AssetFile
 from tests.content_service.staff.test_browser import axe
 from tests.factories import make_book, make_item
-from tests.kiosk.live import launch_chromium, quiet_server
+from tests.content_service.live import phone_page, served_app
+from tests.kiosk.live import launch_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -36,12 +34,8 @@ if not (REPO / "node_modules" / "@google" / "model-viewer" / "dist" / "model-vie
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     folder = tmp_path_factory.mktemp("phone-3d")
-    app = create_app({"ENV": "test", "DATABASE_URL": f"sqlite:///{folder / 'pindai.db'}", "RATE_LIMITS": False,
-                      "MEDIA_ROOT": str(folder / "media"), "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
-                      "SEARCH_INDEX": str(folder / "search-index")})
-    with app.app_context():
-        upgrade(app.extensions["pindai.engine"])
-        session = get_session()
+
+    def seed(app, session):
         data = book_glb((0.8, 0.05, 0.05, 1.0))
         checks.check("model3d", data)  # what the portal's upload accepts
         digest = storage().put(data)
@@ -57,13 +51,9 @@ def live(tmp_path_factory):
             session.add(AssetFile(asset_id=asset.id, size_bytes=size))
             books[title] = book.id
         app.books = books
-        session.commit()
-    server = quiet_server("127.0.0.1", 0, app)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    app.url = app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    yield app
-    server.shutdown()
-    app.extensions["pindai.engine"].dispose()
+
+    with served_app(folder, seed) as app:
+        yield app
 
 
 def red_share(png: bytes) -> float:
@@ -78,10 +68,7 @@ def test_the_model_turns_on_the_phone_page_and_a_big_one_waits_for_a_tap(live):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        page = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID").new_page()
-        csp = []
-        page.on("console", lambda m: "Content Security Policy" in m.text and csp.append(m.text))
-        page.set_default_timeout(20_000)
+        page = phone_page(browser, timeout=20_000)
         page.goto(f"{live.url}/books/{live.books['Ulat yang Sangat Lapar']}")
         viewer = page.locator("model-viewer.model")
         assert viewer.get_attribute("src").startswith(live.url + "/media/")
@@ -103,5 +90,5 @@ def test_the_model_turns_on_the_phone_page_and_a_big_one_waits_for_a_tap(live):
         assert page.locator("model-viewer.model[data-loaded]").count() == 0  # nothing fetched before the tap
         tap.click()
         page.wait_for_selector("model-viewer.model[data-loaded=true]", state="attached")
-        assert not csp, csp
+        assert not page.csp_errors, page.csp_errors
         browser.close()

@@ -5,17 +5,15 @@ out. The Content-Security-Policy stays on; axe finds no serious or critical
 violation; screenshots go to test-artifacts/account/."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 
-from content_service import create_app
 from content_service.circulation import local
-from content_service.db import get_session, upgrade
 from tests.content_service.staff.test_browser import axe
 from tests.factories import make_book, make_item
-from tests.kiosk.live import launch_chromium, quiet_server
+from tests.content_service.live import phone_page, served_app
+from tests.kiosk.live import launch_chromium
 
 from .helpers import PIN, make_patron
 
@@ -30,25 +28,17 @@ if not Path("/usr/bin/chromium").exists():
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     folder = tmp_path_factory.mktemp("account-live")
-    app = create_app({"ENV": "test", "DATABASE_URL": f"sqlite:///{folder / 'pindai.db'}", "RATE_LIMITS": False,
-                      "MEDIA_ROOT": str(folder / "media"), "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
-                      "SEARCH_INDEX": str(folder / "search-index")})
-    with app.app_context():
-        upgrade(app.extensions["pindai.engine"])
-        session = get_session()
+
+    def seed(app, session):
         siti = make_patron(session, name="Siti Rahmawati", card_number="2171000001", fines=7500)
         budi = make_patron(session, name="Budi Santoso", card_number="2171000002")
         local.checkout(session, siti, make_item(session, make_book(session, title="Laskar Pelangi")), max_fines=10**9)
         wanted = make_book(session, title="Cantik Itu Luka", authors=["Eka Kurniawan"])
         local.checkout(session, budi, make_item(session, wanted), max_fines=10**9)
         app.wanted = wanted.id
-        session.commit()
-    server = quiet_server("127.0.0.1", 0, app)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    app.url = app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    yield app
-    server.shutdown()
-    app.extensions["pindai.engine"].dispose()
+
+    with served_app(folder, seed) as app:
+        yield app
 
 
 def test_a_member_reserves_a_book_from_her_phone_and_sees_her_account(live):
@@ -57,10 +47,7 @@ def test_a_member_reserves_a_book_from_her_phone_and_sees_her_account(live):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        page = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID").new_page()
-        csp = []
-        page.on("console", lambda m: "Content Security Policy" in m.text and csp.append(m.text))
-        page.set_default_timeout(10_000)
+        page = phone_page(browser)
         page.goto(f"{live.url}/books/{live.wanted}")
         page.click("#reserve-book")
         page.wait_for_selector("#account-for-book")
@@ -94,5 +81,5 @@ def test_a_member_reserves_a_book_from_her_phone_and_sees_her_account(live):
         assert page.locator("#account-login").is_visible()
         page.goto(f"{live.url}/akun")
         assert page.locator("#account-login").is_visible() and "Laskar Pelangi" not in page.inner_text("main")
-        assert not csp, csp
+        assert not page.csp_errors, page.csp_errors
         browser.close()

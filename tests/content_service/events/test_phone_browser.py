@@ -4,19 +4,17 @@ question first. The page's Content-Security-Policy stays on; axe finds no
 serious or critical violation. Screenshots go to test-artifacts/events/."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from content_service import create_app
-from content_service.db import get_session, upgrade
 from content_service.events import calendar, schedule
 from content_service.events.models import Registration
 from tests.content_service.staff.test_browser import axe
-from tests.kiosk.live import launch_chromium, quiet_server
+from tests.content_service.live import phone_page, served_app
+from tests.kiosk.live import launch_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -29,25 +27,17 @@ if not Path("/usr/bin/chromium").exists():
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     folder = tmp_path_factory.mktemp("events-live")
-    app = create_app({"ENV": "test", "DATABASE_URL": f"sqlite:///{folder / 'pindai.db'}", "RATE_LIMITS": False,
-                      "MEDIA_ROOT": str(folder / "media"), "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
-                      "SEARCH_INDEX": str(folder / "search-index")})
-    with app.app_context():
-        upgrade(app.extensions["pindai.engine"])
-        session = get_session()
+
+    def seed(app, session):
         start = (schedule.local(schedule.now()) + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
         app.event = calendar.save_event(session, title="Cerita di Pagi Hari", category="storytelling",
                                         audience="children", starts_at=start, ends_at=start + timedelta(hours=1),
                                         capacity=20, registration_required=True, status="published",
                                         location="Ruang Anak").id
         app.start = start
-        session.commit()
-    server = quiet_server("127.0.0.1", 0, app)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    app.url = app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # as a real host is
-    yield app
-    server.shutdown()
-    app.extensions["pindai.engine"].dispose()
+
+    with served_app(folder, seed) as app:
+        yield app
 
 
 def test_a_parent_registers_two_children_and_cancels_one_after_the_question(live):
@@ -56,10 +46,7 @@ def test_a_parent_registers_two_children_and_cancels_one_after_the_question(live
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        page = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID").new_page()
-        csp = []
-        page.on("console", lambda m: "Content Security Policy" in m.text and csp.append(m.text))
-        page.set_default_timeout(10_000)
+        page = phone_page(browser)
         date_url = f"{live.url}/events/{live.event}/{schedule.occurrence_key(live.start)}"
         tokens = []
         for child in ("Siti", "Budi"):
@@ -88,7 +75,7 @@ def test_a_parent_registers_two_children_and_cancels_one_after_the_question(live
         assert "Pendaftaran ini dibatalkan." in page.inner_text("main")
         assert "Terima kasih sudah memberi tahu" in page.inner_text("main")
         browser.close()
-    assert not csp, csp
+    assert not page.csp_errors, page.csp_errors
     session = live.extensions["pindai.sessionmaker"]()
     states = dict(session.execute(select(Registration.name, Registration.status)).all())
     session.close()
