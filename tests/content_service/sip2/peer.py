@@ -4,7 +4,8 @@ Contents:
 - ``PEER``: the path of the peer script (tests skip with a reason when absent).
 - ``free_port``: a free TCP port (bind to port 0).
 - ``SipPeer``: start the peer on a free port with a fixtures file, wait until it
-  answers, ``stop`` (by its process id) and ``restart`` on the same port.
+  answers a login (listening is not enough: its first child may still be loading
+  the ILS, and a test's short SIP2 timeout would see a dead server), ``stop`` (by its process id) and ``restart`` on the same port.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from content_service.sip2.protocol import Message, encode
 
 REPO = Path(__file__).resolve().parents[3]
 PEER = REPO.parent / "shared" / "peers" / "sip2-peer"
@@ -59,12 +62,27 @@ class SipPeer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"sip2-peer exited: {self.log.read_text()[-2000:]}")
             try:
-                with socket.create_connection((self.host, self.port), timeout=0.5):
+                if self._answers_login(deadline):
                     return self
             except OSError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"sip2-peer did not listen within {timeout}s")
+        raise RuntimeError(f"sip2-peer did not answer a login within {timeout}s")
+
+    def _answers_login(self, deadline: float) -> bool:
+        """One 93 (lpl-sc, in every peer's configuration) answered with a 94."""
+        login = encode(Message.make("93", {"CN": "lpl-sc", "CO": "1234"}), sequence=0)
+        with socket.create_connection((self.host, self.port), timeout=0.5) as sock:
+            sock.sendall(login)
+            answer = b""
+            while not answer.endswith(b"\r") and time.monotonic() < deadline:
+                sock.settimeout(max(0.1, deadline - time.monotonic()))
+                chunk = sock.recv(4096)
+                if not chunk:
+                    return False
+                answer += chunk
+            return answer.startswith(b"94")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
