@@ -26,6 +26,11 @@ APT_PACKAGES += espeak-ng
 BENCH_APT_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PINDAI_DEMO_DIR ?= instance/demo
+# The suite runs in one pytest worker per core (pytest-xdist, at most 4), a test
+# file per worker at a time (its module fixtures, e.g. a SIP2 peer, start once).
+# TEST_WORKERS=0 runs it in this process alone.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 .PHONY: setup system-deps test test-fast lint demo bench docs clean translations
 
@@ -53,13 +58,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 test: setup
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)
 
 # The suite without a browser, PostgreSQL, the peers or the demo's processes:
 # for the edit-test loop (markers in pyproject.toml).
 FAST_MARKERS := not browser and not postgresql and not peers and not slow
 test-fast: setup
-	$(VENV)/bin/pytest -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(XDIST) -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 # Lint: ruff (bug-catching rules, no formatter) and mypy (a baseline that passes),
 # both configured in pyproject.toml.
