@@ -108,6 +108,7 @@ class SmtpSender:
     def send(self, message: Message) -> str:
         mail = email_message(message, self.sender)
         for attempt in (1, 2):  # a kept connection the server closed: once more on a new one
+            kept = self._smtp is not None
             try:
                 if self._smtp is None:
                     self._smtp = self._connect()
@@ -126,12 +127,10 @@ class SmtpSender:
                 if 500 <= exc.smtp_code < 600 and not isinstance(exc, smtplib.SMTPAuthenticationError):
                     raise Permanent(f"the server refused the message: {words}") from None
                 raise Retry(f"the server said {words}") from None
-            except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
-                self.close()
-                if attempt == 2:
-                    raise Retry(f"the email server closed the connection: {exc}") from None
             except (OSError, smtplib.SMTPException) as exc:
                 self.close()
+                if kept and attempt == 1 and isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError)):
+                    continue
                 raise Retry(f"the email server cannot be reached: {exc}") from None
         raise AssertionError("unreachable")
 

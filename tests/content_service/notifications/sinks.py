@@ -59,6 +59,9 @@ class Inbox:
     def clear(self) -> None:
         self.messages.clear()
         self.refuse = None
+        self.hold_first_rcpt = False
+        self.rcpt_seen.clear()
+        self.release.clear()
 
 
 def free_port() -> int:
