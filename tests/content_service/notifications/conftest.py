@@ -32,3 +32,6 @@ def cloud_api(cloud_api_server):
     cloud_api_server.requests.clear()
     cloud_api_server.fail_with = None
     return cloud_api_server
+
+
+from tests.content_service.staff.conftest import make_staff, staff_client  # noqa: E402,F401  (the portal's logins)
