@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..catalogue.models import Book
 from ..circulation import calendar, holds
-from ..circulation.models import Hold, Loan, Patron
+from ..circulation.models import Hold, Loan
 from ..circulation.patrons import find_patron
 from ..clock import as_utc, local
 from ..events import ical, registration as registrations, schedule
@@ -44,21 +44,29 @@ def moment_words(moment: datetime, language: str) -> str:
     return f"{day_words(at.date(), language)} {clock} WIB"
 
 
-def draft(session: Session, row: Notification, language: str, base_url: str) -> Draft:
-    """The person and the template's names for ``row``, or ``NotWanted``."""
+def draft(session: Session, row: Notification, language: str, base_url: str, library: str | None = None,
+          memo: dict | None = None) -> Draft:
+    """The person and the template's names for ``row``, or ``NotWanted``
+    (``library``: the library's name, when the caller has it already; ``memo``:
+    a batch's members already looked up, by card)."""
     loader = _LOADERS[row.kind]
-    found = loader(session, row.facts or {}, language, base_url)
-    found.context.setdefault("library", default_library(session).name)
+    found = loader(session, row.facts or {}, language, base_url, memo if memo is not None else {})
+    found.context.setdefault("library", library or default_library(session).name)
     found.context.setdefault("name", found.person.name)
     return found
 
 
-def _person_of_card(session: Session, card: str | None) -> Person | None:
-    patron = find_patron(session, card) if card else None
+def _person_of_card(session: Session, card: str | None, known: dict) -> Person | None:
+    """The member with this card (``known``: the batch's members looked up already)."""
+    if not card:
+        return None
+    if ("card", card) not in known:
+        known[("card", card)] = find_patron(session, card)
+    patron = known[("card", card)]
     return Person(patron.first_name, patron=patron) if patron is not None else None
 
 
-def _registration(session: Session, facts: dict, language: str, base_url: str, *, kind: str) -> Draft:
+def _registration(session: Session, facts: dict, language: str, base_url: str, memo: dict, *, kind: str) -> Draft:
     reg = session.get(Registration, int(facts.get("registration_id", 0)))
     if reg is None or reg.status == "cancelled":
         raise NotWanted("the registration was cancelled")
@@ -68,7 +76,7 @@ def _registration(session: Session, facts: dict, language: str, base_url: str, *
     event = session.get_one(Event, reg.occurrence.event_id)
     title = (event.title_en or event.title) if language == "en" else event.title
     event_url = f"{base_url}/events/{event.id}/{schedule.occurrence_key(start)}"
-    person = _person_of_card(session, reg.card_number) or Person(
+    person = _person_of_card(session, reg.card_number, memo) or Person(
         (reg.name or "").split()[0] if (reg.name or "").split() else "", phone=reg.phone)
     context = {"event": title, "when": moment_words(start, language), "event_url": event_url,
                "place": event.location or "", "cancel_url": f"{base_url}/registrations/{reg.token}/cancel",
@@ -80,7 +88,7 @@ def _registration(session: Session, facts: dict, language: str, base_url: str, *
     return Draft(person, context, attachments)
 
 
-def _hold(session: Session, facts: dict, language: str, base_url: str) -> Draft:
+def _hold(session: Session, facts: dict, language: str, base_url: str, memo: dict) -> Draft:
     hold = session.get(Hold, int(facts.get("hold_id", 0)))
     if hold is None or hold.ended_at is not None or hold.item_id != facts.get("item_id") or hold.ready_at is None:
         raise NotWanted("the hold is no longer on the hold shelf")
@@ -92,7 +100,7 @@ def _hold(session: Session, facts: dict, language: str, base_url: str) -> Draft:
         "account_url": f"{base_url}/akun"})
 
 
-def _loan(session: Session, facts: dict, language: str, base_url: str) -> Draft:
+def _loan(session: Session, facts: dict, language: str, base_url: str, memo: dict) -> Draft:
     loan = session.get(Loan, int(facts.get("loan_id", 0)))
     if loan is None or loan.returned_at is not None:
         raise NotWanted("the book is back")
@@ -103,8 +111,8 @@ def _loan(session: Session, facts: dict, language: str, base_url: str) -> Draft:
         "title": loan.item.book.title, "due_date": day_words(due, language), "account_url": f"{base_url}/akun"})
 
 
-def _receipt(session: Session, facts: dict, language: str, base_url: str) -> Draft:
-    person = _person_of_card(session, facts.get("card"))
+def _receipt(session: Session, facts: dict, language: str, base_url: str, memo: dict) -> Draft:
+    person = _person_of_card(session, facts.get("card"), memo)
     if person is None:
         raise NotWanted("the member is not known here")
     lines = []
@@ -118,9 +126,9 @@ def _receipt(session: Session, facts: dict, language: str, base_url: str) -> Dra
 
 
 _LOADERS = {
-    "registration": lambda s, f, lang, b: _registration(s, f, lang, b, kind="registration"),
-    "waitlist_promoted": lambda s, f, lang, b: _registration(s, f, lang, b, kind="waitlist_promoted"),
-    "event_reminder": lambda s, f, lang, b: _registration(s, f, lang, b, kind="event_reminder"),
+    "registration": lambda s, f, lang, b, m: _registration(s, f, lang, b, m, kind="registration"),
+    "waitlist_promoted": lambda s, f, lang, b, m: _registration(s, f, lang, b, m, kind="waitlist_promoted"),
+    "event_reminder": lambda s, f, lang, b, m: _registration(s, f, lang, b, m, kind="event_reminder"),
     "hold_ready": _hold,
     "due_soon": _loan,
     "overdue": _loan,

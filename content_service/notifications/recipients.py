@@ -72,6 +72,38 @@ def preference(session: Session, person: Person, language: str = "id") -> Notifi
     return found
 
 
+def key(person: Person) -> tuple[str, object] | None:
+    """What a person's preference is found by: the member, else the phone number."""
+    if person.patron is not None:
+        return ("patron", person.patron.id)
+    return ("phone", person.phone) if person.phone else None
+
+
+def preferences(session: Session, people: list[tuple[Person, str]]) -> dict:
+    """The preferences of many people at once (by ``key``), made for those who have none."""
+    wanted = {key(person): (person, language) for person, language in people if key(person) is not None}
+    patron_ids = [k[1] for k in wanted if k[0] == "patron"]
+    phones = [k[1] for k in wanted if k[0] == "phone"]
+    found: dict = {}
+
+    def read() -> None:
+        if patron_ids:
+            for row in session.scalars(select(NotificationPreference).where(
+                    NotificationPreference.patron_id.in_(patron_ids))):
+                found[("patron", row.patron_id)] = row
+        if phones:
+            for row in session.scalars(select(NotificationPreference).where(NotificationPreference.phone.in_(phones))):
+                found[("phone", row.phone)] = row
+
+    read()
+    missing = [k for k in wanted if k not in found]
+    for k in missing:
+        preference(session, *wanted[k])
+    if missing:
+        read()
+    return found
+
+
 def addresses(person: Person) -> dict[str, str]:
     """The channels this person can be reached on, with the address of each."""
     found = {}

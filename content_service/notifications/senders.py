@@ -17,7 +17,13 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email import encoders
+from email.header import Header
+from email.message import Message as Message_
+from email.mime.application import MIMEApplication
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formatdate
 from typing import Protocol
 from urllib.parse import quote
@@ -59,24 +65,35 @@ class Sender(Protocol):
         """Let go of any connection kept between messages."""
 
 
-def email_message(message: Message, sender: str) -> EmailMessage:
-    """The email: multipart/alternative (text, then HTML), attachments beside it."""
-    mail = EmailMessage()
+def email_message(message: Message, sender: str) -> Message_:
+    """The email: multipart/alternative (text, then HTML) inside multipart/mixed
+    when there are attachments. Built with ``email.mime`` (the compat32 policy):
+    the modern policy parses every header it is given, several times the cost."""
+    alternative = MIMEMultipart("alternative")
+    alternative.attach(MIMEText(message.text, "plain", "utf-8"))
+    alternative.attach(MIMEText(message.html, "html", "utf-8"))
+    if message.attachments:
+        mail = MIMEMultipart("mixed")
+        mail.attach(alternative)
+        for filename, mime, data in message.attachments:
+            maintype, _, subtype = mime.partition("/")
+            part = MIMEApplication(data, subtype) if maintype == "application" else MIMEBase(maintype, subtype)
+            if maintype != "application":
+                part.set_payload(data)
+                encoders.encode_base64(part)
+            part.add_header("Content-Disposition", "attachment", filename=filename)
+            mail.attach(part)
+    else:
+        mail = alternative
     mail["From"] = sender
     mail["To"] = message.to
-    mail["Subject"] = message.subject
+    mail["Subject"] = Header(message.subject, "utf-8").encode() if not message.subject.isascii() else message.subject
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = message.message_id
+    mail["Content-Language"] = message.language
     if message.opt_out_url:
         mail["List-Unsubscribe"] = f"<{message.opt_out_url}>"
     mail["Auto-Submitted"] = "auto-generated"
-    mail.set_content(message.text, subtype="plain", charset="utf-8")
-    mail.add_alternative(message.html, subtype="html", charset="utf-8")
-    for filename, mime, data in message.attachments:
-        maintype, _, subtype = mime.partition("/")
-        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
-    # After the parts: making a multipart moves every Content-* header into its first part.
-    mail["Content-Language"] = message.language
     return mail
 
 
