@@ -105,4 +105,6 @@ def account_section(session: Session, card: str):
     if patron is None:
         return None
     row = db.write(lambda s: preference(s, Person(patron.first_name, patron=patron), "id"), session)
+    if row is None:
+        return None
     return "notifications/_account.html", choices(session, row)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -40,7 +41,7 @@ def insert_ignoring_duplicates(session: Session, table, values: dict) -> None:
     """INSERT, or nothing when a unique key is taken (``ON CONFLICT DO NOTHING``),
     without ending the caller's transaction as a failed INSERT would on PostgreSQL."""
     dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if insert is None:  # another database: a savepoint keeps the transaction
         from sqlalchemy.exc import IntegrityError
 
@@ -57,7 +58,7 @@ def preference(session: Session, person: Person, language: str = "id") -> Notifi
     """The person's preference row, made (with the language they used) on first need."""
     if person.patron is not None:
         where = NotificationPreference.patron_id == person.patron.id
-        values = {"patron_id": person.patron.id}
+        values: dict[str, Any] = {"patron_id": person.patron.id}
     elif person.phone:
         where = NotificationPreference.phone == person.phone
         values = {"phone": person.phone}
@@ -72,7 +73,7 @@ def preference(session: Session, person: Person, language: str = "id") -> Notifi
     return found
 
 
-def key(person: Person) -> tuple[str, object] | None:
+def key(person: Person) -> tuple[str, Any] | None:
     """What a person's preference is found by: the member, else the phone number."""
     if person.patron is not None:
         return ("patron", person.patron.id)
@@ -81,7 +82,11 @@ def key(person: Person) -> tuple[str, object] | None:
 
 def preferences(session: Session, people: list[tuple[Person, str]]) -> dict:
     """The preferences of many people at once (by ``key``), made for those who have none."""
-    wanted = {key(person): (person, language) for person, language in people if key(person) is not None}
+    wanted: dict[tuple[str, Any], tuple[Person, str]] = {}
+    for person, language in people:
+        found_key = key(person)
+        if found_key is not None:
+            wanted[found_key] = (person, language)
     patron_ids = [k[1] for k in wanted if k[0] == "patron"]
     phones = [k[1] for k in wanted if k[0] == "phone"]
     found: dict = {}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import encoders
 from email.header import Header
@@ -25,7 +26,7 @@ from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formatdate
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import requests
@@ -106,7 +107,7 @@ class SmtpSender:
         self.user, self.password = config.get("SMTP_USER") or "", config.get("SMTP_PASSWORD") or ""
         self.sender = config.get("SMTP_FROM") or "perpustakaan@localhost"
         self.timeout = float(config.get("SMTP_TIMEOUT") or 30)
-        self._smtp: smtplib.SMTP | None = None
+        self._smtp: smtplib.SMTP | None = None  # kept between the messages of a batch
 
     def _connect(self) -> smtplib.SMTP:
         if not self.host:
@@ -189,7 +190,7 @@ class WhatsAppSender:
     def send(self, message: Message) -> str:
         if not self.token or not self.number_id:
             raise Manual("no WhatsApp Cloud API token: staff send it through its wa.me link")
-        body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": message.to,
+        body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": message.to,
                 "type": "text", "text": {"preview_url": False, "body": whatsapp_text(message)}}
         try:
             answer = self._http.post(self.url, json=body, timeout=self.timeout,
@@ -228,4 +229,4 @@ def wa_me_link(number: str, text: str) -> str:
     return f"https://wa.me/{number}?text={quote(text)}"
 
 
-SENDERS = {"email": SmtpSender, "whatsapp": WhatsAppSender}
+SENDERS: dict[str, Callable[[dict], Sender]] = {"email": SmtpSender, "whatsapp": WhatsAppSender}

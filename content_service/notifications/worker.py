@@ -45,7 +45,7 @@ from ..libraries import default_library
 from . import facts, recipients, wording
 from .kinds import KINDS
 from .models import Notification, NotificationKind, NotificationPreference
-from .senders import SENDERS, Manual, Message, Permanent, Retry
+from .senders import SENDERS, Manual, Message, Permanent, Retry, Sender
 
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -76,7 +76,7 @@ class Worker:
         self.max_attempts = int(config["NOTIFY_MAX_ATTEMPTS"])
         self.retry_seconds = int(config["NOTIFY_RETRY_SECONDS"])
         self.base_url = str(config["PUBLIC_BASE_URL"]).rstrip("/")
-        self.senders = {channel: make(config) for channel, make in SENDERS.items()}
+        self.senders: dict[str, Sender] = {channel: make(config) for channel, make in SENDERS.items()}
         self.stopping = threading.Event()
         self._batch: dict = {}
         self._mark_sql: dict = {}
@@ -109,14 +109,17 @@ class Worker:
     def draft(self, session: Session, row: Notification, switched_off: set[str]) -> facts.Draft | None:
         """What a claimed row's message says, or None when the row was settled here."""
         if row.kind in switched_off:
-            return self._settle(row, "cancelled", "this kind of message is switched off")
+            self._settle(row, "cancelled", "this kind of message is switched off")
+            return None
         if row.attempts > self.max_attempts:
-            return self._settle(row, "failed", row.last_error or f"gave up after {row.attempts - 1} attempts")
+            self._settle(row, "failed", row.last_error or f"gave up after {row.attempts - 1} attempts")
+            return None
         try:
             return facts.draft(session, row, row.language or "id", self.base_url, self._batch["library"],
                                memo=self._batch)
         except facts.NotWanted as exc:
-            return self._settle(row, "cancelled", str(exc))
+            self._settle(row, "cancelled", str(exc))
+            return None
 
     def make(self, session: Session, row: Notification, found: facts.Draft,
              pref: NotificationPreference | None) -> Message | None:
@@ -124,14 +127,16 @@ class Worker:
         language = row.language or "id"
         if pref is not None:
             if pref.opted_out_at is not None and row.kind != "kiosk_receipt":  # a receipt was asked for then
-                return self._settle(row, "cancelled", "the member opted out")
+                self._settle(row, "cancelled", "the member opted out")
+                return None
             if pref.language != language:  # in the member's own language
                 language = pref.language
                 found = facts.draft(session, row, language, self.base_url, self._batch["library"], memo=self._batch)
         row.language = language
         address = recipients.choose(found.person, pref, email_only=KINDS[row.kind].email_only)
         if address is None:
-            return self._settle(row, "failed", "no email address or phone number to send it to")
+            self._settle(row, "failed", "no email address or phone number to send it to")
+            return None
         row.channel, row.recipient = address
         opt_out = f"{self.base_url}/pesan/{pref.token}" if pref is not None else None
         if (row.kind, language) not in self._batch:
@@ -156,7 +161,6 @@ class Worker:
 
     def _settle(self, row: Notification, status: str, reason: str) -> None:
         row.status, row.last_error, row.lease_until = status, reason[:500], None
-        return None
 
     # -- sending ------------------------------------------------------------
 
@@ -247,7 +251,7 @@ class Worker:
         would otherwise cap the worker at the disk's flush rate. SQLite: a write
         transaction per mark (WAL, synchronous=NORMAL: no fsync at commit either)."""
         if self._marks is None:
-            engine = session.get_bind()
+            engine = self.app.extensions["pindai.engine"]
             if self.postgresql:
                 connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
                 connection.execute(text("SET synchronous_commit TO OFF"))
