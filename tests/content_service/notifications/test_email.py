@@ -201,3 +201,14 @@ def test_reminders_are_queued_once_and_say_what_is_true_when_sent(app, session, 
     assert "Terlambat dikembalikan: Ayat-Ayat Cinta" in subjects
     assert any(s.startswith("Kembalikan paling lambat") and s.endswith("Ronggeng Dukuh Paruk") for s in subjects)
     assert "Besok: Bedah Buku" in subjects
+
+
+def test_loans_long_overdue_before_messages_began_are_not_all_told(app, session):
+    siti = make_patron(session, email="siti@example.id")
+    old = make_item(session, make_book(session, title="Lama Sekali"))
+    with app.app_context():
+        loan = local.checkout(session, siti, old, max_fines=10**9)
+        loan.due_at = schedule.now() - timedelta(days=200)
+        session.commit()
+    assert app.test_cli_runner().invoke(args=["notify-reminders"]).exit_code == 0
+    assert rows(session) == []
