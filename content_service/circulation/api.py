@@ -307,8 +307,8 @@ def receipt():
 
 
 def _email_of(session, card: str) -> str | None:
-    """The member's email address when this service can email them (notifications installed)."""
-    if not outbox.available():
+    """The member's email address when this service can email them (notifications installed, an SMTP server)."""
+    if not outbox.available() or not current_app.config.get("SMTP_HOST"):
         return None
     patron = find_patron(session, card)
     return patron.email.strip() if patron is not None and patron.email and "@" in patron.email else None

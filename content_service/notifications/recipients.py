@@ -121,12 +121,14 @@ def addresses(person: Person) -> dict[str, str]:
 
 
 def choose(person: Person, pref: NotificationPreference | None, *, email_only: bool = False,
-           sms: bool = False) -> tuple[str, str] | None:
+           email: bool = True) -> tuple[str, str] | None:
     """(channel, address): the person's choice when it can be used, else email
-    when there is an address, else WhatsApp; None when nothing reaches them."""
+    when there is an address (and ``email``: this service can send it), else
+    WhatsApp; None when nothing reaches them."""
     reach = addresses(person)
-    if not sms:
-        reach.pop("sms", None)
+    reach.pop("sms", None)  # no SMS sender yet
+    if not email:
+        reach.pop("email", None)
     if email_only:
         return ("email", reach["email"]) if "email" in reach else None
     chosen = pref.channel if pref is not None else None

@@ -77,6 +77,7 @@ class Worker:
         self.retry_seconds = int(config["NOTIFY_RETRY_SECONDS"])
         self.base_url = str(config["PUBLIC_BASE_URL"]).rstrip("/")
         self.senders: dict[str, Sender] = {channel: make(config) for channel, make in SENDERS.items()}
+        self.email = bool(config.get("SMTP_HOST"))  # without a server, members are told by WhatsApp
         self.stopping = threading.Event()
         self._batch: dict = {}
         self._mark_sql: dict = {}
@@ -133,9 +134,11 @@ class Worker:
                 language = pref.language
                 found = facts.draft(session, row, language, self.base_url, self._batch["library"], memo=self._batch)
         row.language = language
-        address = recipients.choose(found.person, pref, email_only=KINDS[row.kind].email_only)
+        address = recipients.choose(found.person, pref, email_only=KINDS[row.kind].email_only, email=self.email)
         if address is None:
-            self._settle(row, "failed", "no email address or phone number to send it to")
+            unset = not self.email and "email" in recipients.addresses(found.person)
+            self._settle(row, "failed", "email is not set up (PINDAI_SMTP_HOST) and there is no phone number"
+                         if unset else "no email address or phone number to send it to")
             return None
         row.channel, row.recipient = address
         opt_out = f"{self.base_url}/pesan/{pref.token}" if pref is not None else None

@@ -205,3 +205,15 @@ def test_a_bad_tls_setting_stops_the_start(make_app, bad):
 
     with pytest.raises(ConfigError, match="PINDAI_SMTP_TLS"):
         make_app(SMTP_TLS=bad)
+
+
+def test_without_an_email_server_members_with_a_phone_get_whatsapp(make_app, session):
+    app = make_app()  # no PINDAI_SMTP_HOST, no WhatsApp token
+    ready_hold(app, session, make_patron(session, name="Siti", email="siti@example.id", phone="081298765432"))
+    ready_hold(app, session, make_patron(session, name="Rudi", email="rudi@example.id"), title="Bumi Manusia")
+    counts = send_all(app)
+    assert (counts["manual"], counts["failed"]) == (1, 1)
+    siti, rudi = rows(session)
+    assert (siti.status, siti.channel, siti.recipient) == ("manual", "whatsapp", "6281298765432")
+    assert (rudi.status, rudi.last_error) == ("failed", "email is not set up (PINDAI_SMTP_HOST) and there is no "
+                                                        "phone number")
