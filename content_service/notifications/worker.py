@@ -26,6 +26,7 @@ has a message. The ``Message-ID`` is the same on every attempt, so a mail
 client shows such a repeat as one message."""
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -48,6 +49,7 @@ from .models import Notification, NotificationKind, NotificationPreference
 from .senders import SENDERS, Manual, Message, Permanent, Retry, Sender
 
 MAX_BACKOFF = timedelta(hours=6)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -121,6 +123,10 @@ class Worker:
         except facts.NotWanted as exc:
             self._settle(row, "cancelled", str(exc))
             return None
+        except Exception as exc:  # a message that cannot be made (odd data) fails alone
+            log.exception("notification %s could not be made", row.id)
+            self._settle(row, "failed", f"the message could not be made: {type(exc).__name__}: {exc}")
+            return None
 
     def make(self, session: Session, row: Notification, found: facts.Draft,
              pref: NotificationPreference | None) -> Message | None:
@@ -159,8 +165,15 @@ class Worker:
         with session.no_autoflush:  # the rows' changes are written once, at the commit
             drafts = [(row, self.draft(session, row, switched_off)) for row in rows]
             prefs = recipients.preferences(session, [(d.person, row.language or "id") for row, d in drafts if d])
-            return [(row, self.make(session, row, d, prefs.get(recipients.key(d.person))) if d else None)
-                    for row, d in drafts]
+            made = []
+            for row, d in drafts:
+                try:
+                    made.append((row, self.make(session, row, d, prefs.get(recipients.key(d.person))) if d else None))
+                except Exception as exc:  # a message that cannot be made (staff's words, odd data) fails alone
+                    log.exception("notification %s could not be made", row.id)
+                    self._settle(row, "failed", f"the message could not be made: {type(exc).__name__}: {exc}")
+                    made.append((row, None))
+            return made
 
     def _settle(self, row: Notification, status: str, reason: str) -> None:
         row.status, row.last_error, row.lease_until = status, reason[:500], None
@@ -206,20 +219,27 @@ class Worker:
             self._finish(session, row.id, status="failed", last_error=str(exc)[:500], lease_until=None)
             counts.failed += 1
         except Retry as exc:
-            if row.attempts >= self.max_attempts:
-                self._finish(session, row.id, status="failed", lease_until=None,
-                             last_error=f"gave up after {row.attempts} attempts: {exc}"[:500])
-                counts.failed += 1
-            else:
-                delay = min(timedelta(seconds=self.retry_seconds * 2 ** (row.attempts - 1)), MAX_BACKOFF)
-                self._finish(session, row.id, status="queued", last_error=str(exc)[:500], lease_until=None,
-                             next_attempt_at=utcnow() + delay)
-                counts.retried += 1
+            self._retry_or_fail(session, row, exc, counts)
+        except Exception as exc:  # anything else a sender meets (a bug, an odd address): tried again
+            log.exception("notification %s: sending failed", row.id)
+            self._retry_or_fail(session, row, Retry(f"{type(exc).__name__}: {exc}"), counts)
         else:
             # At once, before anything else: the sink has it (see the module docstring).
             self._finish(session, row.id, status="sent", sent_at=utcnow(), provider_id=provider_id[:200],
                          lease_until=None, last_error=None)
             counts.sent += 1
+
+    def _retry_or_fail(self, session: Session, row: Notification, exc: Retry, counts: Counts) -> None:
+        """Back off (``NOTIFY_RETRY_SECONDS`` x 2^(attempt-1)), or fail after the last attempt."""
+        if row.attempts >= self.max_attempts:
+            self._finish(session, row.id, status="failed", lease_until=None,
+                         last_error=f"gave up after {row.attempts} attempts: {exc}"[:500])
+            counts.failed += 1
+            return
+        delay = min(timedelta(seconds=self.retry_seconds * 2 ** (row.attempts - 1)), MAX_BACKOFF)
+        self._finish(session, row.id, status="queued", last_error=str(exc)[:500], lease_until=None,
+                     next_attempt_at=utcnow() + delay)
+        counts.retried += 1
 
     def _finish(self, session: Session, row_id: int, **values) -> None:
         # Only while the lease is still this worker's: a worker whose lease ran
@@ -276,7 +296,15 @@ class Worker:
         ``once``, until nothing is due."""
         total = Counts()
         while not self.stopping.is_set():
-            counts = self.run_once()
+            try:
+                counts = self.run_once()
+            except (DBAPIError, OSError):
+                if once:
+                    raise
+                # The database away for a moment: the loop carries on when it answers.
+                log.exception("notify-worker: a round failed; trying again in %s s", poll_seconds)
+                self.stopping.wait(max(poll_seconds, 1.0))
+                continue
             for name in vars(total):
                 setattr(total, name, getattr(total, name) + getattr(counts, name))
             if counts.total() == 0:

@@ -217,3 +217,20 @@ def test_without_an_email_server_members_with_a_phone_get_whatsapp(make_app, ses
     assert (siti.status, siti.channel, siti.recipient) == ("manual", "whatsapp", "6281298765432")
     assert (rudi.status, rudi.last_error) == ("failed", "email is not set up (PINDAI_SMTP_HOST) and there is no "
                                                         "phone number")
+
+
+def test_a_message_that_cannot_be_made_fails_alone(make_app, session, smtp):
+    from content_service import outbox
+
+    app = make_app(**smtp.config())
+    siti = make_patron(session, name="Siti", email="siti@example.id")
+    session.commit()
+    with app.app_context():
+        outbox.happened(session, "kiosk_receipt", receipt="bad", card=siti.card_number, url="u", lines=7)
+        session.commit()
+    ready_hold(app, session, siti)
+    counts = send_all(app)
+    assert (counts["failed"], counts["sent"]) == (1, 1)
+    bad, good = rows(session)
+    assert bad.status == "failed" and bad.last_error.startswith("the message could not be made: TypeError")
+    assert good.status == "sent" and len(smtp.inbox.wait_for(1)) == 1
