@@ -50,6 +50,7 @@ FEATURES = (
     "slims",
     "circulation",
     "visitors",
+    "notifications",
     "sip2.server_cli",
     "search",
     "headers",

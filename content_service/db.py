@@ -34,7 +34,7 @@ SQLITE_BUSY_SECONDS = 30
 # How many times ``write`` runs its work before a transient failure is final.
 WRITE_ATTEMPTS = 8
 # The execution option that makes a SQLite transaction begin IMMEDIATE.
-_WRITE = "pindai_write"
+_WRITE = WRITE_OPTION = "pindai_write"
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # PostgreSQL: serialization_failure, deadlock_detected. Both succeed when run again.
 _TRANSIENT_SQLSTATES = ("40001", "40P01")

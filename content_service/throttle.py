@@ -52,11 +52,13 @@ PUBLIC_POSTS: dict[str, tuple[str, str | dict[str, str] | None]] = {
     "circulation_account.renew": ("20 per minute", None),
     "circulation_account.cancel_hold": ("20 per minute", None),
     "circulation_account.reserve": ("20 per minute", None),
+    # A member's choices for messages (the link in every message; no login).
+    "notifications_member.save": ("20 per minute", None),
 }
 # HTML forms among them: these carry the CSRF token and the honeypot.
 HTML_FORMS = {"events_public.register", "events_public.survey", "events_public.school_visit_form",
               "circulation_account.login", "circulation_account.logout", "circulation_account.renew",
-              "circulation_account.cancel_hold", "circulation_account.reserve"}
+              "circulation_account.cancel_hold", "circulation_account.reserve", "notifications_member.save"}
 
 class ForeignOrigin(errors.PindaiError):
     status = 403

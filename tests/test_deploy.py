@@ -32,10 +32,14 @@ def _compose() -> dict:
     return yaml.safe_load((REPO / "docker-compose.yml").read_text())
 
 
-def test_compose_runs_the_four_services_wired_together():
+def test_compose_runs_the_five_services_wired_together():
     compose = _compose()
     services = compose["services"]
-    assert set(services) == {"db", "redis", "service", "nginx"}
+    assert set(services) == {"db", "redis", "service", "notify-worker", "nginx"}
+    worker = services["notify-worker"]
+    assert worker["command"] == ["flask", "notify-worker"] and worker["build"] == services["service"]["build"]
+    assert worker["environment"]["PINDAI_DATABASE_URL"] == services["service"]["environment"]["PINDAI_DATABASE_URL"]
+    assert set(worker["environment"]) <= SERVICE_VARIABLES
     service = services["service"]
     assert service["build"]["dockerfile"] == "deploy/Dockerfile" and (REPO / "deploy/Dockerfile").is_file()
     env = service["environment"]

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .. import codes, db, errors, kiosks
+from .. import codes, db, errors, kiosks, outbox
 from ..cards import normalise_card
 from ..db import get_session
 from ..libraries import get_library
@@ -23,6 +23,7 @@ from ..catalogue.models import Item
 from ..codes.qr import qr_svg
 from ..codes.resolve import resolve
 from . import refusals, sessions
+from .patrons import find_patron
 from .backends import get_backend
 
 bp = Blueprint("circulation_api", __name__, url_prefix="/api/v1/circulation")
@@ -277,17 +278,45 @@ def cancel_for(backend, session, card: str, hold_id: str) -> None:
 @bp.post("/receipts")
 def receipt():
     """A receipt of this session's checkouts and renewals: a link (and its
-    QR, as SVG) a phone can open for ``CIRCULATION_RECEIPT_DAYS``."""
+    QR, as SVG) a phone can open for ``CIRCULATION_RECEIPT_DAYS``; with
+    ``{"email": true}`` also emailed to the member (queued in the same
+    transaction). ``email_to`` (a hint of the address) says the kiosk may offer it."""
     kiosk = _kiosk()
+    body = request.get_json(silent=True) if request.content_length else {}
+    if not isinstance(body, dict):
+        raise errors.BadRequest(_l("Send a JSON object."))
+    emailed = body.get("email") is True
 
     def operation(session):
         row = _patron_session(session, kiosk)
+        address = _email_of(session, row.card_number)
+        if emailed and address is None:
+            raise refusals.NoEmail()
         made, token = sessions.create_receipt(session, row.receipt_lines,
                                               int(current_app.config["CIRCULATION_RECEIPT_DAYS"]))
-        return made, token
+        url = current_app.config["PUBLIC_BASE_URL"] + url_for("circulation_pages.receipt", token=token)
+        if emailed:
+            outbox.happened(session, "kiosk_receipt", receipt=made.token_hash, card=row.card_number, url=url,
+                            lines=made.lines)
+        return made, url, address
 
-    made, token = write(operation)
+    made, url, address = write(operation)
     # The public address, not the kiosk's: the member opens it on a phone.
-    url = current_app.config["PUBLIC_BASE_URL"] + url_for("circulation_pages.receipt", token=token)
     return jsonify({"url": url, "expires_at": made.expires_at.isoformat(), "lines": made.lines,
-                    "qr_svg": qr_svg(url)}), 201
+                    "qr_svg": qr_svg(url), "email_to": _hint(address), "emailed": emailed}), 201
+
+
+def _email_of(session, card: str) -> str | None:
+    """The member's email address when this service can email them (notifications installed, an SMTP server)."""
+    if not outbox.available() or not current_app.config.get("SMTP_HOST"):
+        return None
+    patron = find_patron(session, card)
+    return patron.email.strip() if patron is not None and patron.email and "@" in patron.email else None
+
+
+def _hint(address: str | None) -> str | None:
+    """``s•••@gmail.com``: enough for the member to know it is theirs, not for a passer-by to read."""
+    if address is None:
+        return None
+    name, _, domain = address.partition("@")
+    return f"{name[:1]}•••@{domain}"

@@ -101,6 +101,9 @@ SCHEMAS = {
     "ReceiptLink": {
         "type": "object", "required": ["url", "expires_at", "lines", "qr_svg"],
         "properties": {"url": _STR, "expires_at": _STR, "qr_svg": {"type": "string", "description": "The URL as a QR, SVG."},
+                       "email_to": {"type": ["string", "null"], "description": "A hint of the member's email "
+                                    "address (s•••@gmail.com) when the receipt can be emailed; null otherwise."},
+                       "emailed": {"type": "boolean", "description": "Whether this receipt was queued to be emailed."},
                        "lines": {"type": "array", "items": {"type": "object", "properties": {
                            "action": {"enum": ["checkout", "renewal", "queued"]}, "title": _STR,
                            "barcode": _STR, "due_date": _STR}}}},
@@ -169,5 +172,8 @@ PATHS = {
     "/api/v1/circulation/receipts": {"post": {
         "operationId": "circulationReceipt", "summary": "A receipt link (and QR) of this session, working for CIRCULATION_RECEIPT_DAYS",
         "security": _KIOSK, "parameters": _SESSION,
-        "responses": {"201": _ok("ReceiptLink"), **_COMMON}}},
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"email": {"type": "boolean", "description": "Email it to the member too."}}}}}},
+        "responses": {"201": _ok("ReceiptLink"), **_COMMON,
+                      "409": _err("no_email: no email address for this card.")}}},
 }

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from .. import outbox
 from ..catalogue.models import Book, Item
 from ..config import ConfigError
 from . import calendar, refusals
@@ -116,6 +117,9 @@ def set_aside(session: Session, hold: Hold, item: Item, policy: Policy, now: dat
     hold.item_id, hold.ready_at = item.id, now
     hold.pickup_by = calendar.due_at(session, calendar.local_today(now), policy.pickup_days)
     session.flush()
+    if hold.pickup_library_id is None or item.library_id == hold.pickup_library_id:
+        # On this library's hold shelf now (a copy on its way is told when it arrives).
+        outbox.happened(session, "hold_ready", hold_id=hold.id, item_id=item.id)
     return hold
 
 
@@ -192,6 +196,7 @@ def arrived(session: Session, hold: Hold, policy: Policy, now: datetime | None =
     hold.arrived_at, hold.ready_at = now, now
     hold.pickup_by = calendar.due_at(session, calendar.local_today(now), policy.pickup_days)
     session.flush()
+    outbox.happened(session, "hold_ready", hold_id=hold.id, item_id=hold.item_id)
     return hold
 
 

@@ -91,3 +91,5 @@ SessionExpired = _refusal("SessionExpired", 401, "session_expired",
                           _l("Your session has ended. Please scan your card again."))
 ReceiptExpired = _refusal("ReceiptExpired", 410, "receipt_expired",
                           _l("This receipt link has expired."))
+NoEmail = _refusal("NoEmail", 409, "no_email",
+                  _l("We have no email address for your card. Please give one at the desk."))

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import db, errors
+from .. import db, errors, outbox
 from ..cards import UnknownCard, normalise_card
 from ..tokens import url_token
 from . import schedule
@@ -178,6 +178,8 @@ def register(session: Session, event: Event, start: datetime, *, card_number: st
         )
         session.add(registration)
         session.flush()
+        # The confirmation (a seat, or a place on the waiting list) commits with the registration.
+        outbox.happened(session, "registration", registration_id=registration.id)
         return registration
 
     return _in_one_transaction(session, occurrence_id, work)
@@ -234,6 +236,8 @@ def fill_free_seats(session: Session, occurrence: EventOccurrence, now: datetime
         taken.add(seat)
         promoted.append(registration)
     session.flush()
+    for registration in promoted:  # told once: the outbox row commits with the seat
+        outbox.happened(session, "waitlist_promoted", registration_id=registration.id)
     return promoted
 
 

@@ -13,6 +13,7 @@ from content_service.staff import models as _staff_models  # noqa: F401
 from content_service.sip2 import models as _sip2_models  # noqa: F401
 from content_service.sip2 import server_models as _sip2_server_models  # noqa: F401
 from content_service.visitors import models as _visitors_models  # noqa: F401
+from content_service.notifications import models as _notifications_models  # noqa: F401
 from content_service.db import Base, make_engine
 
 config = context.config

@@ -19,7 +19,7 @@ let s = fresh();
 
 function fresh() {
   return { mode: "borrow", panel: null, card: "", pin: "", token: null, first: "", pending: [],
-           borrowed: new Set(), busy: false, status: null, onLoan: 0, leaving: null, reserve: null };
+           borrowed: new Set(), busy: false, status: null, onLoan: 0, leaving: null, reserve: null, emailTo: null };
 }
 const $ = (id) => document.getElementById(id);
 
@@ -324,7 +324,12 @@ async function finish() {
   if (!s.token) { reset(); return; }
   let receipt = null;
   try { receipt = await call("POST", "/receipts"); } catch (err) { receipt = null; }
-  await endSession();
+  // A member with an email address may have the receipt emailed: the session stays
+  // open for that one tap, and ends on it, on "Kembali ke awal" or when idle.
+  s.emailTo = receipt && receipt.lines && receipt.lines.length ? receipt.email_to : null;
+  if (!s.emailTo) await endSession();
+  $("co-email-button").hidden = !s.emailTo;
+  $("co-email-said").hidden = true;
   const list = $("co-receipt-list");
   list.textContent = "";
   const lines = (receipt && receipt.lines) || [];
@@ -344,6 +349,22 @@ async function finish() {
   mark("checkout-receipt", { lines: lines.length, url: receipt ? receipt.url : null });
 }
 
+/* "Kirim ke email": the same receipt, queued to the member's email address. */
+async function emailReceipt() {
+  if (!s.token || !s.emailTo) return;
+  const said = $("co-email-said");
+  try {
+    await call("POST", "/receipts", { email: true });
+    said.textContent = t("The receipt is on its way to {address}.", { address: s.emailTo });
+    $("co-email-button").hidden = true;
+    mark("checkout-emailed", { to: s.emailTo });
+    await endSession();
+  } catch (err) {
+    said.textContent = t("The receipt could not be emailed. Please ask a librarian.");
+  }
+  said.hidden = false;
+}
+
 async function endSession() {
   if (!s.token) return;
   try { await call("DELETE", "/session"); } catch (err) { /* expired already: nothing to end */ }
@@ -359,7 +380,8 @@ function wipe() {
   s = fresh();
   ["co-borrow-list", "co-account-list", "co-receipt-list", "co-hello", "co-account-hello", "co-borrow-blocks",
    "co-borrow-extra", "co-account-blocks", "co-account-extra", "co-pin-message", "co-qr",
-   "co-print-when"].forEach((id) => { $(id).textContent = ""; });
+   "co-print-when", "co-email-said"].forEach((id) => { $(id).textContent = ""; });
+  $("co-email-button").hidden = true; $("co-email-said").hidden = true;
   $("co-leave").hidden = true;
   $("co-account-reserve").hidden = true; $("co-account-reserve").textContent = "";
   const lead = $("co-borrow-lead");
@@ -435,6 +457,7 @@ $("co-pin-back").addEventListener("click", () => { s.card = ""; s.pin = ""; s.pe
 $("co-leave-stay").addEventListener("click", () => closeLeave(false));
 $("co-leave-go").addEventListener("click", () => closeLeave(true));
 $("co-print-button").addEventListener("click", () => { mark("checkout-print"); window.print(); });
+$("co-email-button").addEventListener("click", emailReceipt);
 // The member is done: the one-tap survey (screens/survey.js), then a full reset.
 $("co-finish").addEventListener("click", () => survey("kiosk_checkout"));
 
