@@ -75,6 +75,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", 0, int, "PINDAI_TRUSTED_PROXIES",
             "reverse proxies in front of the service (`1` behind nginx): their `X-Forwarded-For`/`-Proto` "
             "are believed, so the staff login throttle locks the visitor's address, not the proxy's", minimum=0),
+    Setting("INSTANCE_PATH", None, str, "PINDAI_INSTANCE_PATH",
+            "this server's own folder: a generated secret key, the default SQLite database, a `tantivy`/`whoosh` "
+            "index (each machine of several has its own; what they share lives in PostgreSQL)",
+            shown_default="`instance/` beside the code"),
     Setting("SEARCH_BACKEND", "", str, "PINDAI_SEARCH_BACKEND",
             "search backend: `postgres` (PostgreSQL full-text search, kept by the database in the same "
             "transaction and shared by every server; needs the `unaccent` and `pg_trgm` extensions), `tantivy` "

@@ -39,6 +39,12 @@ _WORD_TOKENS = "asciiword, word, numword, hword_asciipart, hword_part, hword_num
 _HYPHENATED = "asciihword, hword, numhword"
 
 
+def include_name(name, type_, _parent_names) -> bool:
+    """For Alembic's comparisons: these tables are kept outside the models
+    (PostgreSQL only, made by migration 0024 or at first use)."""
+    return not (type_ == "table" and name in TABLES)
+
+
 def extension_schema(conn: Connection, name: str) -> str | None:
     return conn.scalar(text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
                             "WHERE e.extname = :name"), {"name": name})
