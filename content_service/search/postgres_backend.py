@@ -18,7 +18,10 @@ server sees a change the moment it is committed.
 - related: shared authors (3 each) and subjects (1 each)."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from rapidfuzz.distance import Levenshtein
 from sqlalchemy import text
@@ -43,8 +46,16 @@ _CANDIDATES = 100
 # "Did you mean": trigram candidates per misspelt word, and the counts read.
 _TRIGRAM_CANDIDATES = 40
 _COUNT_CAP = 1000
+# Costly answers (at least CACHE_FROM matches, or a misspelt word) are kept,
+# CACHE_SIZE of them per worker, per catalogue version.
+CACHE_FROM = 2000
+CACHE_SIZE = 256
+_CANDIDATE_COUNT_CAP = 200
+# A page is ranked among at most this many matches (found in index order).
+RANK_CANDIDATES = 5000
 _SUGGEST_LIMIT = 4
 _YEAR_BUCKET = schema.year_bucket_sql("d.year")
+_FACETS = ("audience", "language", "subject", "availability", "year")
 
 
 class _Binds:
@@ -75,6 +86,9 @@ class PostgresBackend:
         self.engine = engine
         self._installed = False
         self._trgm: str | None = None
+        self._stops: dict[str, bool] = {}
+        self._lock = threading.Lock()
+        self._answers: OrderedDict[tuple, SearchResult] = OrderedDict()
 
     # -- the index ----------------------------------------------------------
 
@@ -112,26 +126,76 @@ class PostgresBackend:
     # -- search -------------------------------------------------------------
 
     def search(self, parsed: ParsedQuery, filters: Filters, page: int, per_page: int) -> SearchResult:
+        """Typically one statement: the page, the facets, the total and how
+        many books use each typed word (a word few use may be misspelt);
+        more only for a misspelt word or a query nothing matches."""
+        active = self._filters(filters)
         with self.engine.connect() as conn:
-            corrections = self._corrections(conn, parsed)
-            match, rank, corrections = self._choose_match(conn, parsed, corrections)
-            active = self._filters(filters)
-            rows = self._page(conn, match, rank, list(active.values()), page, per_page)
-            total, facets = self._facets(conn, match, active)
-            entries = {row.book_id: {"title": row.title, "authors": row.authors, "holdings": row.holdings}
-                       for row in rows}
-            book_ids = holdings_first_of(entries, [row.book_id for row in rows])
-            suggestion = None
-            if corrections:
-                top = book_ids[:1] if page == 1 else [r.book_id for r in self._page(conn, match, rank, list(active.values()), 1, 1)]
-                used: set[str] = set()
-                if top:
-                    found = conn.execute(text("SELECT title, authors FROM search_document WHERE book_id = :id"),
-                                         {"id": top[0]}).first()
-                    if found is not None:
-                        used = set(words(found.title)) | set(words(" ".join(found.authors)))
-                suggestion = suggestion_text(parsed, corrections, used)
-        return SearchResult(book_ids, total, facets, suggestion)
+            # Answers matching many books cost the most (facets over all of
+            # them): kept per catalogue version, as resolve answers are, so
+            # a change (a loan too) is seen at once by every server.
+            version = conn.scalar(text("SELECT version FROM catalogue_state WHERE id = 1")) or 0
+            key = (version, tuple(parsed.words), tuple(parsed.prefixes), tuple(map(tuple, parsed.phrases)),
+                   tuple(parsed.codes), parsed.open_end, tuple(sorted(vars(filters).items())), page, per_page)
+            with self._lock:
+                cached = self._answers.get(key)
+                if cached is not None:
+                    self._answers.move_to_end(key)
+                    return cached
+            result, costly = self._search(conn, parsed, active, page, per_page)
+        if costly:
+            with self._lock:
+                self._answers[key] = result
+                while len(self._answers) > CACHE_SIZE:
+                    self._answers.popitem(last=False)
+        return result
+
+    def _search(self, conn: Connection, parsed: ParsedQuery, active, page: int, per_page: int) -> tuple[SearchResult, bool]:
+        """(the answer, whether it was costly: many matches, or a misspelt
+        word's or an unmatched query's further statements)."""
+        stops = self._stop_words(conn, parsed.words)
+        if stops:
+            # Stop words ("the", "of") are in no document: left out. A query
+            # of nothing else finds nothing (not the whole catalogue).
+            parsed = replace(parsed, words=[w for w in parsed.words if w not in stops])
+            if parsed.empty:
+                return SearchResult([], 0, {name: [] for name in _FACETS}, None), False
+        suspects = [w for w in parsed.words if w.isalpha() and len(w) >= 3]
+        match = self._match(parsed, {})
+        run = self._run(conn, match, active, page, per_page, suspects)
+        used = run["used"]
+        corrections: dict[str, list[str]] = {}
+        if any(used[w] < 3 for w in suspects):
+            corrections = self._corrections(conn, {w: used[w] for w in suspects if used[w] < 3})
+        costly = run["matched"] >= CACHE_FROM
+        if corrections or run["matched"] == 0:
+            match, corrections = self._choose_match(conn, parsed, corrections)
+            run = self._run(conn, match, active, page, per_page)
+            costly = True
+        rows = run["rows"]
+        entries = {row["id"]: row for row in rows}
+        book_ids = holdings_first_of(entries, [row["id"] for row in rows])
+        suggestion = None
+        if corrections:
+            top = book_ids[:1] if page == 1 else [r["id"] for r in self._run(conn, match, active, 1, 1)["rows"]]
+            found = conn.execute(text("SELECT title, authors FROM search_document WHERE book_id = :id"),
+                                 {"id": top[0]}).first() if top else None
+            used_words = set(words(found.title)) | set(words(" ".join(found.authors))) if found is not None else set()
+            suggestion = suggestion_text(parsed, corrections, used_words)
+        return SearchResult(book_ids, run["total"], run["facets"], suggestion), costly or run["matched"] >= CACHE_FROM
+
+    def _stop_words(self, conn: Connection, typed: list[str]) -> set[str]:
+        """The stop words among ``typed`` (asked once per word and process:
+        the configuration does not change)."""
+        unknown = [w for w in typed if w not in self._stops]
+        if unknown:
+            if len(self._stops) > 50_000:
+                self._stops.clear()
+            for word, stop in conn.execute(text(
+                    "SELECT w, numnode(plainto_tsquery('pindai_simple', w)) = 0 FROM unnest(CAST(:words AS text[])) AS w"),
+                    {"words": unknown}):
+                self._stops[word] = bool(stop)
+        return {w for w in typed if self._stops.get(w)}
 
     def _tsquery(self, bind: _Binds, parsed: ParsedQuery, corrections: dict[str, list[str]], loose: bool = False) -> str | None:
         """The tsquery expression of a parsed query, or None (no words)."""
@@ -171,20 +235,20 @@ class PostgresBackend:
         return conn.execute(text(f"SELECT 1 FROM search_document AS d WHERE {condition} LIMIT 1"), bind.params).first() is not None
 
     def _choose_match(self, conn: Connection, parsed: ParsedQuery, corrections: dict[str, list[str]]):
-        """The query as typed (with corrections); else, while the last word
-        is still being typed, with it as a prefix; else any word, as typed
-        (a correction alone matching would show books about something else)."""
+        """(match, corrections): the query as typed with its corrections;
+        else, while the last word is still being typed, with it as a prefix;
+        else any word, as typed (a correction alone matching would show
+        books about something else)."""
         match = self._match(parsed, corrections)
         if match[0] is None or self._any(conn, match):
-            return match, match[1], corrections
+            return match, corrections
         typing = parsed.typing()
         if typing is not None:
             kept = {w: c for w, c in corrections.items() if w in typing.words}
             completed = self._match(typing, kept)
             if completed[0] is not None and self._any(conn, completed):
-                return completed, completed[1], kept
-        loose = self._match(parsed, {}, loose=True)
-        return loose, loose[1], {}
+                return completed, kept
+        return self._match(parsed, {}, loose=True), {}
 
     def _filters(self, filters: Filters) -> dict[str, tuple[str, dict]]:
         """Per active filter, (condition, its binds)."""
@@ -203,25 +267,16 @@ class PostgresBackend:
                              {"f_year_from": max(1, filters.year_from or 1), "f_year_to": filters.year_to or 10_000})
         return found
 
-    def _page(self, conn: Connection, match, rank: str | None, active: list[tuple[str, dict]], page: int, per_page: int):
-        condition, _rank, bind = match
-        conditions = ([condition] if condition else []) + [sql for sql, _params in active]
-        params = dict(bind.params)
-        for _sql, values in active:
-            params.update(values)
-        where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
-        order = f"{rank} DESC, d.title_key, d.book_id" if rank else "d.title_key, d.book_id"
-        params.update(limit=per_page, offset=(page - 1) * per_page)
-        return conn.execute(text(
-            f"SELECT d.book_id, d.title, d.authors, d.holdings FROM search_document AS d {where} "
-            f"ORDER BY {order} LIMIT :limit OFFSET :offset"), params).all()
-
-    def _facets(self, conn: Connection, match, active: dict[str, tuple[str, dict]]) -> tuple[int, dict]:
-        """(total under every filter, facets each under every filter but its own), one pass."""
-        condition, _rank, bind = match
+    def _run(self, conn: Connection, match, active: dict[str, tuple[str, dict]], page: int, per_page: int,
+             suspects: list[str] = ()) -> dict:
+        """One statement: the page (ranked, or by title with no query), the
+        total under every filter, the matches under none, the facets (each
+        under every filter but its own) and, per suspect word, how many
+        documents (at most 3) use it in a title, author or subject."""
+        condition, rank, bind = match
         params = dict(bind.params)
         flags = {}
-        for name in ("audience", "language", "subject", "availability", "year"):
+        for name in _FACETS:
             if name in active:
                 flags[name] = active[name][0]
                 params.update(active[name][1])
@@ -233,67 +288,85 @@ class PostgresBackend:
             return " AND ".join(kept) or "true"
 
         where = f"WHERE {condition}" if condition else ""
+        every = " AND ".join(([condition] if condition else []) + [sql for sql, _p in active.values()])
+        page_where = f"WHERE {every}" if every else ""
+        if rank:
+            # Ranked among the first RANK_CANDIDATES matches only: a word half
+            # the catalogue uses would otherwise rank tens of thousands of books.
+            page_sql = f"""SELECT d.book_id, d.title, d.authors, d.holdings FROM (
+                               SELECT * FROM search_document AS d {page_where} LIMIT {RANK_CANDIDATES}) AS d
+                           ORDER BY {rank} DESC, d.title_key, d.book_id LIMIT :limit OFFSET :offset"""
+        else:
+            page_sql = f"""SELECT d.book_id, d.title, d.authors, d.holdings FROM search_document AS d {page_where}
+                           ORDER BY d.title_key, d.book_id LIMIT :limit OFFSET :offset"""
+        params.update(limit=per_page, offset=(page - 1) * per_page, suspects=list(suspects))
         sql = f"""
             WITH m AS MATERIALIZED (
-                SELECT d.audience, d.language, d.available, {_YEAR_BUCKET} AS bucket, d.subject_keys, d.subjects,
+                SELECT d.audience, d.language, d.available, {_YEAR_BUCKET} AS bucket, d.subject_keys,
                        {flags['audience']} AS f_audience, {flags['language']} AS f_language,
                        {flags['subject']} AS f_subject, {flags['availability']} AS f_availability,
                        {flags['year']} AS f_year
                 FROM search_document AS d {where})
-            SELECT 'total' AS facet, NULL AS value, NULL AS name, count(*) FILTER (WHERE {others(None)}) AS count FROM m
-            UNION ALL SELECT 'audience', audience, NULL, count(*) FROM m WHERE {others('audience')} GROUP BY audience
-            UNION ALL SELECT 'language', language, NULL, count(*) FROM m
-                WHERE language IS NOT NULL AND {others('language')} GROUP BY language
-            UNION ALL SELECT 'availability', available::text, NULL, count(*) FROM m
-                WHERE {others('availability')} GROUP BY available
-            UNION ALL SELECT 'year', bucket::text, NULL, count(*) FROM m WHERE bucket >= 0 AND {others('year')} GROUP BY bucket
-            UNION ALL (SELECT 'subject', s.key, min(s.name), count(*) FROM m
-                       CROSS JOIN LATERAL (SELECT DISTINCT ON (u.key) u.key, u.name
-                                           FROM unnest(m.subject_keys, m.subjects) AS u(key, name)
-                                           WHERE u.key <> '' ORDER BY u.key) AS s
-                       WHERE {others('subject')} GROUP BY s.key ORDER BY count(*) DESC, s.key LIMIT {SUBJECT_FACET_SIZE})
+            SELECT 'total' AS facet, NULL AS value,
+                   count(*) FILTER (WHERE {others(None)}) AS count, count(*) AS matched,
+                   (SELECT json_agg(json_build_array(p.book_id, p.title, p.authors, p.holdings))
+                    FROM ({page_sql}) AS p) AS page,
+                   (SELECT json_object_agg(w, (SELECT count(*) FROM (
+                        SELECT 1 FROM search_document AS d
+                        WHERE d.document @@ to_tsquery('pindai_simple', quote_literal(w) || '\\:ABC') LIMIT 3) AS u))
+                    FROM unnest(CAST(:suspects AS text[])) AS w) AS used
+            FROM m
+            UNION ALL
+            SELECT CASE WHEN GROUPING(audience) = 0 THEN 'audience' WHEN GROUPING(language) = 0 THEN 'language'
+                        WHEN GROUPING(available) = 0 THEN 'availability' ELSE 'year' END,
+                   coalesce(audience, language, available::text, bucket::text),
+                   CASE WHEN GROUPING(audience) = 0 THEN count(*) FILTER (WHERE {others('audience')})
+                        WHEN GROUPING(language) = 0 THEN count(*) FILTER (WHERE {others('language')})
+                        WHEN GROUPING(available) = 0 THEN count(*) FILTER (WHERE {others('availability')})
+                        ELSE count(*) FILTER (WHERE {others('year')}) END, NULL, NULL, NULL
+            FROM m GROUP BY GROUPING SETS ((audience), (language), (available), (bucket))
+            UNION ALL
+            SELECT 'subject', coalesce((SELECT n.name FROM search_subject AS n WHERE n.key = top.key), top.key),
+                   top.count, NULL, NULL, NULL
+            FROM (SELECT key, count(*) AS count FROM m, unnest(m.subject_keys) AS key WHERE {others('subject')}
+                  GROUP BY key ORDER BY count(*) DESC, key LIMIT {SUBJECT_FACET_SIZE}) AS top
         """
-        rows = conn.execute(text(sql), params).all()
-        total = 0
-        grouped: dict[str, list[tuple]] = {"audience": [], "language": [], "availability": [], "year": [], "subject": []}
-        for facet, value, name, count in rows:
+        found = {"total": 0, "matched": 0, "rows": [], "used": {w: 0 for w in suspects}}
+        grouped: dict[str, list[tuple[str, int]]] = {name: [] for name in _FACETS}
+        for facet, value, count, matched, page_rows, used in conn.execute(text(sql), params):
             if facet == "total":
-                total = int(count)
-            elif count:
-                grouped[facet].append((value, name, int(count)))
+                found.update(total=int(count), matched=int(matched))
+                found["rows"] = [{"id": r[0], "title": r[1], "authors": r[2], "holdings": r[3]} for r in page_rows or ()]
+                found["used"].update(used or {})
+            elif count and value is not None:
+                grouped[facet].append((value, int(count)))
+        grouped["subject"].sort(key=lambda r: -r[1])  # the union keeps no order
         facets: dict[str, list[dict]] = {}
         for facet in ("audience", "language"):
-            facets[facet] = [{"value": v, "count": c} for v, _n, c in sorted(grouped[facet], key=lambda r: (-r[2], r[0]))]
-        facets["subject"] = [{"value": (n or v).strip(), "count": c}
-                             for v, n, c in sorted(grouped["subject"], key=lambda r: (-r[2], r[0]))]
-        by_state = {v: c for v, _n, c in grouped["availability"]}
+            facets[facet] = [{"value": v, "count": c} for v, c in sorted(grouped[facet], key=lambda r: (-r[1], r[0]))]
+        facets["subject"] = [{"value": v.strip(), "count": c} for v, c in grouped["subject"]]
+        by_state = dict(grouped["availability"])
         facets["availability"] = [{"value": label, "count": by_state[key]}
                                   for label, key in (("available", "true"), ("unavailable", "false")) if by_state.get(key)]
-        by_bucket = {int(v): c for v, _n, c in grouped["year"]}
+        by_bucket = {int(v): c for v, c in grouped["year"]}
         facets["year"] = [{"value": label, "count": by_bucket[i], "from": low, "to": high}
                           for i, (label, low, high) in enumerate(YEAR_RANGES) if by_bucket.get(i)]
-        return total, facets
+        found["facets"] = facets
+        return found
 
     # -- "did you mean" -----------------------------------------------------
 
-    def _corrections(self, conn: Connection, parsed: ParsedQuery) -> dict[str, list[str]]:
-        """Per misspelt word, the catalogue words it may have meant, likeliest
-        first (as ``Lexicon.candidates``): 1 edit for short words, 2 for
-        longer; a word seen in a few books yields only words used ten times
-        as often."""
-        suspects = [w for w in parsed.words if w.isalpha() and len(w) >= 3]
-        if not suspects:
-            return {}
+    def _corrections(self, conn: Connection, rare: dict[str, int]) -> dict[str, list[str]]:
+        """Per misspelt word (``rare``: words few titles, authors or subjects
+        use, with that count), the catalogue words it may have meant,
+        likeliest first, as ``Lexicon.candidates``: 1 edit for short words, 2
+        for longer; a word seen in a few books yields only words used ten
+        times as often."""
         rows = conn.execute(text(f"""
-            SELECT w,
-                   (SELECT count(*) FROM (SELECT 1 FROM search_document AS d
-                        WHERE d.document @@ to_tsquery('pindai_simple', quote_literal(w) || '\\:ABC') LIMIT 3) AS s) AS used,
-                   (SELECT count(*) FROM (SELECT 1 FROM search_document AS d
-                        WHERE d.document @@ pindai_word_query(w) LIMIT {_COUNT_CAP}) AS s) AS seen
-            FROM unnest(CAST(:words AS text[])) AS w"""), {"words": suspects}).all()
-        misspelt = {w: max(int(used), int(seen)) for w, used, seen in rows if used < 3}
-        if not misspelt:
-            return {}
+            SELECT w, (SELECT count(*) FROM (SELECT 1 FROM search_document AS d
+                        WHERE d.document @@ pindai_word_query(w) LIMIT {_COUNT_CAP}) AS s)
+            FROM unnest(CAST(:words AS text[])) AS w"""), {"words": list(rare)}).all()
+        misspelt = {w: max(int(seen), rare[w]) for w, seen in rows}
         trgm = self._trigram_schema(conn)
         found = conn.execute(text(f"""
             SELECT w.word, c.word FROM unnest(CAST(:words AS text[])) AS w(word)
@@ -315,14 +388,15 @@ class PostgresBackend:
         counts = dict(conn.execute(text(f"""
             SELECT c, (SELECT count(*) FROM (SELECT 1 FROM search_document AS d
                        WHERE d.document @@ to_tsquery('pindai_simple', quote_literal(c) || '\\:ABC')
-                       LIMIT {_COUNT_CAP}) AS s)
+                       LIMIT {_CANDIDATE_COUNT_CAP}) AS s)
             FROM unnest(CAST(:words AS text[])) AS c"""), {"words": wanted}).all())
         corrections = {}
         for word, pairs in near.items():
             seen = misspelt[word]
             ranked = sorted(((distance, candidate[0] != word[0], -counts.get(candidate, 0)), candidate)
                             for distance, candidate in pairs
-                            if counts.get(candidate, 0) and not (seen and counts[candidate] < 10 * seen))
+                            if counts.get(candidate, 0)
+                            and not (seen and counts[candidate] < min(10 * seen, _CANDIDATE_COUNT_CAP)))
             if ranked:
                 corrections[word] = [candidate for _rank, candidate in ranked[:_SUGGEST_LIMIT]]
         return corrections
