@@ -268,7 +268,7 @@ class PostgresBackend:
         return found
 
     def _run(self, conn: Connection, match, active: dict[str, tuple[str, dict]], page: int, per_page: int,
-             suspects: list[str] = ()) -> dict:
+             suspects: list[str] | None = None) -> dict:
         """One statement: the page (ranked, or by title with no query), the
         total under every filter, the matches under none, the facets (each
         under every filter but its own) and, per suspect word, how many
@@ -299,7 +299,8 @@ class PostgresBackend:
         else:
             page_sql = f"""SELECT d.book_id, d.title, d.authors, d.holdings FROM search_document AS d {page_where}
                            ORDER BY d.title_key, d.book_id LIMIT :limit OFFSET :offset"""
-        params.update(limit=per_page, offset=(page - 1) * per_page, suspects=list(suspects))
+        suspects = suspects or []
+        params.update(limit=per_page, offset=(page - 1) * per_page, suspects=suspects)
         sql = f"""
             WITH m AS MATERIALIZED (
                 SELECT d.audience, d.language, d.available, {_YEAR_BUCKET} AS bucket, d.subject_keys,
@@ -331,7 +332,7 @@ class PostgresBackend:
             FROM (SELECT key, count(*) AS count FROM m, unnest(m.subject_keys) AS key WHERE {others('subject')}
                   GROUP BY key ORDER BY count(*) DESC, key LIMIT {SUBJECT_FACET_SIZE}) AS top
         """
-        found = {"total": 0, "matched": 0, "rows": [], "used": {w: 0 for w in suspects}}
+        found: dict = {"total": 0, "matched": 0, "rows": [], "used": {w: 0 for w in suspects}}
         grouped: dict[str, list[tuple[str, int]]] = {name: [] for name in _FACETS}
         for facet, value, count, matched, page_rows, used in conn.execute(text(sql), params):
             if facet == "total":
@@ -385,7 +386,7 @@ class PostgresBackend:
         wanted = sorted({c for pairs in near.values() for _d, c in pairs})
         if not wanted:
             return {}
-        counts = dict(conn.execute(text(f"""
+        counts: dict[str, int] = dict(conn.execute(text(f"""
             SELECT c, (SELECT count(*) FROM (SELECT 1 FROM search_document AS d
                        WHERE d.document @@ to_tsquery('pindai_simple', quote_literal(c) || '\\:ABC')
                        LIMIT {_CANDIDATE_COUNT_CAP}) AS s)

@@ -62,7 +62,7 @@ def ensure_extensions(conn: Connection) -> dict[str, str]:
         if schema is None:
             conn.execute(text(f"CREATE EXTENSION IF NOT EXISTS {name} SCHEMA public"))
             schema = extension_schema(conn, name)
-        found[name] = _quote(schema)
+        found[name] = _quote(schema or "public")
     return found
 
 
