@@ -165,8 +165,12 @@ class PostgresBackend:
         run = self._run(conn, match, active, page, per_page, suspects)
         used = run["used"]
         corrections: dict[str, list[str]] = {}
-        if any(used[w] < 3 for w in suspects):
-            corrections = self._corrections(conn, {w: used[w] for w in suspects if used[w] < 3})
+        # A word few titles, authors or subjects use may be misspelt; when the
+        # query matched as typed, only one none uses (a name in a title is
+        # rare, yet no typo: its near words would need ten times its uses).
+        rare = {w: used[w] for w in suspects if used[w] < (1 if run["matched"] else 3)}
+        if rare:
+            corrections = self._corrections(conn, rare)
         costly = run["matched"] >= CACHE_FROM
         if corrections or run["matched"] == 0:
             match, corrections = self._choose_match(conn, parsed, corrections)
