@@ -62,8 +62,10 @@ FEATURES = (
 def create_app(config: dict | None = None) -> Flask:
     """Build the service. ``config`` overrides ``PINDAI_*`` environment
     variables, which override the defaults (see ``config.DEFAULTS``)."""
-    app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES))
     settings = config_module.load(config)
+    instance = settings.get("INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES),
+                instance_path=str(Path(instance).resolve()) if instance else None)
     app.config.update(settings)
     app.config["SECRET_KEY"] = settings["SECRET_KEY"]
     app.config["MAX_CONTENT_LENGTH"] = settings.get("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)

@@ -75,11 +75,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", 0, int, "PINDAI_TRUSTED_PROXIES",
             "reverse proxies in front of the service (`1` behind nginx): their `X-Forwarded-For`/`-Proto` "
             "are believed, so the staff login throttle locks the visitor's address, not the proxy's", minimum=0),
-    Setting("SEARCH_BACKEND", "whoosh", str, "PINDAI_SEARCH_BACKEND",
-            "search backend: `whoosh` (pure Python) or `tantivy` (Rust; ~25x faster queries at 100,000 titles, "
-            "see docs/search.md)"),
+    Setting("INSTANCE_PATH", None, str, "PINDAI_INSTANCE_PATH",
+            "this server's own folder: a generated secret key, the default SQLite database, a `tantivy`/`whoosh` "
+            "index (each machine of several has its own; what they share lives in PostgreSQL)",
+            shown_default="`instance/` beside the code"),
+    Setting("SEARCH_BACKEND", "", str, "PINDAI_SEARCH_BACKEND",
+            "search backend: `postgres` (PostgreSQL full-text search, kept by the database in the same "
+            "transaction and shared by every server; needs the `unaccent` and `pg_trgm` extensions), `tantivy` "
+            "(Rust, an index on each machine's disk) or `whoosh` (pure Python, the same); see docs/search.md",
+            shown_default="`postgres` on PostgreSQL, else `tantivy`"),
     Setting("SEARCH_INDEX", None, str, "PINDAI_SEARCH_INDEX",
-            "where the search index lives; with PostgreSQL `instance/search-index-<hash of the URL>`, so two "
+            "where the `tantivy`/`whoosh` index lives; with PostgreSQL `instance/search-index-<hash of the URL>`, so two "
             "databases never share one (built at first use when missing; `flask reindex` rebuilds it)",
             shown_default="beside the SQLite file (`pindai-search-index/`)"),
     Setting("CIRCULATION", "local", str, "PINDAI_CIRCULATION",

@@ -13,7 +13,8 @@ from content_service import create_app
 from content_service.db import Base, get_engine
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+# ../shared/data beside the clone, or where PINDAI_SHARED_DATA says (a worktree elsewhere).
+SHARED_DATA = Path(os.environ.get("PINDAI_SHARED_DATA") or REPO.parent / "shared" / "data")
 PUBLIC_BASE_URL = "https://pindai.example.id"
 
 

@@ -16,6 +16,8 @@ from content_service.visitors import models as _visitors_models  # noqa: F401
 from content_service.notifications import models as _notifications_models  # noqa: F401
 from content_service.db import Base, make_engine
 
+from content_service.search.postgres_schema import include_name
+
 config = context.config
 target_metadata = Base.metadata
 
@@ -30,6 +32,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -1,10 +1,16 @@
-"""Catalogue search: a backend registry (whoosh by default), the index kept
-in sync with every catalogue commit, the ``reindex`` command, and the domain
-functions behind ``/api/v1/search`` and the public search page.
+"""Catalogue search: a backend registry, the index kept in step with every
+catalogue commit, the ``reindex`` command, and the domain functions behind
+``/api/v1/search`` and the public search page.
 
-The index can always be rebuilt from the database: a missing index is built
-at its first use, and ``flask reindex`` rebuilds it on demand. Writes that
-bypass the ORM unit of work (bulk ``update()``) must call ``mark_changed``."""
+Backends (``backend.SearchBackend``): ``postgres`` (the default on
+PostgreSQL: the database keeps its search documents in the transaction that
+changes a book, shared by every server), ``tantivy`` (the default
+otherwise) and ``whoosh``, the two indexed-files backends, an index on each
+machine's disk updated after each commit. The index can always be rebuilt
+from the database: a missing index is built at its first use, and ``flask
+reindex`` rebuilds it on demand. With an indexed-files backend, writes that
+bypass the ORM unit of work (bulk ``update()``) must call ``mark_changed``
+(the PostgreSQL backend's triggers see every write)."""
 from __future__ import annotations
 
 import hashlib
@@ -12,7 +18,6 @@ import logging
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -23,21 +28,19 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .. import errors
-from ..catalogue.duplicates import work_key
 from ..catalogue.models import Book, Isbn, Item
-from .analysis import stem, words
+from .backend import SearchBackend, SearchResult
 from .documents import count_books, iter_documents
-from .lexicon import Filters, Lexicon
+from .lexicon import Filters
 from .query import ParsedQuery, parse
 from .snapshot import IndexBusy
-from .tantivy_backend import TantivyBackend
-from .whoosh_backend import WhooshBackend
 
-__all__ = ["Filters", "ParsedQuery", "parse", "search", "autocomplete", "related", "mark_changed", "get_backend"]
+__all__ = ["Filters", "ParsedQuery", "SearchBackend", "SearchResult", "parse", "search", "autocomplete", "related",
+           "mark_changed", "get_backend", "backend_name"]
 
 log = logging.getLogger(__name__)
 
-BACKENDS = {"whoosh": WhooshBackend, "tantivy": TantivyBackend}
+BACKENDS = ("postgres", "tantivy", "whoosh")
 # A missing index for more books than this is built in the background.
 BUILD_AT_ONCE = 5_000
 # How long a committing request waits for the index lock before handing its
@@ -46,14 +49,6 @@ BUILD_AT_ONCE = 5_000
 UPDATE_WAIT = 0.5
 LATER_WAIT = 600.0
 _PENDING = "pindai.search.pending"
-
-
-@dataclass
-class SearchResult:
-    book_ids: list[int]
-    total: int
-    facets: dict
-    suggestion: str | None
 
 
 def index_location(app: Flask) -> str:
@@ -122,9 +117,12 @@ def _ready(app: Flask, backend) -> bool:
 
 
 def _building_marker(backend) -> Path | None:
-    """Beside an index folder while its first build runs (seen by every worker)."""
+    """Beside an index folder while its first build runs (seen by every
+    worker); none in memory or in the database."""
     location = getattr(backend, "location", "memory")
-    return None if location == "memory" else Path(location).with_name(Path(location).name + ".building")
+    if location == "memory" or backend.in_transaction:
+        return None
+    return Path(location).with_name(Path(location).name + ".building")
 
 
 def _first_build(app: Flask) -> int:
@@ -160,6 +158,8 @@ def _build_in_background(app: Flask, lock: threading.Lock) -> None:
 def rebuild(app: Flask, progress=None) -> int:
     """Rebuild the whole index from the database; returns the books indexed."""
     backend = get_backend(app)
+    if backend.in_transaction:  # the database computes its documents itself
+        return backend.rebuild(None, progress=progress)
     with app.extensions["pindai.sessionmaker"]() as session:
         return backend.rebuild(iter_documents(session), progress=progress)
 
@@ -221,6 +221,8 @@ def _forget(session: Session) -> None:
 
 
 def _install_sync(app: Flask) -> None:
+    if get_backend(app).in_transaction:
+        return  # the database's triggers keep the index in the same transaction
     maker = app.extensions["pindai.sessionmaker"]
     event.listen(maker, "after_flush", _collect)
     event.listen(maker, "after_commit", lambda session: _sync_after_commit(app, session))
@@ -238,95 +240,24 @@ def _warm_up_on_first_request(app: Flask) -> None:
             get_backend(app).warm_up()
 
 
-# -- queries --------------------------------------------------------------
+# -- queries ------------------------------------------------------------
 
 def search(parsed: ParsedQuery, filters: Filters, page: int, per_page: int, backend=None) -> SearchResult:
     """One page of books matching ``parsed`` under ``filters``, with facet
     counts and a "did you mean" suggestion for misspelt words."""
-    backend = backend or ensure_index()
-    searcher, lexicon = backend.snapshot()
-    corrections = _corrections(backend, searcher, lexicon, parsed)
-    book_ids, total, facets, corrected = backend.page(searcher, lexicon, parsed, corrections, filters, page, per_page)
-    book_ids = holdings_first(lexicon, book_ids)
-    suggestion = None
-    if corrected and corrections:
-        top = book_ids if page == 1 else backend.page(searcher, lexicon, parsed, corrections, filters, 1, 1)[0]
-        suggestion = _suggestion(lexicon, parsed, corrections, top)
-    return SearchResult(book_ids, total, facets, suggestion)
-
-
-def _corrections(backend, searcher, lexicon: Lexicon, parsed: ParsedQuery) -> dict[str, list[str]]:
-    """Per misspelt word, the catalogue words it may have meant."""
-    corrections = {}
-    for word in parsed.words:
-        if lexicon.vocabulary.get(word, 0) >= 3:
-            continue  # a word several titles, authors or subjects use is no typo
-        found = lexicon.candidates(word, seen=backend.frequency(searcher, word, stem(word)))
-        if found:
-            corrections[word] = found
-    return corrections
-
-
-def _suggestion(lexicon: Lexicon, parsed: ParsedQuery, corrections: dict[str, list[str]], book_ids: list[int]) -> str:
-    """The query with each misspelt word replaced by the candidate the best
-    match uses ("harry poter" -> "harry potter", not "harry peter")."""
-    slot = lexicon.slot_of.get(book_ids[0]) if book_ids else None
-    used = set(lexicon.book_words[slot]) if slot is not None else set()
-    chosen = {}
-    for word, candidates in corrections.items():
-        chosen[word] = next((c for c in candidates if c in used), candidates[0])
-    return " ".join(chosen.get(w, w) for w in words(parsed.text))
+    return (backend or ensure_index()).search(parsed, filters, page, per_page)
 
 
 def autocomplete(text: str, limit: int, backend=None) -> list[dict]:
-    """Stored summaries of books whose title or author starts with ``text``."""
-    backend = backend or ensure_index()
-    return backend.lexicon().complete(text, limit)
+    """Summaries of books whose title or author starts with ``text``."""
+    return (backend or ensure_index()).autocomplete(text, limit)
 
 
 def related(book_id: int, limit: int, backend=None) -> list[int]:
     """Ids of books by the same author or on the same subjects; never the
     book itself, nor another record of it (a duplicate import), and each
     other book once (its record with copies)."""
-    backend = backend or ensure_index()
-    lexicon = backend.lexicon()
-    slot = lexicon.slot_of.get(book_id)
-    if slot is None:
-        return []
-    seen: set[str | None] = {_work(lexicon.book(slot))}
-    found = []
-    for other in holdings_first(lexicon, backend.related(book_id, limit + 10)):
-        other_slot = lexicon.slot_of.get(other)
-        work = _work(lexicon.book(other_slot)) if other_slot is not None else None
-        if other == book_id or work in seen:
-            continue
-        seen.add(work)
-        found.append(other)
-    return found[:limit]
-
-
-def _work(entry: dict) -> str:
-    return work_key(entry.get("title"), entry.get("authors"))
-
-
-def holdings_first(lexicon: Lexicon, book_ids: list[int]) -> list[int]:
-    """Where two records of one book (same title and first author) are in a
-    result, the one with copies comes first: a copy-less duplicate from an
-    import never outranks the record the library lends."""
-    works: dict[str, list[int]] = {}
-    for position, book_id in enumerate(book_ids):
-        slot = lexicon.slot_of.get(book_id)
-        if slot is not None:
-            works.setdefault(_work(lexicon.book(slot)), []).append(position)
-    ordered = list(book_ids)
-    for positions in works.values():
-        if len(positions) < 2:
-            continue
-        members = sorted((book_ids[p] for p in positions),
-                         key=lambda i: not (lexicon.book(lexicon.slot_of[i]).get("holdings") or 0))
-        for position, book_id in zip(positions, members):
-            ordered[position] = book_id
-    return ordered
+    return (backend or ensure_index()).related(book_id, limit)
 
 
 # -- the command ----------------------------------------------------------
@@ -343,16 +274,46 @@ def reindex_command() -> None:
         count = rebuild(app, progress=bar.update)
     seconds = time.perf_counter() - started
     rate = f" ({count / seconds:,.0f} books/s)" if seconds > 0 and count else ""
-    click.echo(f"Indexed {count} books in {seconds:.1f} s{rate} into {index_location(app)}.")
+    backend = get_backend(app)
+    where = "the database" if backend.in_transaction else index_location(app)
+    click.echo(f"Indexed {count} books in {seconds:.1f} s{rate} into {where} ({backend.name}).")
+
+
+def backend_name(app: Flask) -> str:
+    """``SEARCH_BACKEND``, else ``postgres`` on PostgreSQL and ``tantivy`` otherwise."""
+    configured = (app.config.get("SEARCH_BACKEND") or "").strip().lower()
+    if configured:
+        return configured
+    from sqlalchemy.engine import make_url
+
+    from ..db import database_url
+
+    return "postgres" if make_url(database_url(app)).get_backend_name() == "postgresql" else "tantivy"
+
+
+def _make_backend(app: Flask, name: str) -> SearchBackend:
+    from ..config import ConfigError
+
+    if name not in BACKENDS:
+        raise ConfigError(f"PINDAI_SEARCH_BACKEND={name!r}: choose one of {', '.join(BACKENDS)}")
+    if name == "postgres":
+        engine = app.extensions["pindai.engine"]
+        if engine.dialect.name != "postgresql":
+            raise ConfigError("PINDAI_SEARCH_BACKEND=postgres needs a PostgreSQL database (PINDAI_DATABASE_URL)")
+        from .postgres_backend import PostgresBackend
+
+        return PostgresBackend(engine)
+    if name == "tantivy":
+        from .tantivy_backend import TantivyBackend
+
+        return TantivyBackend(index_location(app))
+    from .whoosh_backend import WhooshBackend
+
+    return WhooshBackend(index_location(app))
 
 
 def init_app(app: Flask) -> None:
-    name = app.config.get("SEARCH_BACKEND") or "whoosh"
-    if name not in BACKENDS:
-        from ..config import ConfigError
-
-        raise ConfigError(f"PINDAI_SEARCH_BACKEND={name!r}: choose one of {', '.join(sorted(BACKENDS))}")
-    app.extensions["pindai.search"] = BACKENDS[name](index_location(app))
+    app.extensions["pindai.search"] = _make_backend(app, backend_name(app))
     app.extensions["pindai.search.build_lock"] = threading.Lock()
     app.extensions["pindai.search.first_build"] = threading.Event()
     _install_sync(app)

@@ -9,7 +9,6 @@ autocomplete and "did you mean"."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -18,13 +17,10 @@ import tantivy
 from tantivy import Occur, Order, Query
 
 from .analysis import stem, words
+from .indexed import BOOSTS, REFRESH_SECONDS, STORED_KEYS, IndexedFiles
 from .lexicon import SUBJECT_FACET_SIZE, YEAR_RANGES, Filters, Lexicon, _subject_key
 from .query import ParsedQuery
-from .snapshot import IndexBusy, Snapshots
-from .whoosh_backend import BOOSTS, REFRESH_SECONDS
-
-_STORED_KEYS = ("id", "title", "authors", "subjects", "audience", "language", "year", "available", "cover_url",
-                "holdings")
+from .snapshot import IndexBusy
 _FACETS = ("audience", "language", "subject", "availability", "year")
 
 
@@ -59,24 +55,20 @@ def to_document(doc: dict) -> tantivy.Document:
         "title_sort": " ".join(words(doc["title"]))[:200],
         "available": int(bool(doc.get("available"))),
         "year": int(doc.get("year") or 0),
-        "book": json.dumps({key: doc.get(key) for key in _STORED_KEYS}, ensure_ascii=False),
+        "book": json.dumps({key: doc.get(key) for key in STORED_KEYS}, ensure_ascii=False),
     }
     return tantivy.Document(**fields)
 
 
-class TantivyBackend(Snapshots):
+class TantivyBackend(IndexedFiles):
     """Index, update and query books with tantivy."""
 
     name = "tantivy"
 
     def __init__(self, location: str):
-        self.location = location
+        super().__init__(location)
         self._schema = make_schema()
         self._index = None
-        self._lock = threading.RLock()
-        self._init_snapshots()
-        self._checked = 0.0
-        self._searcher = None
         self._seen = None
 
     def exists(self) -> bool:
@@ -145,10 +137,6 @@ class TantivyBackend(Snapshots):
                 if time.monotonic() > deadline:
                     raise IndexBusy(str(exc)) from exc
                 time.sleep(0.05)
-
-    def _invalidate(self) -> None:
-        with self._lock:
-            self._checked = 0.0
 
     def searcher(self):
         """The searcher of the latest commit: reopened after our own
@@ -338,13 +326,8 @@ class TantivyBackend(Snapshots):
             values.append({"value": str(key), "count": int(count)})
         return values[:SUBJECT_FACET_SIZE] if name == "subject" else values
 
-    def related(self, book_id: int, limit: int) -> list[int]:
+    def _related_ids(self, searcher, lexicon: Lexicon, slot: int, entry: dict, limit: int) -> list[int]:
         """Book ids sharing an author (weighted) or subjects with a book."""
-        searcher, lexicon = self.snapshot()
-        slot = lexicon.slot_of.get(book_id)
-        if slot is None:
-            return []
-        entry = lexicon.book(slot)
         should = [Query.boost_query(Query.phrase_query(self._schema, "authors", words(a)), 3.0)
                   if len(words(a)) > 1 else self._term("authors", words(a)[0], 3.0)
                   for a in entry["authors"] if words(a)]
@@ -352,6 +335,6 @@ class TantivyBackend(Snapshots):
         if not should:
             return []
         query = Query.boolean_query([(Occur.Should, q) for q in should]
-                                    + [(Occur.MustNot, Query.term_query(self._schema, "id", book_id))])
+                                    + [(Occur.MustNot, Query.term_query(self._schema, "id", entry["id"]))])
         hits = searcher.search(query, limit=limit).hits
         return [int(i) for i in searcher.fast_field_values("id", [a for _s, a in hits])] if hits else []

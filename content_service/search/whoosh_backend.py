@@ -1,5 +1,5 @@
-"""The default search backend: a whoosh index on disk (or in memory for
-tests), always rebuildable from the database.
+"""The pure-Python search backend (``PINDAI_SEARCH_BACKEND=whoosh``): a whoosh
+index on disk (or in memory for tests), always rebuildable from the database.
 
 Whoosh ranks (BM25F, a title match weighs more than a summary match); the
 ``Lexicon`` snapshot of each index generation answers facets, autocomplete
@@ -7,7 +7,6 @@ and spelling without touching postings again."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -21,18 +20,12 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.writing import CLEAR
 
 from .analysis import stem, words
+from .indexed import BOOSTS, REFRESH_SECONDS, STORED_KEYS, IndexedFiles
 from .lexicon import Filters, Lexicon
 from .query import ParsedQuery
-from .snapshot import IndexBusy, Snapshots
+from .snapshot import IndexBusy
 
 log = logging.getLogger(__name__)
-
-# How much a match in each field counts (a title match beats a summary match).
-BOOSTS = {"title": 6.0, "authors": 4.0, "subjects": 2.0, "summary": 1.0, "codes": 8.0}
-# A searcher checks for commits by other processes at most this often.
-REFRESH_SECONDS = 1.0
-_STORED_KEYS = ("id", "title", "authors", "subjects", "audience", "language", "year", "available", "cover_url",
-                "holdings")
 
 
 class WordTokenizer(Tokenizer):
@@ -90,22 +83,18 @@ def to_fields(doc: dict) -> dict:
         "subjects": " ; ".join(doc["subjects"]),
         "summary": " ".join(filter(None, (doc.get("summary"), doc.get("publisher")))),
         "codes": " ".join(doc["codes"]),
-        "book": {key: doc.get(key) for key in _STORED_KEYS},
+        "book": {key: doc.get(key) for key in STORED_KEYS},
     }
 
 
-class WhooshBackend(Snapshots):
+class WhooshBackend(IndexedFiles):
     """Index, update and query books with whoosh."""
 
     name = "whoosh"
 
     def __init__(self, location: str):
-        self.location = location
+        super().__init__(location)
         self._storage = RamStorage() if location == "memory" else None
-        self._lock = threading.RLock()
-        self._init_snapshots()
-        self._searcher = None
-        self._checked = 0.0
 
     # -- the index itself -------------------------------------------------
 
@@ -159,10 +148,6 @@ class WhooshBackend(Snapshots):
             raise
         writer.commit()
         self._invalidate()
-
-    def _invalidate(self) -> None:
-        with self._lock:
-            self._checked = 0.0
 
     def searcher(self):
         """A searcher on the latest generation, reused between requests."""
@@ -299,13 +284,8 @@ class WhooshBackend(Snapshots):
             slots = self.ranked(searcher, query, start + per_page, allowed if masks else None)[start:start + per_page]
         return [int(lexicon.book_ids[s]) for s in slots], total, facets, bool(corrections)
 
-    def related(self, book_id: int, limit: int) -> list[int]:
+    def _related_ids(self, searcher, lexicon: Lexicon, slot: int, entry: dict, limit: int) -> list[int]:
         """Ids of books sharing an author (first) or subjects with a book."""
-        searcher, lexicon = self.snapshot()
-        slot = lexicon.slot_of.get(book_id)
-        if slot is None:
-            return []
-        entry = lexicon.book(slot)
         parts = [Q.Phrase("authors", words(author), boost=3.0) for author in entry["authors"] if words(author)]
         parts += [Q.And([Q.Term("subjects", stem(w)) for w in words(s)]) for s in entry["subjects"] if words(s)]
         if not parts:

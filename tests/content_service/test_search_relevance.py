@@ -1,9 +1,12 @@
 """Relevance on the real catalogues in ../shared/data/catalog (goodbooks-10k,
 gramedia, kamisdata), imported with the project's own importer: queries in
 Indonesian and English, misspelt ones too, with the book that must come
-first. Runs once per backend on one SQLite database (building it is the
-cost; the queries are cheap)."""
+first. Runs once per backend: whoosh and tantivy on one SQLite database,
+the postgres backend on PostgreSQL (building them is the cost; the queries
+are cheap)."""
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -63,28 +66,62 @@ def _write(engine, records) -> None:
             conn.execute(model.__table__.insert(), rows)
 
 
+def _app(url: str, folder, **config):
+    return create_app({"ENV": "test", "TESTING": True, "DATABASE_URL": url, "MEDIA_ROOT": str(folder / "media"),
+                       "PUBLIC_BASE_URL": "https://pindai.example.id", **config})
+
+
 @pytest.fixture(scope="module")
-def catalogue(tmp_path_factory):
+def records():
     paths = [shared_path("catalog", folder, name) for folder, name in CATALOGUES]
-    folder = tmp_path_factory.mktemp("relevance")
-    app = create_app({"ENV": "test", "TESTING": True, "DATABASE_URL": f"sqlite:///{folder / 'catalogue.db'}",
-                      "MEDIA_ROOT": str(folder / "media"), "PUBLIC_BASE_URL": "https://pindai.example.id"})
+    # Read with the project's CSV importer (its cleaning and repairs), written
+    # with Core inserts: the ORM import path has tests of its own and would
+    # take most of a minute here.
+    return [record for path in paths for _p, _l, record in tabular.read(path)
+            if not isinstance(record, Exception) and record.title]
+
+
+def _fill(app, records) -> None:
     with app.app_context():
         Base.metadata.create_all(get_engine())
-        # Read with the project's CSV importer (its cleaning and repairs), written
-        # with Core inserts: the ORM import path has tests of its own and would
-        # take most of a minute here.
-        _write(get_engine(), [record for path in paths for _p, _l, record in tabular.read(path)
-                              if not isinstance(record, Exception) and record.title])
+        _write(get_engine(), records)
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory, records):
+    folder = tmp_path_factory.mktemp("relevance")
+    app = _app(f"sqlite:///{folder / 'catalogue.db'}", folder)
+    _fill(app, records)
     yield folder
     app.extensions["pindai.engine"].dispose()
 
 
-@pytest.fixture(scope="module", params=["whoosh", "tantivy"])
-def index(request, catalogue):
-    app = create_app({"ENV": "test", "TESTING": True, "DATABASE_URL": f"sqlite:///{catalogue / 'catalogue.db'}",
-                      "MEDIA_ROOT": str(catalogue / "media"), "SEARCH_BACKEND": request.param,
-                      "PUBLIC_BASE_URL": "https://pindai.example.id"})
+@pytest.fixture(scope="module")
+def postgres_catalogue(tmp_path_factory, records):
+    """The same catalogue in a schema of its own on the PostgreSQL server."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("the postgres backend needs PostgreSQL (TEST_DATABASE_URL)")
+    from benchmarks.pg_schema import postgres_schema
+
+    folder = tmp_path_factory.mktemp("relevance-pg")
+    with postgres_schema(base) as url:
+        app = _app(url, folder)
+        _fill(app, records)
+        app.extensions["pindai.engine"].dispose()
+        yield url, folder
+
+
+@pytest.fixture(scope="module", params=["whoosh", "tantivy", pytest.param("postgres", marks=pytest.mark.postgresql)])
+def index(request):
+    """The index of one backend over the catalogue: whoosh and tantivy on
+    SQLite, the postgres backend on PostgreSQL."""
+    if request.param == "postgres":
+        url, folder = request.getfixturevalue("postgres_catalogue")
+    else:
+        folder = request.getfixturevalue("catalogue")
+        url = f"sqlite:///{folder / 'catalogue.db'}"
+    app = _app(url, folder, SEARCH_BACKEND=request.param)
     count = rebuild(app)
     assert count > 16_000
     yield app
