@@ -1,7 +1,7 @@
 """Search documents kept by PostgreSQL itself (the postgres search backend)
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-03 14:30:00
 
 On PostgreSQL only: the ``unaccent`` and ``pg_trgm`` extensions (created when
