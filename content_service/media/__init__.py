@@ -40,6 +40,8 @@ EXTENSIONS = {
     "video/webm": ".webm",
     "model/gltf-binary": ".glb",
     "model/vnd.usdz+zip": ".usdz",
+    "application/epub+zip": ".epub",
+    "application/pdf": ".pdf",
 }
 _TYPES = {ext: mime for mime, ext in EXTENSIONS.items()}
 _NAME = re.compile(r"^([0-9a-f]{64})(\.[a-z0-9]{2,5})?$")
