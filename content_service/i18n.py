@@ -118,6 +118,8 @@ LABELS = {
         "model3d": _l("3D model (GLB)"),
         "ar_overlay": _l("AR overlay (transparent PNG)"),
         "link": _l("Link"),
+        "ebook": _l("E-book (EPUB/PDF)"),
+        "online": _l("Online resource (iPusnas, e-journal, database)"),
     },
     "outcome": {
         "imported": _l("imported"),

@@ -143,13 +143,16 @@ SCHEMAS = {
         "required": ["id", "kind", "title", "url"],
         "properties": {
             "id": {"type": "integer"},
-            "kind": {"enum": ["video", "audio", "image", "model3d", "ar_overlay", "link"]},
+            "kind": {"enum": ["video", "audio", "image", "model3d", "ar_overlay", "link", "ebook", "online"],
+                     "description": "ebook: an EPUB or PDF the library shares openly; online: a link to an online "
+                                    "resource (iPusnas, an e-journal, a database), named by its provider."},
             "title": {"type": "string"},
             "caption": _NULLABLE_STR,
             "language": {"enum": ["id", "en", "both"]},
             "audience": {"enum": ["children", "all"]},
             "media_type": _NULLABLE_STR,
             "url": {"type": "string"},
+            "provider": {**_NULLABLE_STR, "description": "An online resource's provider (iPusnas, ...)."},
         },
     },
     "Narration": {

@@ -28,7 +28,7 @@ from .models import AssetFile
 
 LANGUAGES = ("id", "en", "both")
 AUDIENCES = ("all", "children")
-KINDS = ("video", "audio", "image", "model3d", "ar_overlay", "link")
+KINDS = ("video", "audio", "image", "model3d", "ar_overlay", "ebook", "link", "online")
 
 
 class DuplicateAsset(errors.PindaiError):
@@ -102,6 +102,24 @@ def add_link_asset(session: Session, book: Book, url: str, meta: dict) -> Asset:
     return asset
 
 
+def add_online_asset(session: Session, book: Book, url: str, provider: str, meta: dict, *,
+                     published: bool = False) -> Asset:
+    """Attach a link to an online resource (iPusnas, an e-journal, a database);
+    the same address twice on one title is refused (``DuplicateAsset``)."""
+    url, provider = uploads.check_online(url, provider)
+    taken = session.scalars(select(Asset).where(Asset.book_id == book.id, Asset.kind == "online", Asset.url == url)).first()
+    if taken is not None:
+        raise DuplicateAsset(_l("This online resource is already attached to this book as “%(title)s”.", title=taken.title))
+    asset = Asset(book_id=book.id, kind="online", url=url, provider=provider, position=_next_position(session, book.id),
+                  published=published, **meta)
+    try:
+        with session.begin_nested():
+            session.add(asset)
+    except IntegrityError:  # the same link sent twice at once: the database's unique index keeps one
+        raise DuplicateAsset() from None
+    return asset
+
+
 def reorder(session: Session, book: Book, asset_ids: list[int]) -> None:
     """Put the book's assets in the given order (every asset exactly once)."""
     current = {asset.id: asset for asset in book.assets}
@@ -160,6 +178,10 @@ def upload_asset(book_id: int):
     try:
         if kind == "link":
             asset = add_link_asset(session, book, request.form.get("url", ""), parse_meta(request.form))
+        elif kind == "online":
+            provider = request.form.get("provider", "")
+            asset = add_online_asset(session, book, request.form.get("url", ""), provider,
+                                     parse_meta(request.form, " ".join(provider.split())[:300]))
         elif kind in uploads.FILE_KINDS:
             upload = request.files.get("file")
             if upload is None or not upload.filename:
@@ -191,6 +213,8 @@ def update_asset(asset_id: int):
     asset = _asset(asset_id)
     for name, value in parse_meta(request.form, asset.title).items():
         setattr(asset, name, value)
+    if asset.kind == "online" and request.form.get("provider"):
+        asset.url, asset.provider = uploads.check_online(asset.url or "", request.form["provider"])
     audit(session, "asset.update", "asset", asset.id, title=asset.title)
     session.commit()
     return redirect(url_for("staff.book_content", book_id=asset.book_id, _anchor=f"asset-{asset.id}"), 303)

@@ -100,7 +100,7 @@ def check_pdf(data: bytes, found: str | None) -> Checked:
     if found != "application/pdf" or not _HEADER.match(data):
         wrong_type("ebook", found, _l("an e-book (EPUB or PDF)"))
     if not data.rstrip(b"\r\n\t \x00").endswith(b"%%EOF"):
-        _bad(_l("it is cut off or has data after its end (%%EOF)"))
+        _bad(_l("it is cut off or has data after its end"))
     _names_in_bytes(data)
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
