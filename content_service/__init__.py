@@ -50,6 +50,7 @@ FEATURES = (
     "slims",
     "circulation",
     "visitors",
+    "opds",
     "sip2.server_cli",
     "search",
     "headers",
