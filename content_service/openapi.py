@@ -311,6 +311,26 @@ PATHS = {
                           "503": _error_response("The speech synthesizer is not installed or failed.")},
         }
     },
+    "/api/v1/books/{book_id}/qr.svg": {
+        "get": {
+            "operationId": "bookQr",
+            "summary": "A QR code (SVG) of the book's public page at its e-books and online resources, for a "
+                       "kiosk's 'Baca e-book di ponsel' (a kiosk is no reader)",
+            "parameters": [{"name": "book_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "SVG image", "content": {"image/svg+xml": {}}},
+                          "404": _error_response("No such book.")},
+        }
+    },
+    "/api/v1/assets/{asset_id}/qr.svg": {
+        "get": {
+            "operationId": "onlineResourceQr",
+            "summary": "A QR code (SVG) of a published online resource's address (iPusnas, an e-journal, a "
+                       "database), for a kiosk to show",
+            "parameters": [{"name": "asset_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "SVG image", "content": {"image/svg+xml": {}}},
+                          "404": _error_response("No such published online resource.")},
+        }
+    },
     "/api/v1/openapi.json": {
         "get": {
             "operationId": "openapi",
