@@ -10,14 +10,15 @@ from pathlib import PurePath
 
 from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
 from .. import errors, media
-from ..catalogue import shapes
+from ..catalogue import eresources, shapes
+from ..catalogue.eresources import DuplicateAsset
 from ..db import get_session
 from ..catalogue.models import Asset, Book
 from ..catalogue.queries import get_book
@@ -31,10 +32,6 @@ AUDIENCES = ("all", "children")
 KINDS = ("video", "audio", "image", "model3d", "ar_overlay", "ebook", "link", "online")
 
 
-class DuplicateAsset(errors.PindaiError):
-    status = 409
-    code = "duplicate_asset"
-    message_en = _l("The same file is already attached to this book.")
 
 
 def register_media_references(app: Flask) -> None:
@@ -62,8 +59,7 @@ def parse_meta(form, fallback_title: str = "") -> dict:
     return {"title": title, "caption": caption, "language": language, "audience": audience}
 
 
-def _next_position(session: Session, book_id: int) -> int:
-    return (session.scalar(select(func.max(Asset.position)).where(Asset.book_id == book_id)) or 0) + 1
+_next_position = eresources.next_position
 
 
 def add_file_asset(session: Session, book: Book, kind: str, checked: uploads.Checked, meta: dict,
@@ -99,24 +95,6 @@ def add_link_asset(session: Session, book: Book, url: str, meta: dict) -> Asset:
                   published=False, **meta)
     session.add(asset)
     session.flush()
-    return asset
-
-
-def add_online_asset(session: Session, book: Book, url: str, provider: str, meta: dict, *,
-                     published: bool = False) -> Asset:
-    """Attach a link to an online resource (iPusnas, an e-journal, a database);
-    the same address twice on one title is refused (``DuplicateAsset``)."""
-    url, provider = uploads.check_online(url, provider)
-    taken = session.scalars(select(Asset).where(Asset.book_id == book.id, Asset.kind == "online", Asset.url == url)).first()
-    if taken is not None:
-        raise DuplicateAsset(_l("This online resource is already attached to this book as “%(title)s”.", title=taken.title))
-    asset = Asset(book_id=book.id, kind="online", url=url, provider=provider, position=_next_position(session, book.id),
-                  published=published, **meta)
-    try:
-        with session.begin_nested():
-            session.add(asset)
-    except IntegrityError:  # the same link sent twice at once: the database's unique index keeps one
-        raise DuplicateAsset() from None
     return asset
 
 
@@ -180,7 +158,7 @@ def upload_asset(book_id: int):
             asset = add_link_asset(session, book, request.form.get("url", ""), parse_meta(request.form))
         elif kind == "online":
             provider = request.form.get("provider", "")
-            asset = add_online_asset(session, book, request.form.get("url", ""), provider,
+            asset = eresources.add_online(session, book, request.form.get("url", ""), provider,
                                      parse_meta(request.form, " ".join(provider.split())[:300]))
         elif kind in uploads.FILE_KINDS:
             upload = request.files.get("file")
