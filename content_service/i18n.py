@@ -121,6 +121,13 @@ LABELS = {
         "ebook": _l("E-book (EPUB/PDF)"),
         "online": _l("Online resource (iPusnas, e-journal, database)"),
     },
+    "links_status": {
+        "added": _l("added"),
+        "updated": _l("updated"),
+        "unchanged": _l("unchanged"),
+        "unmatched": _l("no such ISBN"),
+        "invalid": _l("invalid"),
+    },
     "outcome": {
         "imported": _l("imported"),
         "updated": _l("updated"),
