@@ -107,7 +107,7 @@ def publications(session: Session, facets: Facets, page: int = 1, per_page: int 
                 and (skip == "language" or facets.language is None or language == facets.language)
                 and (skip == "subject" or facets.subject is None or facets.subject in subjects))
 
-    counts = {"kind": Counter(), "language": Counter(), "subject": Counter()}
+    counts: dict[str, Counter] = {"kind": Counter(), "language": Counter(), "subject": Counter()}
     for book_id in order:
         language, subjects = facts.get(book_id, (None, []))
         if keeps(book_id, "kind"):

@@ -173,7 +173,7 @@ def _package(archive: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo]) -> tup
     root = _xml(_read(archive, container), "META-INF/container.xml")
     rootfile = root.find("c:rootfiles/c:rootfile", _NS)
     path = rootfile.get("full-path") if rootfile is not None else None
-    if not path or rootfile.get("media-type") != OPF_TYPE:
+    if rootfile is None or not path or rootfile.get("media-type") != OPF_TYPE:
         _bad(_l("META-INF/container.xml names no package document"))
     if path not in names:
         _bad(_l("the package document %(path)s named by META-INF/container.xml is missing", path=path))
