@@ -40,7 +40,9 @@ def test_an_editor_uploads_an_epub_and_sees_a_bad_one_refused(live, browser):  #
     page.fill("#upload-form input[name=url]", "http://ipusnas.id/laskar")
     page.fill("#upload-form input[name=provider]", "iPusnas")
     page.click("#upload-button")
-    assert "https://" in page.wait_for_selector("[role=alert]").inner_text()
+    # The form posts by script (with a progress bar): wait for the new refusal, not the last one.
+    alert = page.wait_for_selector("[role=alert]:has-text('alamat https://')")
+    assert alert.get_attribute("data-error-code") == "upload_refused" and "https:// address" in alert.inner_text()
     page.select_option("#kind", "online")
     page.fill("#upload-form input[name=url]", "https://ipusnas.id/laskar")
     page.fill("#upload-form input[name=provider]", "iPusnas")
