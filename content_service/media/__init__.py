@@ -44,10 +44,10 @@ EXTENSIONS = {
     "application/pdf": ".pdf",
 }
 _TYPES = {ext: mime for mime, ext in EXTENSIONS.items()}
-# A PDF e-book opens in the browser's own viewer, which Chromium draws with an
-# <embed> and inline styles of its own page (crbug.com/271452): the site's policy
-# (object-src 'none', style-src 'self') would leave it blank. Nothing else is
-# allowed: the upload checks refused any PDF with JavaScript or actions.
+# Stored files answer ``Content-Security-Policy: sandbox`` (``security``), except a
+# PDF e-book: it opens in the browser's own viewer, which Chromium refuses in a
+# sandboxed document and draws with an <embed> and inline styles (crbug.com/271452).
+# Nothing else is allowed: the upload checks refused any PDF with JavaScript or actions.
 PDF_CSP = ("default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; "
            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 _NAME = re.compile(r"^([0-9a-f]{64})(\.[a-z0-9]{2,5})?$")
@@ -174,10 +174,7 @@ def serve(name: str):
     if not store.exists(digest) or not references.served(get_session(), digest):
         raise errors.NotFound()
     # Content-addressed: the bytes behind a name never change.
-    response = store.send(digest, _TYPES.get(ext, "application/octet-stream"), 31536000)
-    if ext == ".pdf":
-        response.headers["Content-Security-Policy"] = PDF_CSP
-    return response
+    return store.send(digest, _TYPES.get(ext, "application/octet-stream"), 31536000)
 
 
 def init_app(app: Flask) -> None:
