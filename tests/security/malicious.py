@@ -638,6 +638,10 @@ CASES: list[tuple[str, str, Callable[[], bytes], str]] = [
     ("EPUB two directory records for one entry", "ebook", epub_duplicate_central, "epub_structure"),
     ("EPUB local name differs from the directory", "ebook", lambda: (lambda d: d.replace(
         b"OEBPS/style.css", b"../../evil.css", 1))(samples.epub()), "epub_structure"),
+    ("EPUB local header says stored, directory deflated", "ebook", lambda: (lambda d: d[:d.find(b"PK\x03\x04", 10) + 8]
+        + b"\x00\x00" + d[d.find(b"PK\x03\x04", 10) + 10:])(samples.epub()), "epub_structure"),
+    ("EPUB local size differs from the directory", "ebook", lambda: (lambda d: d[:d.find(b"PK\x03\x04", 10) + 22]
+        + b"\x01\x00\x00\x00" + d[d.find(b"PK\x03\x04", 10) + 26:])(samples.epub()), "epub_structure"),
     ("EPUB package with a billion laughs", "ebook", lambda: epub_with(replace={"OEBPS/content.opf": BILLION_LAUGHS}),
      "epub_scripts"),
     ("EPUB chapter with a script", "ebook", lambda: epub_with(chapters=[("Bab", "<p>Halo</p><script>alert(1)</script>")]),

@@ -72,6 +72,15 @@ def span(data: bytes, info: zipfile.ZipInfo, bad: Bad) -> tuple[int, int]:
             data[at + 30: at + 30 + name_length] != info.orig_filename.encode("cp437", "replace"):
         # Some tools unpack by the local name, others by the directory's: the two must agree.
         bad(_l("an entry's local name differs from its directory name"))
+    method, = struct.unpack_from("<H", data, at + 8)
+    flags, = struct.unpack_from("<H", data, at + 6)
+    if method != info.compress_type or (flags & 0x1) != (info.flag_bits & 0x1):
+        # Readers that trust the local header would unpack it another way than the directory says.
+        bad(_l("an entry's local header differs from its directory entry"))
+    if not info.flag_bits & 0x8:
+        crc, compressed, size = struct.unpack_from("<III", data, at + 14)
+        if (crc, compressed, size) != (info.CRC, info.compress_size, info.file_size) and 0xFFFFFFFF not in (compressed, size):
+            bad(_l("an entry's local header differs from its directory entry"))
     end = at + 30 + name_length + extra_length + info.compress_size
     if info.flag_bits & 0x8:  # a data descriptor follows the data
         end += 16 if data[end:end + 4] == b"PK\x07\x08" else 12
