@@ -664,6 +664,12 @@ CASES: list[tuple[str, str, Callable[[], bytes], str]] = [
         extra_manifest='<item id="s" href="a.svg" media-type="image/svg+xml"/>',
         add=[("OEBPS/a.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')]),
      "epub_scripts"),
+    ("EPUB chapter with a tracking pixel", "ebook", lambda: epub_with(chapters=[
+        ("Bab", '<p>Halo</p><img alt="" src="https://tracker.example/p.gif"/>')]), "epub_scripts"),
+    ("EPUB chapter with a remote stylesheet link", "ebook", lambda: epub_with(chapters=[
+        ("Bab", '<link rel="stylesheet" href="//tracker.example/a.css"/><p>Halo</p>')]), "epub_scripts"),
+    ("EPUB stylesheet importing from the internet", "ebook", lambda: epub_with(
+        replace={"OEBPS/style.css": b"@import url(https://tracker.example/a.css); body { color: black }"}), "epub_scripts"),
     ("EPUB with a JavaScript file", "ebook", lambda: epub_with(add=[("OEBPS/app.js", b"alert(1)")]), "epub_scripts"),
     ("EPUB manifest item of JavaScript", "ebook", lambda: epub_with(
         extra_manifest='<item id="j" href="style.css" media-type="application/javascript"/>'), "epub_scripts"),
@@ -693,6 +699,12 @@ CASES: list[tuple[str, str, Callable[[], bytes], str]] = [
      "pdf_active"),
     ("PDF opening another file", "ebook", lambda: pdf_catalog(b"/OpenAction << /S /GoToR /F (evil.pdf) /D [0 /Fit] >>"),
      "pdf_active"),
+    ("PDF link running javascript:", "ebook", lambda: pdf_page_with(
+        b"/Annots [4 0 R]", b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (javascript:alert\\(1\\)) >> >>"),
+     "pdf_active"),
+    ("PDF file attachment without /Type", "ebook", lambda: pdf_page_with(
+        b"/Annots [4 0 R]", b"<< /Type /Annot /Rect [0 0 9 9] /FS << /F (a.exe) /E#46 << /F 5 0 R >> >> >>",
+        b"<< /Length 4 >>\nstream\nMZ\x90\x00\nendstream"), "pdf_active"),
     ("PDF behind an ELF", "ebook", lambda: ELF[:3000] + samples.pdf(), "pdf_structure"),
     ("PDF with an ELF appended", "ebook", lambda: samples.pdf() + ELF, "pdf_structure"),
     ("PDF cut off", "ebook", lambda: samples.pdf()[: len(samples.pdf()) * 2 // 3], "pdf_structure"),

@@ -55,6 +55,11 @@ _ACTIVE = re.compile(rb"<\s*(?:[a-z0-9_-]+:)?(script|iframe|frame|object|embed|a
                      rb"|<[^>]*\son[a-z]+\s*=|http-equiv\s*=\s*[\"']?\s*refresh", re.IGNORECASE)
 # Script URLs in attributes, looked for once character references are decoded and the tabs and
 # newlines a browser drops from URLs are gone (``&#106;ava&#x09;script:``).
+# Resources fetched from the internet when a page is shown (a reader's privacy; a
+# tracking pixel): remote src=, <link href=>, and url()/@import in CSS. Links stay.
+_REMOTE = re.compile(rb"\bsrc\s*=\s*[\"']?\s*(?:[a-z][a-z0-9+.-]*:)?//|<\s*link\b[^>]*\bhref\s*=\s*[\"']?\s*"
+                     rb"(?:[a-z][a-z0-9+.-]*:)?//|\bxlink:href\s*=\s*[\"']?\s*(?:https?:)?//", re.IGNORECASE)
+_REMOTE_CSS = re.compile(rb"url\(\s*[\"']?\s*(?:[a-z][a-z0-9+.-]*:)?//|@import", re.IGNORECASE)
 _SCRIPT_URL = re.compile(r"=[\"']?(?:(?:java|vb)script:|data:text/html)", re.IGNORECASE)
 _SCRIPT_TYPES = ("application/javascript", "text/javascript", "application/ecmascript", "text/ecmascript",
                  "application/x-javascript", "module")
@@ -221,6 +226,10 @@ def check_epub(data: bytes, found: str | None) -> Checked:
         lower = info.orig_filename.lower()
         if lower.endswith((".js", ".mjs")):
             _bad(_l("it contains scripts, which an e-book here may not have"))
+        if lower.endswith(".css"):
+            if _REMOTE_CSS.search(_read(archive, info)):
+                _bad(_l("it loads resources from the internet"))
+            continue
         markup = lower.endswith(_MARKUP) or info.orig_filename in spine or \
             any(media in ("application/xhtml+xml", "text/html", "image/svg+xml")
                 for path, media, _props in _manifest.values() if path == info.orig_filename)
@@ -231,6 +240,8 @@ def check_epub(data: bytes, found: str | None) -> Checked:
                     re.sub(r"[\s\x00]", "", html.unescape(content.decode("utf-8", "replace")))):
                 _bad(_l("%(what)s contains scripts or embedded pages, which an e-book here may not have",
                         what=info.orig_filename))
+            if _REMOTE.search(content):
+                _bad(_l("it loads resources from the internet"))
             if re.search(rb"<!\s*ENTITY", content, re.IGNORECASE):
                 _bad(_l("%(what)s declares XML entities", what=info.orig_filename))
     return Checked("application/epub+zip", data, notes=[f"chapters:{len(spine)}"])

@@ -12,7 +12,7 @@
   data (``/SubmitForm``, ``/ImportData``), opening other files
   (``/GoToR``, ``/GoToE``), embedded files, XFA forms, rich media, and
   actions run on opening a page or a field (``/AA``); ``/OpenAction`` only
-  to go to a page. Ordinary links (``/URI``) stay."""
+  to go to a page. Ordinary links (``/URI`` to http, https or mailto) stay."""
 from __future__ import annotations
 
 import io
@@ -33,7 +33,10 @@ MAX_DEPTH = 64
 ACTIVE_NAMES = frozenset({
     "JS", "JavaScript", "Launch", "SubmitForm", "ImportData", "GoToR", "GoToE", "EmbeddedFile", "EmbeddedFiles",
     "XFA", "RichMedia", "RichMediaExecute", "RichMediaContent", "Rendition", "Sound", "Movie", "AA",
+    "EF", "FileAttachment", "Screen",  # attached files (an /EF need not say /Type /EmbeddedFile), media screens
 })
+# A link (``/URI`` action) may go to a web page or an e-mail address, never run script.
+_LINK_SCHEMES = ("http:", "https:", "mailto:")
 _HEADER = re.compile(rb"%PDF-(1\.[0-7]|2\.0)[\r\n \t%]")
 _NAME = re.compile(rb"/([^\x00\t\n\f\r ()<>\[\]{}/%]+)")
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
@@ -58,7 +61,8 @@ def _names_in_bytes(data: bytes) -> None:
 
 def _walk(value, seen: set[tuple[int, int]], depth: int = 0) -> None:
     """Every name and key under ``value`` (the parser's objects), references followed once."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+    from pypdf.generic import (ArrayObject, ByteStringObject, DictionaryObject, IndirectObject, NameObject,
+                               TextStringObject)
 
     if depth > MAX_DEPTH:
         _bad(_l("its objects are nested too deeply"))
@@ -72,6 +76,10 @@ def _walk(value, seen: set[tuple[int, int]], depth: int = 0) -> None:
         for name, item in value.items():
             if str(name).lstrip("/") in ACTIVE_NAMES:
                 _active()
+            if name == "/URI" and isinstance(item, (TextStringObject, ByteStringObject)):
+                target = (item.decode("latin-1") if isinstance(item, bytes) else str(item)).strip().lower()
+                if not target.startswith(_LINK_SCHEMES):
+                    _active()
             if name == "/OpenAction":
                 action = item.get_object()
                 if isinstance(action, DictionaryObject) and action.get("/S") not in ("/GoTo", None):
