@@ -22,6 +22,8 @@ APT_PACKAGES += nginx-light cage
 # "Bacakan" on kiosks whose Chromium has no voices), Indonesian and English voices included;
 # encoded to Ogg/Opus by PyAV's FFmpeg, so no encoder package is needed.
 APT_PACKAGES += espeak-ng
+# jing: the OPDS 1.2 feeds checked against the official RELAX NG schema (tests/content_service/test_opds.py).
+APT_PACKAGES += jing
 # wrk: the loopback load generator of `make bench`.
 BENCH_APT_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -51,6 +51,7 @@ FEATURES = (
     "circulation",
     "visitors",
     "notifications",
+    "opds",
     "sip2.server_cli",
     "search",
     "headers",

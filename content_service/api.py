@@ -6,6 +6,8 @@ import json
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 
+from flask_babel import lazy_gettext as _l
+
 from . import db, errors, kiosks
 from .args import choice_arg, int_arg
 from .catalogue import narration, queries, shapes
@@ -13,7 +15,10 @@ from .db import get_session
 from .inputs import free_text
 from .libraries import all_libraries, get_library
 from .openapi import document
+from .codes.qr import qr_svg
 from .codes.resolve import Resolution, resolve
+from .catalogue.models import Asset
+from .sharing import public_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -105,6 +110,24 @@ def get_narration(book_id: int):
     book = queries.get_book(session, book_id)
     language = choice_arg("lang", narration.LANGUAGES) or "id"
     return jsonify(narration.narration_for(session, book, language).to_dict())
+
+
+@bp.get("/books/<int:book_id>/qr.svg")
+def book_qr(book_id: int):
+    """The book page at its e-books and online resources, as a QR a kiosk shows
+    ("Baca e-book di ponsel": a kiosk is no reader; the phone is)."""
+    book = queries.get_book(get_session(), book_id)
+    url = public_url("public.book_page", book_id=book.id, _anchor="read")
+    return Response(qr_svg(url), mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
+
+
+@bp.get("/assets/<int:asset_id>/qr.svg")
+def online_qr(asset_id: int):
+    """A published online resource's address as a QR, for a kiosk to show."""
+    asset = get_session().get(Asset, asset_id)
+    if asset is None or asset.kind != "online" or not asset.published or not asset.url:
+        raise errors.NotFound(_l("No published online resource with id %(asset_id)s.", asset_id=asset_id))
+    return Response(qr_svg(asset.url), mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
 
 
 @bp.get("/books")

@@ -118,6 +118,15 @@ LABELS = {
         "model3d": _l("3D model (GLB)"),
         "ar_overlay": _l("AR overlay (transparent PNG)"),
         "link": _l("Link"),
+        "ebook": _l("E-book (EPUB/PDF)"),
+        "online": _l("Online resource (iPusnas, e-journal, database)"),
+    },
+    "links_status": {
+        "added": _l("added"),
+        "updated": _l("updated"),
+        "unchanged": _l("unchanged"),
+        "unmatched": _l("no such ISBN"),
+        "invalid": _l("invalid"),
     },
     "outcome": {
         "imported": _l("imported"),

@@ -143,13 +143,16 @@ SCHEMAS = {
         "required": ["id", "kind", "title", "url"],
         "properties": {
             "id": {"type": "integer"},
-            "kind": {"enum": ["video", "audio", "image", "model3d", "ar_overlay", "link"]},
+            "kind": {"enum": ["video", "audio", "image", "model3d", "ar_overlay", "link", "ebook", "online"],
+                     "description": "ebook: an EPUB or PDF the library shares openly; online: a link to an online "
+                                    "resource (iPusnas, an e-journal, a database), named by its provider."},
             "title": {"type": "string"},
             "caption": _NULLABLE_STR,
             "language": {"enum": ["id", "en", "both"]},
             "audience": {"enum": ["children", "all"]},
             "media_type": _NULLABLE_STR,
             "url": {"type": "string"},
+            "provider": {**_NULLABLE_STR, "description": "An online resource's provider (iPusnas, ...)."},
         },
     },
     "Narration": {
@@ -306,6 +309,26 @@ PATHS = {
             "responses": {"200": _json("Narration"), "400": _error_response("Unknown language."),
                           "404": _error_response("No such book."),
                           "503": _error_response("The speech synthesizer is not installed or failed.")},
+        }
+    },
+    "/api/v1/books/{book_id}/qr.svg": {
+        "get": {
+            "operationId": "bookQr",
+            "summary": "A QR code (SVG) of the book's public page at its e-books and online resources, for a "
+                       "kiosk's 'Baca e-book di ponsel' (a kiosk is no reader)",
+            "parameters": [{"name": "book_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "SVG image", "content": {"image/svg+xml": {}}},
+                          "404": _error_response("No such book.")},
+        }
+    },
+    "/api/v1/assets/{asset_id}/qr.svg": {
+        "get": {
+            "operationId": "onlineResourceQr",
+            "summary": "A QR code (SVG) of a published online resource's address (iPusnas, an e-journal, a "
+                       "database), for a kiosk to show",
+            "parameters": [{"name": "asset_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "SVG image", "content": {"image/svg+xml": {}}},
+                          "404": _error_response("No such published online resource.")},
         }
     },
     "/api/v1/openapi.json": {

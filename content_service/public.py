@@ -101,13 +101,34 @@ def _merged(book_id: int, endpoint: str, missing: NoSuchBook):
 MODEL_VIEWER_STYLES = ("'sha256-PXtZZkJMMyc18o/DN1ZEFOJ2qEGq95IQbVaJFMOXOb0='",)
 
 
+# epub.js shows an EPUB's pages in a frame (srcdoc, sandboxed without scripts, so
+# under this page's policy) whose stylesheets, images and fonts it hands over as
+# blob: URLs; it sets the frame's <base> to the chapter's address on this origin,
+# and adds one empty <style> whose rules it inserts through the CSSOM (allowed by
+# the hash of the empty text; a new epub.js that changes this fails the browser test).
+READER_CSP = {"style-src 'self'": "style-src 'self' blob: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+              "font-src 'self'": "font-src 'self' blob: data:", "base-uri 'none'": "base-uri 'self'"}
+
+
+def book_page_csp(assets: list[dict]) -> str | None:
+    """The book page's policy when its extras need more than the default: model-viewer's
+    one style, the EPUB reader's blob: styles and fonts; None when the default serves."""
+    policy = CSP
+    if any(asset["kind"] == "model3d" for asset in assets):
+        policy = policy.replace("style-src 'self'", "style-src 'self' " + " ".join(MODEL_VIEWER_STYLES))
+    if any(asset["media_type"] == "application/epub+zip" for asset in assets):
+        for old, new in READER_CSP.items():
+            policy = policy.replace(old, new)
+    return None if policy == CSP else policy
+
+
 def _render_book(book_id: int, item: Item | None):
     book = get_book(get_session(), book_id)
     page = _book_page(book, item)
-    if any(asset["kind"] == "model3d" for asset in page[1]):
+    policy = book_page_csp(page[1])
+    if policy is not None:
         response = current_app.make_response(page[0])
-        response.headers["Content-Security-Policy"] = CSP.replace(
-            "style-src 'self'", "style-src 'self' " + " ".join(MODEL_VIEWER_STYLES))
+        response.headers["Content-Security-Policy"] = policy
         return response
     return page[0]
 
@@ -128,9 +149,11 @@ def _book_page(book, item: Item | None):
 
 
 # Front-end files the public pages use, served from node_modules (installed by
-# `make setup`: npm ci), never from a CDN: <model-viewer> for 3D models on phones.
+# `make setup`: npm ci), never from a CDN: <model-viewer> for 3D models on phones,
+# epub.js (and the JSZip it expects beside it) for the EPUB reader.
 NODE_MODULES = Path(__file__).resolve().parents[1] / "node_modules"
-VENDOR = {"model-viewer.min.js": "@google/model-viewer/dist/model-viewer.min.js"}
+VENDOR = {"model-viewer.min.js": "@google/model-viewer/dist/model-viewer.min.js",
+          "epub.min.js": "epubjs/dist/epub.min.js", "jszip.min.js": "jszip/dist/jszip.min.js"}
 
 
 class NotInstalled(errors.PindaiError):

@@ -60,8 +60,10 @@ def init_app(app: Flask) -> None:
         # Stored files are only ever what their type says: never sniffed into
         # HTML, and never able to run script if opened directly.
         if request.blueprint == "media":
+            from .media import PDF_CSP
+
             response.headers["X-Content-Type-Options"] = "nosniff"
-            response.headers["Content-Security-Policy"] = "sandbox"
+            response.headers["Content-Security-Policy"] = PDF_CSP if response.mimetype == "application/pdf" else "sandbox"
         return response
 
 

@@ -12,10 +12,12 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -113,7 +115,7 @@ class Item(Base):
         return self.status in ("available", "reference")
 
 
-ASSET_KINDS = ("video", "audio", "image", "model3d", "ar_overlay", "link")
+ASSET_KINDS = ("video", "audio", "image", "model3d", "ar_overlay", "link", "ebook", "online")
 
 
 class Asset(Base):
@@ -133,6 +135,8 @@ class Asset(Base):
     media_hash: Mapped[str | None] = mapped_column(String(64))
     media_type: Mapped[str | None] = mapped_column(String(100))
     url: Mapped[str | None] = mapped_column(String(1000))
+    # An online resource's provider as visitors know it (iPusnas, an e-journal, a database).
+    provider: Mapped[str | None] = mapped_column(String(100))
     published: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -140,10 +144,13 @@ class Asset(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('video', 'audio', 'image', 'model3d', 'ar_overlay', 'link')", name="asset_kind"
+            "kind IN ('video', 'audio', 'image', 'model3d', 'ar_overlay', 'link', 'ebook', 'online')", name="asset_kind"
         ),
         CheckConstraint("media_hash IS NOT NULL OR url IS NOT NULL", name="asset_has_content"),
         UniqueConstraint("book_id", "kind", "media_hash", name="uq_asset_book_kind_media"),
+        # One link per online resource and title: a re-imported CSV of ISBN -> link adds nothing twice.
+        Index("uq_asset_online_url", "book_id", "url", unique=True, sqlite_where=text("kind = 'online'"),
+              postgresql_where=text("kind = 'online'")),
     )
 
 

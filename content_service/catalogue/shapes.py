@@ -133,6 +133,7 @@ def asset_dict(asset: Asset) -> dict:
         "audience": asset.audience,
         "media_type": asset.media_type,
         "url": url,
+        "provider": asset.provider,
     }
 
 

@@ -1,7 +1,8 @@
 """The demo library: a few dozen real titles (``books.csv``, facts from the
 public catalogues credited in the README), their copies and codes, demo
 media generated here (covers, an illustration, AR overlays, a 3D model,
-narrations spoken by espeak-ng) and the events' sample programmes.
+narrations spoken by espeak-ng, open sample e-books and links to iPusnas)
+and the events' sample programmes.
 
 ``flask seed-demo`` is idempotent: running it again updates, never duplicates
 (a demo extra is known by its book, kind and title)."""
@@ -23,6 +24,7 @@ from ..imports.records import BookRecord, Catalogue, ItemRecord
 from ..media import checks, references, storage
 from ..catalogue.models import Asset, Book, Item
 from . import artwork, model3d
+from . import ebook as demo_ebook
 
 BOOKS_CSV = Path(__file__).with_name("books.csv")
 
@@ -91,6 +93,10 @@ def seed(session: Session, with_media: bool = True, *, extras: bool = True, prog
 # the book with a 3D model (The Very Hungry Caterpillar), by control number.
 NARRATED = ("demo:001", "demo:020")
 MODELLED = {"demo:024": (0.18, 0.55, 0.16, 1.0)}  # the caterpillar's green
+# Open e-books (a generated reading sample, ``ebook``) and links to online resources.
+EBOOKS = ("demo:001", "demo:024")
+ONLINE = {"demo:001": ("iPusnas", "https://ipusnas.id/"), "demo:003": ("iPusnas", "https://ipusnas.id/")}
+EBOOK_TITLE = "E-book contoh · Sample e-book"
 NARRATION_TITLE = "Narasi · Narration"
 MODEL_TITLE = "Model 3D buku · 3D book model"
 
@@ -117,6 +123,11 @@ def _media(session: Session, books: list[Book], *, extras: bool) -> tuple[list[s
             model = checks.check("model3d", model3d.book_glb(MODELLED[book.control_number], book.title[:40]))
             replaced.append(_attach(session, book, "model3d", MODEL_TITLE, model.data, model.media_type,
                                     audience=book.audience if book.audience == "children" else "all", position=2))
+        if book.control_number in EBOOKS:
+            ebook = checks.check("ebook", demo_ebook.book_epub(book))  # as an upload would be
+            replaced.append(_attach(session, book, "ebook", EBOOK_TITLE, ebook.data, ebook.media_type, position=4))
+        if book.control_number in ONLINE:
+            _link(session, book, *ONLINE[book.control_number])
         if book.control_number in NARRATED and not notes:
             try:
                 replaced.append(_narrate(session, book))
@@ -138,6 +149,14 @@ def _narrate(session: Session, book: Book) -> str | None:
     audio, _seconds = narration.speak(text, narration.VOICES[language])
     return _attach(session, book, "audio", NARRATION_TITLE, audio, narration.MEDIA_TYPE, caption=text,
                    language=language, audience="children" if book.audience == "children" else "all", position=3)
+
+
+def _link(session: Session, book: Book, provider: str, url: str) -> None:
+    """The demo's link to an online resource, once per title and address."""
+    url, provider = checks.check_online(url, provider)
+    if _demo_asset(session, book, "online", provider) is None:
+        session.add(Asset(book_id=book.id, kind="online", title=provider, provider=provider, url=url,
+                          language="both", audience="all", position=5))
 
 
 def _demo_asset(session: Session, book: Book, kind: str, title: str) -> Asset | None:

@@ -1,4 +1,5 @@
-"""Catalogue imports: ``flask import-marc FILE`` and ``flask import-csv FILE``.
+"""Catalogue imports: ``flask import-marc FILE``, ``flask import-csv FILE`` and
+``flask import online-links FILE`` (ISBN -> online resource, ``online_links``).
 
 Both report every record (imported, updated, unchanged, skipped, failed with
 its position and reason) and are idempotent: a re-run updates, never
@@ -15,7 +16,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from ..db import get_session
-from . import marc, tabular
+from . import marc, online_links, tabular
 from .records import ImportReport, Outcome, run
 
 __all__ = ["detect_kind", "estimate", "import_file", "ImportReport", "Outcome"]
@@ -126,6 +127,33 @@ def import_csv_command(file: Path, maps: tuple[str, ...], source: str | None, re
     _run_cli(file, "csv", report_path, mapping=_parse_map(maps), source=source)
 
 
+@click.command("online-links")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--unpublished", is_flag=True, help="Leave the new links unpublished (staff publish them in the portal).")
+def import_online_links_command(file: Path, unpublished: bool) -> None:
+    """Attach online resources (iPusnas, e-journals, databases) to titles by ISBN from a CSV:
+    isbn,url,provider[,title]. Re-importing the same file adds nothing twice."""
+    session = get_session()
+    try:
+        report = online_links.import_links(session, online_links.read_text(file), published=not unpublished)
+    except online_links.LinksFileProblem as exc:
+        raise click.ClickException(str(exc.message_en)) from exc
+    session.commit()
+    click.echo(f"{file.name}: {report.summary()}")
+    for row in report.problems:
+        click.echo(f"  line {row.line}: {row.status}: {row.isbn or '(no ISBN)'} -> {row.url or '(no address)'}: {row.reason}")
+
+
+@click.group("import")
+def import_group() -> None:
+    """Imports that attach to the catalogue (see also import-marc, import-csv)."""
+
+
+import_group.add_command(import_online_links_command)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(import_marc_command)
     app.cli.add_command(import_csv_command)
+    app.cli.add_command(import_group)

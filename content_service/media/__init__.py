@@ -40,8 +40,16 @@ EXTENSIONS = {
     "video/webm": ".webm",
     "model/gltf-binary": ".glb",
     "model/vnd.usdz+zip": ".usdz",
+    "application/epub+zip": ".epub",
+    "application/pdf": ".pdf",
 }
 _TYPES = {ext: mime for mime, ext in EXTENSIONS.items()}
+# Stored files answer ``Content-Security-Policy: sandbox`` (``security``), except a
+# PDF e-book: it opens in the browser's own viewer, which Chromium refuses in a
+# sandboxed document and draws with an <embed> and inline styles (crbug.com/271452).
+# Nothing else is allowed: the upload checks refused any PDF with JavaScript or actions.
+PDF_CSP = ("default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; "
+           "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 _NAME = re.compile(r"^([0-9a-f]{64})(\.[a-z0-9]{2,5})?$")
 
 

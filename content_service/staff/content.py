@@ -10,14 +10,15 @@ from pathlib import PurePath
 
 from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
 from .. import errors, media
-from ..catalogue import shapes
+from ..catalogue import eresources, shapes
+from ..catalogue.eresources import DuplicateAsset
 from ..db import get_session
 from ..catalogue.models import Asset, Book
 from ..catalogue.queries import get_book
@@ -28,13 +29,9 @@ from .models import AssetFile
 
 LANGUAGES = ("id", "en", "both")
 AUDIENCES = ("all", "children")
-KINDS = ("video", "audio", "image", "model3d", "ar_overlay", "link")
+KINDS = ("video", "audio", "image", "model3d", "ar_overlay", "ebook", "link", "online")
 
 
-class DuplicateAsset(errors.PindaiError):
-    status = 409
-    code = "duplicate_asset"
-    message_en = _l("The same file is already attached to this book.")
 
 
 def register_media_references(app: Flask) -> None:
@@ -62,8 +59,7 @@ def parse_meta(form, fallback_title: str = "") -> dict:
     return {"title": title, "caption": caption, "language": language, "audience": audience}
 
 
-def _next_position(session: Session, book_id: int) -> int:
-    return (session.scalar(select(func.max(Asset.position)).where(Asset.book_id == book_id)) or 0) + 1
+_next_position = eresources.next_position
 
 
 def add_file_asset(session: Session, book: Book, kind: str, checked: uploads.Checked, meta: dict,
@@ -160,6 +156,10 @@ def upload_asset(book_id: int):
     try:
         if kind == "link":
             asset = add_link_asset(session, book, request.form.get("url", ""), parse_meta(request.form))
+        elif kind == "online":
+            provider = request.form.get("provider", "")
+            asset = eresources.add_online(session, book, request.form.get("url", ""), provider,
+                                     parse_meta(request.form, " ".join(provider.split())[:300]))
         elif kind in uploads.FILE_KINDS:
             upload = request.files.get("file")
             if upload is None or not upload.filename:
@@ -191,6 +191,8 @@ def update_asset(asset_id: int):
     asset = _asset(asset_id)
     for name, value in parse_meta(request.form, asset.title).items():
         setattr(asset, name, value)
+    if asset.kind == "online" and request.form.get("provider"):
+        asset.url, asset.provider = uploads.check_online(asset.url or "", request.form["provider"])
     audit(session, "asset.update", "asset", asset.id, title=asset.title)
     session.commit()
     return redirect(url_for("staff.book_content", book_id=asset.book_id, _anchor=f"asset-{asset.id}"), 303)

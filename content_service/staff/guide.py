@@ -13,7 +13,7 @@ from ..media.checks.base import MODEL_BUDGET
 from ..media.examples import examples
 from .access import bp, requires
 
-SECTIONS = ("video", "audio", "image", "model3d", "ar_overlay", "link")
+SECTIONS = ("video", "audio", "image", "model3d", "ar_overlay", "ebook", "link")
 
 
 def limits() -> dict[str, int]:

@@ -22,7 +22,7 @@ from werkzeug.utils import secure_filename
 
 from .. import errors
 from ..db import get_session
-from ..imports import detect_kind, estimate, import_file, tabular
+from ..imports import detect_kind, estimate, import_file, online_links, tabular
 from . import access, auditing
 from .access import bp, requires
 
@@ -155,3 +155,29 @@ def _interrupted(app, run_id: int, who: tuple[int, str], kind: str, name: str, e
         log.exception("could not record the interrupted import")
 
 
+
+
+@bp.post("/imports/online-links")
+@requires("catalogue")
+def import_online_links():
+    """A CSV of ISBN -> online resource (``imports.online_links``), with its row-by-row report."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _refused(errors.BadRequest(_l("Choose a file to import.")))
+    data = upload.read(16 * 1024 * 1024 + 1)
+    session = get_session()
+    try:
+        if len(data) > 16 * 1024 * 1024:
+            raise online_links.LinksFileProblem(_l("A file of links may be at most 16 MB."))
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise online_links.LinksFileProblem(_l("The file is not text (UTF-8).")) from None
+        report = online_links.import_links(session, text, published=request.form.get("published") == "1")
+    except errors.PindaiError as exc:
+        session.rollback()
+        return _refused(exc)
+    access.audit(session, "import.online_links", None, None, file=secure_filename(upload.filename),
+                 **{status: report.count(status) for status in online_links.STATUSES})
+    session.commit()
+    return render_template("staff/imports.html", report=None, error=None, links_report=report)

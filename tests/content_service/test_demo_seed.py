@@ -154,3 +154,19 @@ def test_the_kiosk_tests_seed_leaves_programmes_and_extras_out(app):
         kinds = set(session.scalars(select(Asset.kind)))
         assert kinds == {"image", "ar_overlay"} and counts["events"] == 0
         assert session.scalar(select(func.count()).select_from(Event)) == 0
+
+
+def test_open_ebooks_and_online_links_are_seeded_once_and_listed_in_opds(app, client):
+    with app.app_context():
+        session = get_session()
+        seed(session)
+        seed(session)  # idempotent: one e-book and one link each
+        ebook = _asset(session, "demo:001", "ebook")
+        link = _asset(session, "demo:001", "online")
+        assert ebook.media_type == "application/epub+zip" and ebook.published
+        assert checks.check("ebook", storage().path(ebook.media_hash).read_bytes()).notes == ["chapters:2"]
+        assert (link.provider, link.url) == ("iPusnas", "https://ipusnas.id/")
+        book_id = ebook.book_id
+    page = client.get(f"/books/{book_id}").get_data(as_text=True)
+    assert "data-epub=" in page and 'href="https://ipusnas.id/"' in page
+    assert b"application/epub+zip" in client.get("/opds/new?kind=ebook").data

@@ -109,3 +109,43 @@ def test_seed_demo_is_idempotent_and_serves_pages(app, runner, client, session):
     body = client.get("/api/v1/resolve", query_string={"payload": url}).get_json()
     cover = client.get(body["book"]["cover_url"].replace("http://localhost", ""))
     assert cover.status_code == 200 and cover.mimetype == "image/png"
+
+
+def test_migration_0025_keeps_every_extra_its_file_and_plays(db_url):
+    """0025 changes asset's kind constraint: SQLite rebuilds the table, and its
+    children (asset_file, asset_play: ON DELETE CASCADE) must come through;
+    the new kinds are accepted after it, a second link to the same address refused,
+    and a downgrade gives the old table back."""
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from content_service.db import alembic_config
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0022")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO book (id, title, authors, subjects, audience, created_at, updated_at) "
+                              "VALUES (1, 'B', '[]', '[]', 'all', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO asset (id, book_id, kind, title, language, audience, position, media_hash, "
+                              "published, created_at) VALUES (1, 1, 'image', 'x', 'both', 'all', 1, 'ab', true, "
+                              "CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO asset_file (asset_id, size_bytes) VALUES (1, 5)"))
+            conn.execute(text("INSERT INTO asset_play (at, asset_id, channel) VALUES (CURRENT_TIMESTAMP, 1, 'phone')"))
+        upgrade(engine)
+        online = ("INSERT INTO asset (id, book_id, kind, title, language, audience, position, url, provider, published, "
+                  "created_at) VALUES (:id, 1, 'online', 'i', 'both', 'all', 2, 'https://ipusnas.id/b', 'iPusnas', true, "
+                  "CURRENT_TIMESTAMP)")
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM asset_file")).scalar() == 1
+            assert conn.execute(text("SELECT count(*) FROM asset_play")).scalar() == 1
+            conn.execute(text(online), {"id": 2})
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text(online), {"id": 3})
+        command.downgrade(alembic_config(engine), "0022")
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT kind FROM asset")).scalars().all() == ["image"]
+            assert conn.execute(text("SELECT count(*) FROM asset_file")).scalar() == 1
+    finally:
+        engine.dispose()

@@ -113,6 +113,12 @@ def _id3v1(title: str) -> bytes:
      "image/png"),
     ("GLB with indices", "model3d", lambda: malicious.indexed_triangle(2), "model/gltf-binary"),
     ("USDZ with a texture", "usdz", lambda: malicious.usdz_entries(["textures/kapal.png"]), "model/vnd.usdz+zip"),
+    ("EPUB 3", "ebook", samples.epub, "application/epub+zip"),
+    ("EPUB 2 with an NCX, a doctype and an image", "ebook", malicious.epub2_with_ncx, "application/epub+zip"),
+    ("PDF of 3 pages", "ebook", lambda: samples.pdf(3), "application/pdf"),
+    ("PDF with a web link and an opening page", "ebook", lambda: malicious.pdf_page_with(
+        b"/Annots [4 0 R]", b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (https://batam.go.id/) >> >>",
+        catalog=b"/OpenAction [3 0 R /Fit] "), "application/pdf"),
 ])
 def test_good_files_of_each_class_still_pass(label, kind, make, media_type):
     assert checks.check(kind, make()).media_type == media_type

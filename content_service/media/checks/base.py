@@ -17,15 +17,15 @@ MB = 1024 * 1024
 MODEL_BUDGET = 5 * MB
 # Per-kind size limits (bytes); the app's UPLOAD_LIMITS mapping overrides them.
 LIMITS = {"video": 60 * MB, "audio": 20 * MB, "image": 15 * MB, "model3d": 30 * MB, "ar_overlay": 5 * MB,
-          "usdz": 30 * MB}
+          "usdz": 30 * MB, "ebook": 50 * MB}
 MAX_PIXELS = 40_000_000  # decoded size an image may claim (a 10-byte PNG can claim 4 GB)
 MAX_SIDE = 2560  # images are scaled down to this for phones and kiosks
 THUMB_SIDE = 320
-FILE_KINDS = ("video", "audio", "image", "model3d", "ar_overlay")
+FILE_KINDS = ("video", "audio", "image", "model3d", "ar_overlay", "ebook")
 # What people call each kind, in the refusals: (Indonesian, English with its article).
 KIND_NAMES = {"video": ("video", "a video"), "audio": ("audio", "an audio file"), "image": ("gambar", "an image"),
               "model3d": ("model 3D", "a 3D model"), "ar_overlay": ("overlay AR", "an AR overlay"),
-              "usdz": ("model iPhone (USDZ)", "an iPhone model (USDZ)")}
+              "usdz": ("model iPhone (USDZ)", "an iPhone model (USDZ)"), "ebook": ("e-book", "an e-book")}
 
 
 def human_size(n: int) -> str:
@@ -104,6 +104,8 @@ def sniff(data: bytes) -> str | None:
         return "audio/mp4" if brand in (b"M4A ", b"M4B ") else "video/mp4"
     if head.startswith(b"PK\x03\x04"):
         return "application/zip"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
     return None
 
 

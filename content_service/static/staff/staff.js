@@ -82,9 +82,12 @@
     const kind = form.querySelector("#kind");
     if (!kind) return;
     const show = () => {
-      form.querySelector(".for-file").hidden = kind.value === "link";
-      form.querySelector(".for-link").hidden = kind.value !== "link";
-      form.querySelector(".for-model3d").hidden = kind.value !== "model3d";
+      const linked = kind.value === "link" || kind.value === "online";
+      form.querySelector(".for-file").hidden = linked;
+      form.querySelector(".for-link").hidden = !linked;
+      form.querySelectorAll(".for-model3d").forEach((el) => { el.hidden = kind.value !== "model3d"; });
+      form.querySelectorAll(".for-online").forEach((el) => { el.hidden = kind.value !== "online"; });
+      form.querySelectorAll(".for-ebook").forEach((el) => { el.hidden = kind.value !== "ebook"; });
     };
     kind.addEventListener("change", show);
     show();

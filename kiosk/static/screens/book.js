@@ -113,6 +113,43 @@ function block(title, className) {
   return section;
 }
 
+/* A QR the visitor scans with a phone, with what it opens said under it. */
+function qrFigure(src, caption, className) {
+  const figure = document.createElement("figure");
+  figure.className = "reading-qr " + className;
+  const img = document.createElement("img");
+  img.src = src; img.width = 180; img.height = 180; img.alt = caption;
+  img.onerror = () => { figure.hidden = true; };  // the service is away: no broken image
+  const text = document.createElement("figcaption");
+  text.textContent = caption;
+  figure.append(img, text);
+  return figure;
+}
+
+/* E-books and online resources: a kiosk is no reader. "Baca e-book di ponsel"
+ * is a QR of the book's page on the phone (its reader), and each online
+ * resource ("Juga di iPusnas") a QR of its address. */
+function renderReading(box, assets) {
+  const ebooks = assets.filter((a) => a.kind === "ebook" && a.url);
+  const online = assets.filter((a) => a.kind === "online" && a.url);
+  if (!ebooks.length && !online.length) return;
+  const section = block(ebooks.length ? t("Read the e-book on your phone") : t("Read it online"), "reading");
+  const lead = document.createElement("p");
+  lead.textContent = t("Scan the QR code with your phone's camera.");
+  const codes = document.createElement("div");
+  codes.className = "reading-codes";
+  if (ebooks.length) {
+    codes.append(qrFigure("/service/api/v1/books/" + view.book.id + "/qr.svg", t("Read the e-book on your phone"),
+                          "reading-ebook"));
+  }
+  online.forEach((asset) => {
+    codes.append(qrFigure("/service/api/v1/assets/" + asset.id + "/qr.svg",
+                          t("Also on {provider}", { provider: asset.provider || asset.title }), "reading-online"));
+  });
+  section.append(lead, codes);
+  box.append(section);
+}
+
 function renderExtras() {
   const box = $("book-extras");
   box.textContent = "";
@@ -149,6 +186,7 @@ function renderExtras() {
       box.append(section);
     }
   });
+  renderReading(box, assets);
   if (images.length) {
     const section = block(t("Image gallery (swipe)"), "gallery-box");
     const strip = document.createElement("div");

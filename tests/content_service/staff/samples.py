@@ -144,3 +144,70 @@ def svg() -> bytes:
 
 def html() -> bytes:
     return b"<!doctype html><html><body>" + SCRIPT + b"</body></html>"
+
+
+# --- e-books ------------------------------------------------------------------
+
+EPUB_FIRST_PAGE = "Di sebuah pulau kecil bernama Belitung, sepuluh anak belajar di sekolah yang hampir roboh."
+
+
+def xhtml(title: str, body: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
+            f'<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" lang="id">'
+            f'<head><title>{title}</title><link rel="stylesheet" type="text/css" href="style.css"/></head>'
+            f'<body>{body}</body></html>').encode()
+
+
+def epub_entries(title: str = "Laskar Pelangi (contoh)", chapters: list[tuple[str, str]] | None = None,
+                 *, extra_manifest: str = "", extra: dict[str, bytes] | None = None) -> list[tuple[str, bytes]]:
+    """The files of a small real EPUB 3 (mimetype, container, OPF, nav, chapters, CSS), in order."""
+    chapters = chapters or [("Bab 1", f"<h1>Bab 1</h1><p>{EPUB_FIRST_PAGE}</p>"),
+                            ("Bab 2", "<h1>Bab 2</h1><p>Ikal dan Lintang berjalan ke sekolah.</p>")]
+    items = "".join(f'<item id="c{i}" href="c{i}.xhtml" media-type="application/xhtml+xml"/>'
+                    for i in range(1, len(chapters) + 1))
+    spine = "".join(f'<itemref idref="c{i}"/>' for i in range(1, len(chapters) + 1))
+    nav = "".join(f'<li><a href="c{i}.xhtml">{name}</a></li>' for i, (name, _b) in enumerate(chapters, start=1))
+    opf = (f'<?xml version="1.0" encoding="utf-8"?>\n<package xmlns="http://www.idpf.org/2007/opf" version="3.0" '
+           f'unique-identifier="uid" xml:lang="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/">'
+           f'<dc:identifier id="uid">urn:uuid:5f0c6f55-1d0b-4d55-9a39-1f6b7f2c2a11</dc:identifier>'
+           f'<dc:title>{title}</dc:title><dc:language>id</dc:language><dc:creator>Perpustakaan Kota Batam</dc:creator>'
+           f'<meta property="dcterms:modified">2026-12-01T00:00:00Z</meta></metadata><manifest>'
+           f'<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>'
+           f'<item id="css" href="style.css" media-type="text/css"/>{items}{extra_manifest}</manifest>'
+           f'<spine>{spine}</spine></package>').encode()
+    container = (b'<?xml version="1.0"?>\n<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
+                 b'<rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
+                 b'</rootfiles></container>')
+    files = [("mimetype", b"application/epub+zip"), ("META-INF/container.xml", container), ("OEBPS/content.opf", opf),
+             ("OEBPS/nav.xhtml", xhtml("Daftar isi", f'<nav epub:type="toc"><ol>{nav}</ol></nav>')),
+             ("OEBPS/style.css", b"body { font-family: serif; line-height: 1.5 }")]
+    files += [(f"OEBPS/c{i}.xhtml", xhtml(name, body)) for i, (name, body) in enumerate(chapters, start=1)]
+    files += list((extra or {}).items())
+    return files
+
+
+def zip_of(files: list[tuple[str, bytes]], *, stored_first: bool = True) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for index, (name, data) in enumerate(files):
+            method = zipfile.ZIP_STORED if index == 0 and stored_first else zipfile.ZIP_DEFLATED
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 12, 1, 0, 0, 0)), data, compress_type=method)
+    return out.getvalue()
+
+
+def epub(title: str = "Laskar Pelangi (contoh)", chapters=None, **options) -> bytes:
+    """A small real EPUB 3 whose first chapter's text is ``EPUB_FIRST_PAGE``."""
+    return zip_of(epub_entries(title, chapters, **options))
+
+
+def pdf(pages: int = 2, text: str = "Buku elektronik contoh") -> bytes:
+    """A plain PDF (reportlab) with ``pages`` pages of text."""
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    sheet = canvas.Canvas(out)
+    for page in range(1, pages + 1):
+        sheet.drawString(72, 720, f"{text}, halaman {page}")
+        sheet.showPage()
+    sheet.save()
+    return out.getvalue()

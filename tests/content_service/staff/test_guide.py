@@ -20,7 +20,7 @@ def test_the_guide_in_both_languages_with_this_server_s_limits(app, staff_client
     assert page.status_code == 200
     html = text(page)
     assert "Panduan membuat dan mengunggah ekstra" in html and 'lang="id"' in html
-    for section in ("video", "audio", "image", "model3d", "ar_overlay", "link"):
+    for section in ("video", "audio", "image", "model3d", "ar_overlay", "ebook", "link"):
         assert f'id="{section}"' in html, section
     assert re.search(r'id="limit-video">.*?60 MB', html) and re.search(r'id="limit-model3d">.*?30 MB.*?5 MB', html)
     assert "ffmpeg -i rekaman.mov" in html
