@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from content_service.circulation import local
-from content_service.clock import local_today, utcnow
+from content_service.clock import local as in_wib, local_today, utcnow
 from content_service.events import calendar as events_calendar, registration
 from content_service.kiosks import create_kiosk
 from content_service.libraries.models import Library
@@ -124,12 +124,13 @@ def test_the_portal_lists_the_day_s_visitors_and_reports_the_iplm_figures(client
     assert "Budi Santoso" in page and "SMPN 3 Batam" in page and "Pelajar" in page
     assert "Anggota (kartu perpustakaan)" not in page and "Anggota (kartu anggota)" in page
     assert "Tidak: mengisi lagi dalam satu jam" in page
-    report = librarian.get("/staff/visitors/iplm")
+    # The span runs to the event's own day: late in the evening in WIB, an hour from now is tomorrow.
+    today, event_day = local_today().isoformat(), in_wib(start).date().isoformat()
+    report = librarian.get(f"/staff/visitors/iplm?from={today}&to={event_day}")
     assert report.status_code == 200
     html = report.get_data(as_text=True)
     for key, value in (("visits", 2), ("members", 1), ("participants", 1), ("loans", 1)):
         assert re.search(rf'id="iplm-{key}" data-value="{value}"', html), key
-    today = local_today().isoformat()
     rows = list(csv.reader(io.StringIO(librarian.get(f"/staff/visitors/iplm.csv?from={today}&to={today}")
                                        .get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0] == ["date", "visits", "loans", "book_scans", "event_participants"]
