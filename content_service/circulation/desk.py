@@ -17,7 +17,6 @@ import io
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from .. import errors
 from ..db import get_session
@@ -55,22 +54,7 @@ DONE = {
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
-@bp.before_request
-def _guard():
-    if not current_user.is_authenticated:
-        return access.login_manager.unauthorized()
-    if current_user.role not in access.PERMISSIONS["catalogue"]:  # librarians and admins
-        raise access.Forbidden()
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        access.csrf.protect()
-    return None
-
-
-@bp.after_request
-def _no_store(response):
-    response.headers.setdefault("Cache-Control", "no-store")  # names, cards and phone numbers
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
+access.guard(bp, "catalogue")  # librarians and admins; names, cards and phone numbers
 
 
 @bp.app_template_global()

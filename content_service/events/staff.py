@@ -11,7 +11,6 @@ import re
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import force_locale, lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -30,22 +29,7 @@ from .models import AUDIENCES, CATEGORIES, EVENT_STATUSES, Event, EventOccurrenc
 bp = Blueprint("events_staff", __name__, url_prefix="/staff/events")
 
 
-@bp.before_request
-def _guard():
-    if not current_user.is_authenticated:
-        return access.login_manager.unauthorized()
-    reading = request.method in ("GET", "HEAD", "OPTIONS")
-    if current_user.role not in access.PERMISSIONS["analytics" if reading else "catalogue"]:
-        raise access.Forbidden()
-    if not reading:
-        access.csrf.protect()
-
-
-@bp.after_request
-def _no_store(response):
-    response.headers.setdefault("Cache-Control", "no-store")  # names and phone numbers
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
+access.guard(bp, "analytics", write="catalogue")  # names and phone numbers
 
 
 @bp.get("")

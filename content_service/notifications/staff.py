@@ -25,21 +25,7 @@ STATUS_WORDS = {"queued": _l("queued"), "sending": _l("sending"), "sent": _l("se
                 "cancelled": _l("not sent"), "manual": _l("waiting for staff (WhatsApp)")}
 
 
-@bp.before_request
-def _guard():
-    if not current_user.is_authenticated:
-        return access.login_manager.unauthorized()
-    if current_user.role not in access.PERMISSIONS["catalogue"]:  # librarians and admins
-        raise access.Forbidden()
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        access.csrf.protect()
-
-
-@bp.after_request
-def _no_store(response):
-    response.headers.setdefault("Cache-Control", "no-store")  # addresses of members
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
+access.guard(bp, "catalogue")  # librarians and admins; members' addresses
 
 
 def _choice(name: str, allowed) -> str | None:

@@ -8,7 +8,6 @@ import re
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from ..db import get_session
 from ..staff import access
@@ -17,21 +16,7 @@ bp = Blueprint("sip2_staff", __name__, url_prefix="/staff/sip2")
 
 
 
-@bp.before_request
-def _guard():
-    if not current_user.is_authenticated:
-        return access.login_manager.unauthorized()
-    if current_user.role not in access.PERMISSIONS["catalogue"]:  # librarians and admins
-        raise access.Forbidden()
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        access.csrf.protect()
-
-
-@bp.after_request
-def _no_store(response):
-    response.headers.setdefault("Cache-Control", "no-store")  # card numbers
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
+access.guard(bp, "catalogue")  # librarians and admins; card numbers
 
 
 @bp.get("")

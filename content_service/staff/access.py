@@ -98,6 +98,30 @@ def nav_items() -> list[tuple[str, str]]:
     return [(endpoint, key) for endpoint, key, permission in NAV if endpoint in views and allowed(permission)]
 
 
+def guard(blueprint, read: str, write: str | None = None) -> None:
+    """Guard a feature's portal pages: a login, the role ``PERMISSIONS[read]`` to read
+    (``write``, default the same, to change), CSRF on changes; answers never cached
+    or framed (they hold members' names, cards and addresses)."""
+    write = write or read
+
+    @blueprint.before_request
+    def _feature_guard():
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        reading = request.method in ("GET", "HEAD", "OPTIONS")
+        if current_user.role not in PERMISSIONS[read if reading else write]:
+            raise Forbidden()
+        if not reading:
+            csrf.protect()
+        return None
+
+    @blueprint.after_request
+    def _feature_no_store(response):
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
 def allowed(permission: str) -> bool:
     """Whether the logged-in user holds ``permission`` (for menus)."""
     return current_user.is_authenticated and current_user.role in PERMISSIONS[permission]

@@ -16,7 +16,6 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import select
 
 from .. import errors
@@ -32,19 +31,7 @@ bp = Blueprint("visitors_staff", __name__, url_prefix="/staff/visitors")
 MAX_DAYS = 366
 
 
-@bp.before_request
-def _guard():
-    if not current_user.is_authenticated:
-        return access.login_manager.unauthorized()
-    if current_user.role not in access.PERMISSIONS["analytics"]:
-        raise access.Forbidden()
-    return None
-
-
-@bp.after_request
-def _no_store(response):
-    response.headers.setdefault("Cache-Control", "no-store")  # visitors' names
-    return response
+access.guard(bp, "analytics")  # visitors' names
 
 
 def _library():
