@@ -42,7 +42,8 @@ class VersionProbe:
     On SQLite it first asks the file whether anything was committed since
     its last look (``PRAGMA data_version``, a few microseconds, on a
     read-only connection per thread) and reads the table only when so.
-    Elsewhere it reads the table on a raw pooled connection."""
+    Elsewhere it reads the table on a raw pooled connection, outside a
+    transaction (autocommit for the one statement)."""
 
     def __init__(self, engine):
         self.engine = engine
@@ -55,11 +56,22 @@ class VersionProbe:
             return self._sqlite()
         connection = self.engine.raw_connection()
         try:
-            cursor = connection.cursor()
-            cursor.execute("SELECT version FROM catalogue_state WHERE id = 1")
-            row = cursor.fetchone()
-            cursor.close()
-            connection.commit()  # end the read transaction before the connection goes back
+            driver = connection.driver_connection
+            # One statement outside a transaction: no BEGIN and COMMIT around
+            # it (two round trips fewer on every cached answer on PostgreSQL).
+            autocommit = getattr(driver, "autocommit", None)
+            if autocommit is False:
+                driver.autocommit = True
+            try:
+                cursor = connection.cursor()
+                cursor.execute("SELECT version FROM catalogue_state WHERE id = 1")
+                row = cursor.fetchone()
+                cursor.close()
+            finally:
+                if autocommit is False:
+                    driver.autocommit = False
+            if autocommit is None:
+                connection.commit()  # end the read transaction before the connection goes back
             return row[0] if row else 0
         finally:
             connection.close()
