@@ -65,6 +65,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEFAULT_LIBRARY_NAME", "Perpustakaan Kota Batam", str, "PINDAI_DEFAULT_LIBRARY_NAME",
             "the name `flask init-db` gives the default library of the network, the one today's copies, kiosks, "
             "events and members are moved into (rename it later on the staff page *Perpustakaan*)"),
+    Setting("OPENING_HOURS", "", str, "PINDAI_OPENING_HOURS",
+            "the library's opening hours in WIB, shown on the book page phones open: weekdays (`mon` .. `sun`, "
+            "a range with `-`) and hours, parts separated by `;`, e.g. `mon-fri 08:00-16:00; sat 09:00-14:00; "
+            "sun closed` (a day not named is closed); empty shows none. A text that does not read so stops the "
+            "service at start-up"),
     Setting("LABEL_LAYOUT", "L7160", str, "PINDAI_LABEL_LAYOUT",
             "label stock for `print-labels` (`L7160`: 3 x 7 on A4; `A4-3x8`)"),
     Setting("API_PAGE_SIZE", 20, int, "PINDAI_API_PAGE_SIZE", "default page size of list endpoints", minimum=1),

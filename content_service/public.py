@@ -7,11 +7,13 @@ from flask import Blueprint, Flask, abort, current_app, redirect, render_templat
 
 from . import codes, db, errors, kiosks
 from .catalogue import shapes
+from .clock import local_today
 from .db import get_session
 from .catalogue.models import Item
 from .catalogue.merging import merged_into
 from .catalogue.queries import NoSuchBook, get_book
 from .headers import CSP
+from .libraries import hours
 from .media.checks.base import MB, MODEL_BUDGET
 from .sharing import books as book_sharing
 
@@ -133,8 +135,21 @@ def _render_book(book_id: int, item: Item | None):
     return page[0]
 
 
+def add_book_section(app: Flask, section) -> None:
+    """Another feature's part of the book page: ``section(session, book)``
+    answers ``(template, context)`` or None (search: more like this; events:
+    the next event about the book)."""
+    app.extensions.setdefault("pindai.book_sections", []).append(section)
+
+
+def _book_sections(session, book) -> list[tuple[str, dict]]:
+    found = (section(session, book) for section in current_app.extensions.get("pindai.book_sections", []))
+    return [part for part in found if part is not None]
+
+
 def _book_page(book, item: Item | None):
     assets = [shapes.asset_dict(a) for a in shapes.published_assets(book) if a.kind != "ar_overlay"]
+    session = get_session()
     return render_template(
         "content_service/book.html",
         book=book,
@@ -145,6 +160,8 @@ def _book_page(book, item: Item | None):
         assets=assets,
         cover_url=shapes.cover_url(book),
         share=book_sharing.book_card(book),
+        sections=_book_sections(session, book),
+        opening_hours=hours.shown(session, local_today()),
     ), assets
 
 

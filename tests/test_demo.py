@@ -44,6 +44,7 @@ def test_demo_runner_check(tmp_path):
     # The settings it printed and wrote, and the README's commands with them.
     assert f"export PINDAI_DATABASE_URL=sqlite:///{tmp_path / 'pindai.db'}" in result.stdout
     assert f"export PINDAI_MEDIA_ROOT={tmp_path / 'media'}" in result.stdout
+    assert "export PINDAI_OPENING_HOURS='mon-fri 08:00-16:00; sat 09:00-14:00; sun closed'" in result.stdout
     assert "--app content_service events list" in result.stdout
     commands = readme_demo_commands()
     assert any("flask --app content_service events list" in line for line in commands)

@@ -35,8 +35,15 @@ def _bump_on_card_change(session: Session, _context, _instances) -> None:
             return
 
 
+def closed_today(session, day):
+    """The reason (possibly empty) when ``day`` is one of the desk's closed days, else None."""
+    row = session.get(models.ClosedDay, day)
+    return None if row is None else (row.reason or "")
+
+
 def init_app(app: Flask) -> None:
     from . import account, api, cli, desk, pages
+    from ..libraries import hours
 
     name = app.config.get("CIRCULATION", "local")
     if name not in BACKENDS:
@@ -49,6 +56,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     account.init_app(app)
     desk.init_app(app)
+    hours.add_closure_source(app, closed_today)  # the book page's opening hours say "closed today: Idul Fitri"
     for command in (cli.import_patrons_command, cli.closed_days_command, cli.loan_rules_command, cli.hold_command,
                     cli.expire_holds_command, cli.patron_command):
         app.cli.add_command(command)

@@ -94,6 +94,9 @@ def demo_video(folder: Path, payload: str, rest: float) -> Path:
     return video
 
 
+DEMO_OPENING_HOURS = "mon-fri 08:00-16:00; sat 09:00-14:00; sun closed"
+
+
 def write_env_file(path: Path, env: dict) -> None:
     """The demo's PINDAI_* variables as a file a shell sources (``set -a; . FILE; set +a``)."""
     lines = ["# The demo library's settings, written by `make demo`: set -a; . " + shown(path) + "; set +a"]
@@ -172,6 +175,8 @@ def main(argv=None) -> int:
         "PINDAI_DATABASE_URL": os.environ.get("PINDAI_DATABASE_URL", f"sqlite:///{instance / 'pindai.db'}"),
         "PINDAI_MEDIA_ROOT": os.environ.get("PINDAI_MEDIA_ROOT", str(instance / "media")),
         "PINDAI_PUBLIC_BASE_URL": os.environ.get("PINDAI_PUBLIC_BASE_URL", f"http://localhost:{args.port}"),
+        # The demo library's hours, shown on the book page phones open.
+        "PINDAI_OPENING_HOURS": os.environ.get("PINDAI_OPENING_HOURS", DEMO_OPENING_HOURS),
     }
     env_file = instance / "demo.env"
     write_env_file(env_file, env)

@@ -41,5 +41,8 @@ def init_app(app: Flask) -> None:
     from ..circulation import account
 
     account.add_section(app, public.account_section)  # "Akun saya" lists the member's registrations
+    from .. import public as public_pages
+
+    public_pages.add_book_section(app, public.book_section)  # a book's page names its next event
     api.init_app(app)
     app.cli.add_command(cli.events)

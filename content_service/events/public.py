@@ -251,3 +251,14 @@ def account_section(session, card: str) -> tuple[str, dict]:
                            .order_by(EventOccurrence.starts_at)).all()
     return "events/_account.html", {"registrations": [calendar.registration_dict(session, row) for row in rows]}
 
+
+
+def book_section(session, book) -> tuple[str, dict] | None:
+    """The next event about this book (it lists the book or one of its subjects),
+    for the book page phones open; nothing when none is ahead."""
+    found = calendar.related_to_book(session, book, limit=1)
+    if not found:
+        return None
+    occ = found[0]
+    seats = calendar.seats_left(session, found).get((occ.event.id, occ.key))
+    return "events/_book_event.html", {"occ": occ, "seats": seats}

@@ -4,7 +4,7 @@ event, and the one lookup every part uses.
 - `get_library(session, code_or_id)`: one library, or `NoSuchLibrary` (404).
 - `default_library(session)`: the default one (where rows with no library go).
 - `all_libraries(session)`: the active libraries, the default first, then by name.
-- `init_app`: `flask library add/list`.
+- `init_app`: `flask library add/list`; the opening hours (`hours.py`) read and checked.
 """
 from __future__ import annotations
 
@@ -55,7 +55,10 @@ def all_libraries(session: Session, *, include_inactive: bool = False) -> list[L
 
 
 def init_app(app: Flask) -> None:
-    """Called by the application factory: the `flask library` commands."""
+    """Called by the application factory: the `flask library` commands, the opening hours."""
+    from . import hours
+
+    hours.init_app(app)
     app.cli.add_command(library_group)
 
 

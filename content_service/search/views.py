@@ -168,9 +168,28 @@ def search_page():
     )
 
 
+# "More like this" on the book page phones open: a row of covers, as the kiosk shows.
+BOOK_PAGE_RELATED = 6
+
+
+def book_page_section(session, book: Book) -> tuple[str, dict] | None:
+    """The book page's "More like this" (``public.add_book_section``); nothing
+    when no other book is alike, or when the index cannot answer (the page
+    still shows the book)."""
+    try:
+        books = load_books(related(book.id, BOOK_PAGE_RELATED))
+    except Exception:  # noqa: BLE001 (an index that cannot answer costs the section, never the page)
+        current_app.logger.exception("no 'more like this' for book %s", book.id)
+        return None
+    if not books:
+        return None
+    return "search/_more_like_this.html", {"books": books, "covers": {b.id: shapes.cover_url(b) for b in books}}
+
+
 def init_app(app: Flask) -> None:
-    from .. import openapi
+    from .. import openapi, public
 
     openapi.register(app, paths=PATHS, schemas=SCHEMAS)
     app.register_blueprint(api)
     app.register_blueprint(pages)
+    public.add_book_section(app, book_page_section)

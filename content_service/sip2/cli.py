@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..clock import local
 from ..db import get_session
 from .client import LoginRefused, Settings, SIP2Client, Unavailable
 from .messages import SUPPORTED_MESSAGES
@@ -75,6 +76,6 @@ def queue_command() -> None:
 
     rows = [r for r in offline.recent(get_session()) if r.state != "done"]
     for row in rows:
-        click.echo(f"{row.id}\t{row.state}\t{row.transaction_at:%Y-%m-%d %H:%M}\t{row.barcode}\t"
+        click.echo(f"{row.id}\t{row.state}\t{local(row.transaction_at):%Y-%m-%d %H:%M} WIB\t{row.barcode}\t"
                    f"{row.title or ''}\t{row.error or ''}")
     click.echo(f"{len(rows)} not confirmed")

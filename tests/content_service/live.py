@@ -18,13 +18,13 @@ PHONE = {"width": 360, "height": 740}
 
 
 @contextmanager
-def served_app(folder: Path, seed: Callable | None = None):
-    """The app on ``folder`` (database, media, search index); ``seed(app, session)``
-    fills it before it serves (committed). ``app.url`` is its address, and its
-    ``PUBLIC_BASE_URL`` too, as a real host's is."""
+def served_app(folder: Path, seed: Callable | None = None, config: dict | None = None):
+    """The app on ``folder`` (database, media, search index), with ``config``'s
+    settings on top; ``seed(app, session)`` fills it before it serves (committed).
+    ``app.url`` is its address, and its ``PUBLIC_BASE_URL`` too, as a real host's is."""
     app = create_app({"ENV": "test", "DATABASE_URL": f"sqlite:///{folder / 'pindai.db'}", "RATE_LIMITS": False,
                       "MEDIA_ROOT": str(folder / "media"), "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
-                      "SEARCH_INDEX": str(folder / "search-index")})
+                      "SEARCH_INDEX": str(folder / "search-index"), **(config or {})})
     with app.app_context():
         upgrade(app.extensions["pindai.engine"])
         if seed is not None:

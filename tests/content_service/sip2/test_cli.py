@@ -2,7 +2,10 @@
 ``PINDAI_SIP2_*`` environment variables."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from content_service import config
+from content_service.sip2.models import OfflineCheckout
 
 from .conftest import sip2_settings
 
@@ -39,3 +42,14 @@ def test_settings_from_the_environment():
                                   "PINDAI_ENV": "test"})
     assert (loaded["SIP2_HOST"], loaded["SIP2_PORT"], loaded["SIP2_TLS"], loaded["SIP2_TIMEOUT"],
             loaded["SIP2_ENCODING"]) == ("ils.lokal", 6443, "on", 2.5, "ascii")
+
+
+def test_queue_shows_each_checkout_s_time_in_wib(app, session):
+    """Staff read the library's clock: 22.24 UTC is 05.24 the next morning in Batam."""
+    session.add(OfflineCheckout(card_number="2171000001", barcode="B-0001", title="Laskar Pelangi", state="failed",
+                                transaction_at=datetime(2026, 12, 1, 22, 24, tzinfo=timezone.utc),
+                                error="Eksemplar tidak dikenal"))
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["sip2", "queue"])
+    assert result.exit_code == 0, result.output
+    assert "2026-12-02 05:24 WIB\tB-0001\tLaskar Pelangi" in result.output and "22:24" not in result.output

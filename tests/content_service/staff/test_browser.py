@@ -244,7 +244,7 @@ def test_the_guide_opens_from_the_upload_form_and_reads_well(live, browser):
     page.goto(f"{live.url}/staff/books/{book_id}/content")
     page.click("#guide-link a")
     page.wait_for_selector("#guide")
-    assert page.locator("#guide h1").inner_text() == "Panduan membuat dan mengunggah ekstra"
+    assert page.locator("#guide h1").inner_text() == "Panduan membuat dan mengunggah konten tambahan"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "guide.png"), full_page=True)
     axe(page, "staff guide")

@@ -19,7 +19,7 @@ def test_the_guide_in_both_languages_with_this_server_s_limits(app, staff_client
     page = client.get("/staff/guide")
     assert page.status_code == 200
     html = text(page)
-    assert "Panduan membuat dan mengunggah ekstra" in html and 'lang="id"' in html
+    assert "Panduan membuat dan mengunggah konten tambahan" in html and 'lang="id"' in html
     for section in ("video", "audio", "image", "model3d", "ar_overlay", "ebook", "link"):
         assert f'id="{section}"' in html, section
     assert re.search(r'id="limit-video">.*?60 MB', html) and re.search(r'id="limit-model3d">.*?30 MB.*?5 MB', html)
@@ -47,7 +47,7 @@ def test_every_upload_form_links_to_the_guide(app, session, staff_client):
     book = make_book(session, title="Laskar Pelangi")
     session.commit()
     extras = text(client.get(f"/staff/books/{book.id}/content"))
-    assert 'href="/staff/guide"' in extras and "Cara membuat ekstra yang baik" in extras
+    assert 'href="/staff/guide"' in extras and "Cara membuat konten tambahan yang baik" in extras
     event_form = text(client.get("/staff/events/new"))
     assert 'href="/staff/guide#image"' in event_form
 
@@ -55,3 +55,19 @@ def test_every_upload_form_links_to_the_guide(app, session, staff_client):
 def test_only_staff_read_the_guide(app):
     res = app.test_client().get("/staff/guide")
     assert res.status_code == 302 and "/staff/login" in res.headers["Location"]
+
+
+def test_the_guide_names_the_buttons_staff_see(staff_client, session):
+    """"Open the book under Books, then ...": the words the guide says to tap are the
+    portal's own, in either language (the guide said 'Ekstra'; the button is 'Kelola konten')."""
+    book = make_book(session, title="Laskar Pelangi")
+    session.commit()
+    client, _ = staff_client("editor")
+    for lang in ("id", "en"):
+        guide = text(client.get(f"/staff/guide?lang={lang}"))
+        menu, button = re.search(r"<li>(?:Buka buku di|Open the book under) <em>(.+?)</em>, "
+                                 r"(?:lalu|then) <em>(.+?)</em>\.", guide).groups()
+        page = text(client.get(f"/staff/books/{book.id}?lang={lang}"))
+        assert f">{menu}</a>" in page, (lang, menu)
+        assert re.search(rf">{re.escape(button)} \(\d+\)</a>", page), (lang, button)
+    assert "ekstra" not in text(client.get("/staff/guide?lang=id")).lower().replace("extras", "")
