@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import errors
 from ..clock import UTC, WIB, local
+from ..i18n import clock
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # Python's weekday() order: Senin first
 REPEATS = ("none", "daily", "weekly", "monthly")  # "custom" keeps the stored rule
@@ -259,7 +260,8 @@ def _words(parts: dict[str, str], start: datetime) -> str | None:
         listed = listed or names[_weekday(start)]
         if every > 1:
             return gettext("Every %(num)s weeks on %(days)s", num=every, days=listed)
-        return gettext("Every week on %(days)s", days=listed)
+        # TRANSLATORS: "Every Saturday", "Every Monday and Wednesday".
+        return gettext("Every %(days)s", days=listed)
     if freq == "MONTHLY" and not ({"BYMONTH"} & set(parts)):
         if "BYDAY" in parts:
             nths = [_BYDAY.fullmatch(part) for part in parts["BYDAY"].split(",")]
@@ -285,15 +287,20 @@ def _words(parts: dict[str, str], start: datetime) -> str | None:
     return None
 
 
-def describe(rule: str | None, start: datetime) -> str:
-    """A rule in the page's language: "Setiap pekan pada Sabtu, sampai 28 Feb
-    2027"; a rule beyond these words is shown as it is, after "Aturan khusus"."""
+def describe(rule: str | None, start: datetime, with_time: bool = False) -> str:
+    """A rule in the page's language: "Setiap Sabtu, sampai 28 Feb 2027"
+    ("Setiap Sabtu, pukul 09.00, sampai 28 Feb 2027" ``with_time``: the time
+    it starts in WIB); a rule beyond these words is shown as it is, after
+    "Aturan khusus"."""
     if not rule:
         return gettext("One date, no repetition")
     parts = _parts(rule)
     words = _words(parts, start)
     if words is None:
         return gettext("Custom rule: %(rule)s", rule=rule)
+    if with_time:
+        # TRANSLATORS: "Every Saturday at 9:00 AM"; Indonesian: "Setiap Sabtu, pukul 09.00".
+        words = gettext("%(rule)s at %(time)s", rule=words, time=clock(start))
     if parts.get("COUNT", "").isdigit():
         return ngettext("%(rule)s, %(num)d time", "%(rule)s, %(num)d times", int(parts["COUNT"]), rule=words)
     until = _parse_until(parts.get("UNTIL", ""))
@@ -305,6 +312,6 @@ def describe(rule: str | None, start: datetime) -> str:
 
 
 def event_words(event) -> str:
-    """``describe`` for an event (a template global)."""
-    return describe(event.rrule, event.starts_at)
+    """``describe`` for an event, with the time it starts (a template global)."""
+    return describe(event.rrule, event.starts_at, with_time=True)
 

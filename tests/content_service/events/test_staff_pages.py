@@ -2,12 +2,14 @@
 the event form, registrations with attendance, school visits, the survey."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from content_service import codes
+from content_service.clock import local
 from content_service.events import registration, schedule
 from content_service.events.models import Event, Feedback, Registration, SchoolVisit
 from content_service.staff.access import create_staff
@@ -156,5 +158,7 @@ def test_a_regular_event_s_poster_says_when_it_repeats_in_both_languages(session
     page = client.get(f"/staff/events/{event.id}/poster").get_data(as_text=True)
     repeats = page[page.index('class="where repeats"'):]
     repeats = repeats[:repeats.index("</p>")]
-    assert "Setiap pekan pada Sabtu" in repeats and "Every week on Saturday" in repeats
+    starts = local(event.starts_at)
+    assert f"Setiap Sabtu, pukul {starts:%H.%M}" in repeats
+    assert re.search(rf"Every Saturday at {starts.hour % 12 or 12}:{starts:%M}\W*[AP]M", repeats), repeats
     assert "FREQ=" not in page and "Acara rutin" not in page

@@ -115,14 +115,14 @@ def test_weekly_on_saturday_and_sunday_every_two_weeks_until_a_date(client, sess
         key = schedule.occurrence_key(datetime.combine(first + timedelta(days=off), time(9), schedule.WIB))
         assert client.get(f"/events/{event.id}/{key}").status_code == 404
     words = client.get(f"/events/{event.id}/{expected[0]}").get_data(as_text=True)
-    assert "Setiap 2 pekan pada Sabtu dan Minggu, sampai " in words and "FREQ=" not in words
+    assert "Setiap 2 pekan pada Sabtu dan Minggu, pukul 09.00, sampai " in words and "FREQ=" not in words
     assert "Setiap 2 pekan pada Sabtu dan Minggu" in staff.get("/staff/events").get_data(as_text=True)
     # Editing fills the form back from the rule.
     edit = staff.get(f"/staff/events/{event.id}/edit").get_data(as_text=True)
     assert dict(_as_shown(edit))["repeat"] == "weekly"
     assert [v for k, v in _as_shown(edit) if k == "repeat_days"] == ["SA", "SU"]
     assert ("repeat_every", "2") in _as_shown(edit) and ("repeat_until", str(last)) in _as_shown(edit)
-    assert "Tersimpan saat ini: Setiap 2 pekan pada Sabtu dan Minggu, sampai" in edit
+    assert "Tersimpan saat ini: Setiap 2 pekan pada Sabtu dan Minggu, pukul 09.00, sampai" in edit
 
 
 def test_monthly_on_the_first_saturday_then_the_last(session, librarian):
@@ -159,7 +159,7 @@ def test_every_day_five_times(session, librarian):
     assert event.rrule == "FREQ=DAILY;COUNT=5"
     found = schedule.occurrences(event, schedule.now(), schedule.now() + timedelta(days=30))
     assert [schedule.local(o.start).date() for o in found] == [start + timedelta(days=n) for n in range(5)]
-    assert "Setiap hari, sebanyak 5 kali" in staff.get("/staff/events").get_data(as_text=True)
+    assert "Setiap hari, pukul 09.00, sebanyak 5 kali" in staff.get("/staff/events").get_data(as_text=True)
 
 
 BAD = [

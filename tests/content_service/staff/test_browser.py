@@ -227,7 +227,7 @@ def test_the_event_form_chooses_the_repetition_a_click_belongs_to(live, browser)
     assert page.is_checked("input[name=repeat_end][value=count]")
     page.click("form.event-form button.save")
     page.wait_for_url(f"{live.url}/staff/events?saved=*")
-    assert "Setiap pekan pada Sabtu dan Minggu, sebanyak 3 kali" in page.content()
+    assert "Setiap Sabtu dan Minggu, pukul 09.00, sebanyak 3 kali" in page.content()
     with db(live) as session:
         assert session.scalars(select(Event.rrule).where(Event.title == "Dongeng Akhir Pekan")).one() == \
             "FREQ=WEEKLY;BYDAY=SA,SU;COUNT=3"
