@@ -7,7 +7,7 @@ overdue loan is caught in its first week, and loans long overdue before the
 service sent messages (an import from the library system) are not all told at once."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +23,10 @@ OVERDUE_WITHIN_DAYS = 7
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tzinfo=WIB)
+    """A WIB day in UTC: SQLite keeps timestamps as UTC text without a zone,
+    so a bound in WIB would be compared 7 hours off (from 00.00 to 07.00 WIB
+    the next days' reminders were missed)."""
+    start = datetime.combine(day, time(0), tzinfo=WIB).astimezone(timezone.utc)
     return start, start + timedelta(days=1)
 
 

@@ -3,15 +3,16 @@ and PostgreSQL: written in the transaction of the change, sent by the
 worker, received and parsed (subject, both parts, language, .ics, links)."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import icalendar
 import pytest
 from sqlalchemy import func, select
 
 from content_service import outbox
-from content_service.circulation import local
+from content_service.circulation import calendar, local
 from content_service.events import registration, schedule
+from content_service.notifications.reminders import queue_reminders
 from content_service.notifications.models import Notification, NotificationPreference
 from content_service.notifications.worker import Worker
 from tests.content_service.circulation.helpers import kiosk_headers, login, make_patron
@@ -173,6 +174,22 @@ def test_the_kiosk_emails_a_receipt_when_asked(app, session, smtp):
     refused = client.post("/api/v1/circulation/receipts", json={"email": True}, headers=other)
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "no_email"
     assert client.post("/api/v1/circulation/receipts", json={"email": "ya"}, headers=other).status_code == 400
+
+
+@pytest.mark.parametrize("hour", [0, 4, 6, 7, 12, 23])  # WIB; before 07.00 the UTC date is the day before
+def test_reminders_find_the_right_wib_days_at_every_hour(app, session, hour):
+    siti = make_patron(session, name="Siti Rahmawati", email="siti@example.id")
+    item = make_item(session, make_book(session, title="Ronggeng Dukuh Paruk"))
+    now = datetime(2026, 12, 5, hour, 30, tzinfo=schedule.WIB).astimezone(timezone.utc)
+    with app.app_context():
+        loan = local.checkout(session, siti, item, max_fines=10**9)
+        loan.due_at = calendar.due_at(session, date(2026, 12, 7), 0)  # two WIB days on
+        event = make_event(session, title="Bedah Buku", start=datetime(2026, 12, 6, 0, 30, tzinfo=schedule.WIB),
+                           capacity=5, registration_required=True)
+        session.commit()
+        registration.register(session, event, schedule.as_utc(event.starts_at), card_number=siti.card_number)
+        counts = queue_reminders(session, now=now)
+    assert counts == {"event_reminder": 1, "due_soon": 1, "overdue": 0}
 
 
 def test_reminders_are_queued_once_and_say_what_is_true_when_sent(app, session, smtp):
